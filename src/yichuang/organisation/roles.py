@@ -1,0 +1,63 @@
+"""Staff roles. Each role is a Django group; its permissions are synced after every migrate.
+
+Later apps add their permissions here (by "app_label.codename"); a permission whose app is not
+installed yet is skipped, so the table can name the whole hall's duties in one place.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    WINDOW_CLERK = "window_clerk", _("综合受理人员")
+    BACKOFFICE_OFFICER = "backoffice_officer", _("后台审批人员")
+    DEPARTMENT_LEAD = "department_lead", _("部门负责人")
+    OUTPUT_CLERK = "output_clerk", _("出件人员")
+    CONSULTANT = "consultant", _("咨询人员")
+    SUPERVISOR = "supervisor", _("督办人员")
+    HALL_ADMIN = "hall_admin", _("大厅管理员")
+    AUDITOR = "auditor", _("审计人员")
+
+
+_CATALOGUE_EDIT = [
+    f"catalogue.{verb}_{model}"
+    for model in ("matter", "material", "mattermaterial", "bundle", "bundleitem", "lifeevent")
+    for verb in ("add", "change", "delete", "view")
+]
+_ORGANISATION_EDIT = [
+    f"organisation.{verb}_{model}"
+    for model in ("site", "openingperiod", "department", "pickupslot", "zone", "window", "seat", "user")
+    for verb in ("add", "change", "delete", "view")
+]
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    Role.WINDOW_CLERK: ["organisation.view_window"],
+    Role.BACKOFFICE_OFFICER: [],
+    Role.DEPARTMENT_LEAD: [],
+    Role.OUTPUT_CLERK: ["organisation.view_window"],
+    Role.CONSULTANT: ["catalogue.view_matter", "catalogue.view_bundle"],
+    Role.SUPERVISOR: ["core.view_auditevent"],
+    Role.HALL_ADMIN: [*_CATALOGUE_EDIT, *_ORGANISATION_EDIT, "organisation.view_apitoken", "core.view_auditevent"],
+    Role.AUDITOR: ["core.view_auditevent"],
+}
+
+# Roles that may use the Django admin (hall configuration and catalogue).
+STAFF_ROLES = {Role.HALL_ADMIN, Role.AUDITOR, Role.SUPERVISOR}
+
+# Roles that see every department's work; a back-office officer sees only their own department's.
+ALL_DEPARTMENTS_ROLES = {Role.SUPERVISOR, Role.HALL_ADMIN, Role.AUDITOR}
+
+
+def sync_role_groups(**kwargs) -> None:
+    """Create one group per role and give it exactly its permissions (post_migrate)."""
+    from django.contrib.auth.models import Group, Permission
+
+    for role, perms in ROLE_PERMISSIONS.items():
+        group, _created = Group.objects.get_or_create(name=str(role))
+        wanted = []
+        for perm in perms:
+            app_label, codename = perm.split(".", 1)
+            found = Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
+            if found:
+                wanted.append(found)
+        group.permissions.set(wanted)
