@@ -57,3 +57,20 @@ def staff_login(page):
         return page
 
     return login
+
+
+@pytest.fixture
+def screenshot():
+    """screenshot(page, "guide-search") saves docs/screenshots/guide-search.png when YICHUANG_SCREENSHOTS=1.
+
+    The README's pictures come from the same walks as the browser tests: `YICHUANG_SCREENSHOTS=1 make test-sqlite`.
+    """
+    from pathlib import Path
+
+    def take(page, name: str, full_page: bool = False):
+        if os.environ.get("YICHUANG_SCREENSHOTS") == "1":
+            out = Path(__file__).parent / "docs" / "screenshots" / f"{name}.png"
+            out.parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(out), full_page=full_page)
+
+    return take
