@@ -1,0 +1,1 @@
+"""Benchmarks (`make bench`). Not part of `make test`. Results go to docs/performance.md by hand."""
