@@ -1,6 +1,24 @@
 from django.contrib import admin
 
+from . import audit
 from .models import AuditEvent
+
+
+class AuditedAdminMixin:
+    """Every add, change and delete made through the admin also lands in the audit log."""
+
+    def log_addition(self, request, obj, message):
+        audit.record(request.user, "admin.add", obj, summary=str(obj), request=request)
+        return super().log_addition(request, obj, message)
+
+    def log_change(self, request, obj, message):
+        audit.record(request.user, "admin.change", obj, summary=str(obj), request=request, message=str(message))
+        return super().log_change(request, obj, message)
+
+    def log_deletions(self, request, queryset):
+        for obj in queryset:
+            audit.record(request.user, "admin.delete", obj, summary=str(obj), request=request)
+        return super().log_deletions(request, queryset)
 
 
 @admin.register(AuditEvent)

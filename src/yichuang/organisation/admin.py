@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from yichuang.core.admin import AuditedAdminMixin
+
 from .models import ApiToken, Department, OpeningPeriod, PickupSlot, Seat, Site, User, Window, Zone
 
 
@@ -11,7 +13,7 @@ class OpeningPeriodInline(admin.TabularInline):
 
 
 @admin.register(Site)
-class SiteAdmin(admin.ModelAdmin):
+class SiteAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["code", "name", "division_code", "is_default"]
     inlines = [OpeningPeriodInline]
 
@@ -22,7 +24,7 @@ class PickupSlotInline(admin.TabularInline):
 
 
 @admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
+class DepartmentAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["code", "name", "kind", "presence"]
     list_filter = ["kind", "presence"]
     search_fields = ["code", "name"]
@@ -36,27 +38,27 @@ class WindowInline(admin.TabularInline):
 
 
 @admin.register(Zone)
-class ZoneAdmin(admin.ModelAdmin):
+class ZoneAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["code", "name", "site", "kind", "ticket_letter", "lead_department", "order"]
     list_filter = ["site", "kind"]
     inlines = [WindowInline]
 
 
 @admin.register(Window)
-class WindowAdmin(admin.ModelAdmin):
+class WindowAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["number", "name", "zone", "kind", "department", "is_open", "is_new"]
     list_filter = ["zone__site", "zone", "kind", "is_open", "is_new"]
     list_editable = ["is_open"]
 
 
 @admin.register(Seat)
-class SeatAdmin(admin.ModelAdmin):
+class SeatAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["date", "window", "user", "since", "until"]
     list_filter = ["date", "window__zone"]
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(AuditedAdminMixin, BaseUserAdmin):
     list_display = ["username", "last_name", "first_name", "department", "is_active", "is_staff"]
     list_filter = ["groups", "department", "is_active"]
     fieldsets = [
@@ -66,7 +68,7 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["user", "label", "created", "last_used"]
     readonly_fields = ["user", "key_hash", "label", "created", "last_used"]
 

@@ -10,7 +10,9 @@ def test_masks():
 
 
 def test_log_filter_masks_arguments():
-    record = logging.LogRecord("x", logging.INFO, __file__, 1, "id=%s phone=%s", ("11010519491231002X", "13812345678"), None)
+    record = logging.LogRecord(
+        "x", logging.INFO, __file__, 1, "id=%s phone=%s", ("11010519491231002X", "13812345678"), None
+    )
     MaskPersonalDataFilter().filter(record)
     assert "19491231" not in record.getMessage()
     assert "1234" not in record.getMessage().replace("5678", "")
