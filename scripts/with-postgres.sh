@@ -5,8 +5,9 @@
 # and removes it afterwards.
 set -euo pipefail
 if [[ "${DATABASE_URL:-}" == postgres* ]]; then exec "$@"; fi
-if command -v pg_isready >/dev/null && pg_isready -q -h 127.0.0.1 -p 5432 -U postgres; then
-  export DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres
+PROBE_PORT=${YICHUANG_PG_PROBE_PORT:-5432}
+if command -v pg_isready >/dev/null && pg_isready -q -h 127.0.0.1 -p "$PROBE_PORT" -U postgres; then
+  export DATABASE_URL=postgres://postgres@127.0.0.1:$PROBE_PORT/postgres
   exec "$@"
 fi
 
