@@ -1,0 +1,31 @@
+from django.contrib import admin, messages
+from django.utils import timezone
+
+from yichuang.core.admin import AuditedAdminMixin
+
+from .models import CalendarOverride, CalendarYear
+from .workcalendar import calendar_warnings
+
+
+class CalendarWarningsMixin:
+    """Shows on the changelist, ahead of time, that next year's holidays still have to be entered."""
+
+    def changelist_view(self, request, extra_context=None):
+        if request.method == "GET":
+            for warning in calendar_warnings(timezone.localdate()):
+                messages.warning(request, warning)
+        return super().changelist_view(request, extra_context)
+
+
+@admin.register(CalendarOverride)
+class CalendarOverrideAdmin(CalendarWarningsMixin, AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ["date", "is_workday", "note", "updated_at"]
+    list_filter = ["is_workday"]
+    search_fields = ["note"]
+    date_hierarchy = "date"
+
+
+@admin.register(CalendarYear)
+class CalendarYearAdmin(CalendarWarningsMixin, AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ["year", "complete", "note", "updated_at"]
+    list_filter = ["complete"]

@@ -1,0 +1,19 @@
+"""Reads for the working clock."""
+
+from yichuang.organisation.models import OpeningPeriod
+
+from .models import CalendarOverride, CalendarYear
+
+
+def calendar_source() -> tuple:
+    """What `WorkCalendar.default()` is built from, as a hashable value (also the key of its process cache):
+    (((date, is_workday), ...), (complete year, ...), ((weekday, ((start, end), ...)), ...)).
+    The hours part is empty when there is no default site or it has no opening periods."""
+    overrides = tuple(CalendarOverride.objects.order_by("date").values_list("date", "is_workday"))
+    complete_years = tuple(CalendarYear.objects.filter(complete=True).order_by("year").values_list("year", flat=True))
+    by_weekday: dict[int, list] = {}
+    periods = OpeningPeriod.objects.filter(site__is_default=True).order_by("weekday", "start")
+    for weekday, start, end in periods.values_list("weekday", "start", "end"):
+        by_weekday.setdefault(weekday, []).append((start, end))
+    hours = tuple((weekday, tuple(pairs)) for weekday, pairs in by_weekday.items())
+    return overrides, complete_years, hours
