@@ -7,12 +7,16 @@ from .models import CalendarOverride, CalendarYear
 from .workcalendar import calendar_warnings
 
 
+def _today():
+    return timezone.localdate()
+
+
 class CalendarWarningsMixin:
     """Shows on the changelist, ahead of time, that next year's holidays still have to be entered."""
 
     def changelist_view(self, request, extra_context=None):
         if request.method == "GET":
-            for warning in calendar_warnings(timezone.localdate()):
+            for warning in calendar_warnings(_today()):
                 messages.warning(request, warning)
         return super().changelist_view(request, extra_context)
 

@@ -97,10 +97,10 @@ def _parse_time(value) -> int:
 
 def _parse_periods(pairs: Iterable) -> tuple[tuple[int, int], ...]:
     periods = sorted((_parse_time(start), _parse_time(end)) for start, end in pairs)
-    for (start, end), following in zip(periods, [*periods[1:], None], strict=True):
+    for i, (start, end) in enumerate(periods):
         if not start < end:
             raise ValueError("an opening period must start before it ends")
-        if following is not None and following[0] < end:
+        if i and start < periods[i - 1][1]:
             raise ValueError("opening periods of one day must not overlap")
     return tuple(periods)
 
