@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "yichuang.organisation",
     "yichuang.catalogue",
     "yichuang.clock",
+    "yichuang.queue",
+    "yichuang.demo",
 ]
 
 MIDDLEWARE = [
