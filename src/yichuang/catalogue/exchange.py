@@ -1,0 +1,1167 @@
+"""Import and export of the catalogue (实施清单) as .xlsx or YAML — the format of docs in /tmp/catalogue-format.md.
+
+Both formats carry the same records: life events, materials, matters (each with its ordered materials, its
+zones and life events) and bundles (each with its ordered matters). Export writes every object, lists sorted
+by code, decimals in one canonical form ("0.5", "20", "3.5"), so that export → import → export gives the
+same YAML bytes and the same xlsx cell contents.
+
+Import checks the whole file first and collects every problem (sheet/section, row, column, message); if
+there is any, it raises `CatalogueImportError` and changes nothing. Otherwise it applies the file in one
+transaction:
+
+- objects are matched by code: created when new, updated when different, left untouched when equal;
+- a matter's materials, zones and life events, and a bundle's matters, are replaced to match the file
+  exactly (a material row kept by the file keeps its uploaded blank form and sample);
+- a key or column left out of a record means the model's default (the file describes whole records);
+- life events, materials, matters and bundles that are **not in the file are left alone** (never deleted):
+  a file may describe part of the catalogue.
+
+One audit event (`catalogue.import`) records the counts. Importing the same file twice changes nothing the
+second time.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import yaml
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
+from django.utils.translation import gettext as _
+
+from yichuang.core import audit
+from yichuang.organisation.models import Department, Zone
+
+from .models import Audience, Bundle, BundleItem, LifeEvent, LimitUnit, Material, Matter, MatterMaterial
+
+FORMAT_MARKER = "yichuang-catalogue/1"
+FORMATS = ("yaml", "xlsx")
+SUFFIXES = {".yaml": "yaml", ".yml": "yaml", ".xlsx": "xlsx"}
+CONTENT_TYPES = {
+    "yaml": "application/yaml; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+# The kinds counted by an import, in the order of the file, with the words people read.
+KINDS = ("life_events", "materials", "matters", "bundles")
+KIND_LABELS = {"life_events": "主题", "materials": "材料", "matters": "事项", "bundles": "一件事"}
+
+# Sheets of the workbook, in order: (sheet name, section) — rows of the two link sheets belong to a parent.
+SHEETS = {
+    "life_events": "主题",
+    "materials": "材料",
+    "matters": "事项",
+    "requirements": "事项材料",
+    "bundles": "一件事",
+    "bundle_items": "一件事事项",
+}
+
+TRUE_WORDS = {"是": True, "否": False, "true": True, "false": False}
+
+# Characters no worksheet can hold (openpyxl refuses them); they are never part of a real catalogue.
+_ILLEGAL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_LIST_SPLIT = re.compile(r"[,，、\s]+")
+
+
+# --- Field specifications ---------------------------------------------------------------------------
+# (key, type, required). Types: code, text, enum:<choices>, int, decimal, bool, codes (list), ref (code or null).
+
+
+@dataclass(frozen=True)
+class Spec:
+    key: str
+    type: str
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    default: Any = None
+
+
+def _choices(choices) -> tuple[str, ...]:
+    return tuple(value for value, _label in choices)
+
+
+def _default(model, name):
+    return model._meta.get_field(name).get_default()
+
+
+LIFE_EVENT_FIELDS = [
+    Spec("code", "code", True),
+    Spec("name", "text", True),
+    Spec("audience", "enum", choices=_choices(Audience.choices), default=_default(LifeEvent, "audience")),
+    Spec("order", "int", default=_default(LifeEvent, "order")),
+]
+MATERIAL_FIELDS = [
+    Spec("code", "code", True),
+    Spec("name", "text", True),
+    Spec("description", "text", default=""),
+    Spec("issuer", "text", default=""),
+]
+MATTER_FIELDS = [
+    Spec("code", "code", True),
+    Spec("name", "text", True),
+    Spec("kind", "enum", True, choices=_choices(Matter.Kind.choices)),
+    Spec("department", "code", True),
+    Spec("zones", "codes", default=()),
+    Spec("audience", "enum", choices=_choices(Audience.choices), default=_default(Matter, "audience")),
+    Spec("life_events", "codes", default=()),
+    Spec("limit_unit", "enum", True, choices=_choices(LimitUnit.choices)),
+    Spec("legal_limit", "decimal", default=_default(Matter, "legal_limit")),
+    Spec("promised_limit", "decimal", default=_default(Matter, "promised_limit")),
+    Spec("fee", "decimal", default=_default(Matter, "fee")),
+    Spec("fee_note", "text", default=""),
+    Spec("online", "bool", default=_default(Matter, "online")),
+    Spec("visits", "int", default=_default(Matter, "visits")),
+    Spec("delegated", "bool", default=_default(Matter, "delegated")),
+    Spec("specialized_only", "bool", default=_default(Matter, "specialized_only")),
+    Spec("status", "enum", choices=_choices(Matter.Status.choices), default=_default(Matter, "status")),
+    Spec("conditions", "text", default=""),
+    Spec("procedure", "text", default=""),
+    Spec("legal_basis", "text", default=""),
+    Spec("keywords", "text", default=""),
+]
+REQUIREMENT_FIELDS = [
+    Spec("material", "code", True),
+    Spec("required", "bool", default=_default(MatterMaterial, "required")),
+    Spec("core", "bool", default=_default(MatterMaterial, "core")),
+    Spec("originals", "int", default=_default(MatterMaterial, "originals")),
+    Spec("copies", "int", default=_default(MatterMaterial, "copies")),
+    Spec("deferrable", "bool", default=_default(MatterMaterial, "deferrable")),
+    Spec("pledgeable", "bool", default=_default(MatterMaterial, "pledgeable")),
+    Spec("notes", "text", default=""),
+]
+BUNDLE_FIELDS = [
+    Spec("code", "code", True),
+    Spec("name", "text", True),
+    Spec("description", "text", default=""),
+    Spec("zone", "code", True),
+    Spec("life_event", "ref", default=None),
+    Spec("limit_unit", "enum", True, choices=_choices(LimitUnit.choices)),
+    Spec("limit", "decimal", default=_default(Bundle, "limit")),
+    Spec("status", "enum", choices=_choices(Matter.Status.choices), default=_default(Bundle, "status")),
+]
+# The link sheets of the workbook: the parent's code first.
+REQUIREMENT_SHEET_FIELDS = [Spec("matter", "code", True), *REQUIREMENT_FIELDS]
+BUNDLE_ITEM_SHEET_FIELDS = [Spec("bundle", "code", True), Spec("matter", "code", True)]
+
+SHEET_FIELDS = {
+    "life_events": LIFE_EVENT_FIELDS,
+    "materials": MATERIAL_FIELDS,
+    "matters": MATTER_FIELDS,
+    "requirements": REQUIREMENT_SHEET_FIELDS,
+    "bundles": BUNDLE_FIELDS,
+    "bundle_items": BUNDLE_ITEM_SHEET_FIELDS,
+}
+# The YAML keys of each section, in order (the nested lists last, as in the format).
+YAML_KEYS = {
+    "life_events": [s.key for s in LIFE_EVENT_FIELDS],
+    "materials": [s.key for s in MATERIAL_FIELDS],
+    "matters": [s.key for s in MATTER_FIELDS] + ["materials"],
+    "requirements": [s.key for s in REQUIREMENT_FIELDS],
+    "bundles": [s.key for s in BUNDLE_FIELDS] + ["matters"],
+}
+
+
+# --- Problems and reports ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an import file.
+
+    sheet: the xlsx sheet (主题, 事项 …) or the YAML section (matters …); row: the xlsx row number or the
+    1-based YAML item index (None for the file as a whole); code: the record's code when known;
+    column: the field key (for nested YAML lists e.g. `materials.2.core`); message: in Chinese.
+    """
+
+    sheet: str
+    row: int | None
+    column: str
+    message: str
+    code: str = ""
+
+    @property
+    def row_display(self) -> str:
+        if self.row is None:
+            return "-"
+        return f"{self.row} ({self.code})" if self.code else str(self.row)
+
+    def __str__(self) -> str:
+        return f"{self.sheet} 行 {self.row_display} 列 {self.column or '-'}: {self.message}"
+
+
+class CatalogueImportError(Exception):
+    """The import file has problems; nothing was changed. `problems` lists all of them."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+@dataclass
+class ImportReport:
+    """What an import did: per kind (life_events, materials, matters, bundles) created/updated/unchanged."""
+
+    format: str
+    counts: dict[str, dict[str, int]] = field(
+        default_factory=lambda: {kind: {"created": 0, "updated": 0, "unchanged": 0} for kind in KINDS}
+    )
+
+    @property
+    def changed(self) -> int:
+        return sum(c["created"] + c["updated"] for c in self.counts.values())
+
+    def rows(self) -> list[dict]:
+        return [{"kind": kind, "label": _(KIND_LABELS[kind]), **self.counts[kind]} for kind in KINDS]
+
+    def summary(self) -> str:
+        return "；".join(
+            _("%(label)s 新增 %(created)d、更新 %(updated)d、未变 %(unchanged)d") % row for row in self.rows()
+        )
+
+
+# --- Canonical values -------------------------------------------------------------------------------
+
+
+def canonical_decimal(value: Decimal) -> str:
+    """One text form per number: no exponent, no trailing zeros ("20", "0.5", "3.5", "0")."""
+    text = format(value.normalize(), "f")
+    return "0" if text in ("-0", "0") else text
+
+
+def canonical_text(value: str | None) -> str:
+    """Line breaks as "\\n" and no control characters, the same on export and import."""
+    if not value:
+        return ""
+    return _ILLEGAL_CHARS.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def _life_event_record(event: LifeEvent) -> dict:
+    return {"code": event.code, "name": canonical_text(event.name), "audience": event.audience, "order": event.order}
+
+
+def _material_record(material: Material) -> dict:
+    return {
+        "code": material.code,
+        "name": canonical_text(material.name),
+        "description": canonical_text(material.description),
+        "issuer": canonical_text(material.issuer),
+    }
+
+
+def _requirement_record(req: MatterMaterial) -> dict:
+    return {
+        "material": req.material.code,
+        "required": req.required,
+        "core": req.core,
+        "originals": req.originals,
+        "copies": req.copies,
+        "deferrable": req.deferrable,
+        "pledgeable": req.pledgeable,
+        "notes": canonical_text(req.notes),
+    }
+
+
+def _matter_record(matter: Matter) -> dict:
+    """Uses prefetched zones, life_events and requirements__material when present."""
+    requirements = sorted(matter.requirements.all(), key=lambda r: (r.order, r.pk))
+    return {
+        "code": matter.code,
+        "name": canonical_text(matter.name),
+        "kind": matter.kind,
+        "department": matter.department.code,
+        "zones": sorted(z.code for z in matter.zones.all()),
+        "audience": matter.audience,
+        "life_events": sorted(e.code for e in matter.life_events.all()),
+        "limit_unit": matter.limit_unit,
+        "legal_limit": canonical_decimal(matter.legal_limit),
+        "promised_limit": canonical_decimal(matter.promised_limit),
+        "fee": canonical_decimal(matter.fee),
+        "fee_note": canonical_text(matter.fee_note),
+        "online": matter.online,
+        "visits": matter.visits,
+        "delegated": matter.delegated,
+        "specialized_only": matter.specialized_only,
+        "status": matter.status,
+        "conditions": canonical_text(matter.conditions),
+        "procedure": canonical_text(matter.procedure),
+        "legal_basis": canonical_text(matter.legal_basis),
+        "keywords": canonical_text(matter.keywords),
+        "materials": [_requirement_record(r) for r in requirements],
+    }
+
+
+def _bundle_record(bundle: Bundle) -> dict:
+    """Uses prefetched items__matter when present."""
+    items = sorted(bundle.items.all(), key=lambda i: (i.order, i.pk))
+    return {
+        "code": bundle.code,
+        "name": canonical_text(bundle.name),
+        "description": canonical_text(bundle.description),
+        "zone": bundle.zone.code,
+        "life_event": bundle.life_event.code if bundle.life_event_id else None,
+        "limit_unit": bundle.limit_unit,
+        "limit": canonical_decimal(bundle.limit),
+        "status": bundle.status,
+        "matters": [item.matter.code for item in items],
+    }
+
+
+def _matters_qs():
+    return Matter.objects.select_related("department").prefetch_related(
+        "zones", "life_events", "requirements__material"
+    )
+
+
+def _bundles_qs():
+    return Bundle.objects.select_related("zone", "life_event").prefetch_related("items__matter")
+
+
+def catalogue_records() -> dict[str, list[dict]]:
+    """The whole catalogue as records, each list sorted by code — what export writes."""
+    return {
+        "life_events": [_life_event_record(e) for e in LifeEvent.objects.order_by("code")],
+        "materials": [_material_record(m) for m in Material.objects.order_by("code")],
+        "matters": [_matter_record(m) for m in _matters_qs().order_by("code")],
+        "bundles": [_bundle_record(b) for b in _bundles_qs().order_by("code")],
+    }
+
+
+# --- Export -----------------------------------------------------------------------------------------
+
+
+def detect_format(path_or_stream, fmt: str | None = None) -> str:
+    """The format asked for, else the one named by the file's suffix; ValueError when neither is known."""
+    if fmt:
+        fmt = fmt.lower().lstrip(".")
+        fmt = "yaml" if fmt == "yml" else fmt
+        if fmt not in FORMATS:
+            raise ValueError(_("不支持的格式“%(fmt)s”，应为 xlsx 或 yaml。") % {"fmt": fmt})
+        return fmt
+    name = path_or_stream if isinstance(path_or_stream, str | os.PathLike) else getattr(path_or_stream, "name", "")
+    suffix = Path(str(name or "")).suffix.lower()
+    if suffix not in SUFFIXES:
+        raise ValueError(_("无法从文件名判断格式，请使用 .xlsx、.yaml 或 .yml 文件。"))
+    return SUFFIXES[suffix]
+
+
+def export_catalogue(path_or_stream, fmt: str | None = None) -> dict[str, int]:
+    """Write the whole catalogue to a path or a binary stream; returns how many records of each kind."""
+    fmt = detect_format(path_or_stream, fmt)
+    records = catalogue_records()
+    data = _yaml_bytes(records) if fmt == "yaml" else _xlsx_bytes(records)
+    if isinstance(path_or_stream, str | os.PathLike):
+        Path(path_or_stream).write_bytes(data)
+    elif isinstance(path_or_stream, io.TextIOBase):
+        path_or_stream.write(data.decode("utf-8"))
+    else:
+        path_or_stream.write(data)
+    return {kind: len(records[kind]) for kind in KINDS}
+
+
+class _FlowMap(dict):
+    pass
+
+
+class _FlowList(list):
+    pass
+
+
+class _Dumper(yaml.SafeDumper):
+    """Block sequences indented under their key, as in the format's example."""
+
+    def increase_indent(self, flow=False, indentless=False):
+        return super().increase_indent(flow, False)
+
+
+def _represent_str(dumper, data):
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style="|" if "\n" in data else None)
+
+
+_Dumper.add_representer(str, _represent_str)
+_Dumper.add_representer(
+    _FlowMap, lambda d, data: d.represent_mapping("tag:yaml.org,2002:map", list(data.items()), flow_style=True)
+)
+_Dumper.add_representer(_FlowList, lambda d, data: d.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=True))
+
+
+def _yaml_bytes(records: dict[str, list[dict]]) -> bytes:
+    doc = {
+        "format": FORMAT_MARKER,
+        "life_events": [_FlowMap(r) for r in records["life_events"]],
+        "materials": [_FlowMap(r) for r in records["materials"]],
+        "matters": [
+            {
+                **{k: _FlowList(v) if k in ("zones", "life_events") else v for k, v in r.items() if k != "materials"},
+                "materials": [_FlowMap(m) for m in r["materials"]],
+            }
+            for r in records["matters"]
+        ],
+        "bundles": [{**r, "matters": _FlowList(r["matters"])} for r in records["bundles"]],
+    }
+    return yaml.dump(
+        doc,
+        Dumper=_Dumper,
+        allow_unicode=True,
+        sort_keys=False,
+        default_flow_style=False,
+        width=10**9,
+        encoding="utf-8",
+    )
+
+
+def _cell(spec: Spec, value):
+    """A record value as the workbook holds it: booleans 是/否, code lists joined by ",", decimals as text."""
+    if spec.type == "bool":
+        return "是" if value else "否"
+    if spec.type == "codes":
+        return ",".join(value) or None
+    if value == "":
+        return None
+    return value
+
+
+def _xlsx_bytes(records: dict[str, list[dict]]) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    rows: dict[str, list[dict]] = {
+        "life_events": records["life_events"],
+        "materials": records["materials"],
+        "matters": records["matters"],
+        "requirements": [{"matter": m["code"], **req} for m in records["matters"] for req in m["materials"]],
+        "bundles": records["bundles"],
+        "bundle_items": [{"bundle": b["code"], "matter": code} for b in records["bundles"] for code in b["matters"]],
+    }
+    wb = Workbook()
+    wb.remove(wb.active)
+    for section, title in SHEETS.items():
+        ws = wb.create_sheet(title)
+        specs = SHEET_FIELDS[section]
+        ws.append([s.key for s in specs])
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        ws.freeze_panes = "A2"
+        for record in rows[section]:
+            ws.append([_cell(s, record[s.key]) for s in specs])
+        # Text that looks like a formula stays text.
+        for row in ws.iter_rows(min_row=2):
+            for cell in row:
+                if cell.data_type == "f":
+                    cell.data_type = "s"
+        for index, spec in enumerate(specs, start=1):
+            width = {"text": 30, "codes": 24, "code": 18}.get(spec.type, 12)
+            ws.column_dimensions[ws.cell(row=1, column=index).column_letter].width = width
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+# --- Reading ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Item:
+    """One record as read from the file, with where it came from."""
+
+    sheet: str
+    row: int | None
+    raw: dict[str, Any]
+    prefix: str = ""  # YAML nested lists: "materials.2."
+    whole_column: str = ""  # YAML bundle matter lists: every key is the column "matters.3"
+    parent: str = ""  # code of the matter/bundle it belongs to (link rows)
+
+    @property
+    def code(self) -> str:
+        """The record's code, or parent/child codes for a link row (事项/材料, 一件事/事项)."""
+
+        def text(key):
+            value = self.raw.get(key)
+            ok = isinstance(value, str | int) and not isinstance(value, bool)
+            return str(value).strip() if ok else ""
+
+        if text("code"):
+            return text("code")
+        if self.parent:
+            child = text("material") or text("matter")
+            return f"{self.parent}/{child}" if child else self.parent
+        for parent, child in (("bundle", "matter"), ("matter", "material")):
+            if parent in self.raw:
+                return "/".join(c for c in (text(parent), text(child)) if c)
+        return ""
+
+    def column(self, key: str) -> str:
+        return self.whole_column or f"{self.prefix}{key}"
+
+
+@dataclass
+class _Document:
+    fmt: str
+    life_events: list[_Item] = field(default_factory=list)
+    materials: list[_Item] = field(default_factory=list)
+    matters: list[_Item] = field(default_factory=list)
+    requirements: list[_Item] = field(default_factory=list)  # raw["matter"] names the matter
+    bundles: list[_Item] = field(default_factory=list)
+    bundle_items: list[_Item] = field(default_factory=list)  # raw["bundle"], raw["matter"]
+
+
+def _read_bytes(path_or_stream) -> bytes:
+    if isinstance(path_or_stream, str | os.PathLike):
+        return Path(path_or_stream).read_bytes()
+    if hasattr(path_or_stream, "seek"):
+        try:
+            path_or_stream.seek(0)
+        except (OSError, ValueError):
+            pass
+    data = path_or_stream.read()
+    return data.encode("utf-8") if isinstance(data, str) else data
+
+
+FILE = "文件"
+
+
+def _read_yaml(data: bytes, problems: list[Problem]) -> _Document:
+    doc = _Document("yaml")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        problems.append(Problem(FILE, None, "", _("文件不是 UTF-8 编码的文本。")))
+        return doc
+    try:
+        content = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = _("（第 %(line)d 行）") % {"line": mark.line + 1} if mark else ""
+        problems.append(
+            Problem(
+                FILE,
+                None,
+                "",
+                _("YAML 格式错误%(where)s：%(error)s")
+                % {"where": where, "error": getattr(exc, "problem", None) or exc},
+            )
+        )
+        return doc
+    if not isinstance(content, dict):
+        problems.append(
+            Problem(FILE, None, "", _("文件内容应为一个映射（format、life_events、materials、matters、bundles）。"))
+        )
+        return doc
+    if content.get("format") != FORMAT_MARKER:
+        problems.append(
+            Problem(
+                "format",
+                None,
+                "format",
+                _("格式标记应为“%(marker)s”，文件中为“%(found)s”。")
+                % {"marker": FORMAT_MARKER, "found": content.get("format", "")},
+            )
+        )
+    for key in content:
+        if key not in ("format", "life_events", "materials", "matters", "bundles"):
+            problems.append(Problem(str(key), None, "", _("未知的部分“%(key)s”。") % {"key": key}))
+
+    def section(name: str) -> list:
+        value = content.get(name)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            problems.append(Problem(name, None, "", _("该部分应为列表。")))
+            return []
+        return value
+
+    def item(name: str, index: int, value, keys: list[str], **extra) -> _Item | None:
+        it = _Item(name, index, value if isinstance(value, dict) else {}, **extra)
+        if not isinstance(value, dict):
+            problems.append(Problem(name, index, it.column(""), _("每一项应为一个映射（键: 值）。"), it.code))
+            return None
+        for key in value:
+            if key not in keys:
+                problems.append(Problem(name, index, it.column(str(key)), _("未知的字段。"), it.code))
+        return it
+
+    for kind in ("life_events", "materials"):
+        for index, value in enumerate(section(kind), start=1):
+            if (it := item(kind, index, value, YAML_KEYS[kind])) is not None:
+                getattr(doc, kind).append(it)
+    for index, value in enumerate(section("matters"), start=1):
+        it = item("matters", index, value, YAML_KEYS["matters"])
+        if it is None:
+            continue
+        doc.matters.append(it)
+        requirements = it.raw.get("materials")
+        if requirements is None:
+            continue
+        if not isinstance(requirements, list):
+            problems.append(Problem("matters", index, "materials", _("应为列表。"), it.code))
+            continue
+        parent = _text_or_empty(it.raw.get("code"))
+        for sub, req in enumerate(requirements, start=1):
+            r = item("matters", index, req, YAML_KEYS["requirements"], prefix=f"materials.{sub}.", parent=parent)
+            # Without a code of its own the matter is reported already; its materials cannot be placed.
+            if r is not None and parent:
+                r.raw = {**r.raw, "matter": parent}
+                doc.requirements.append(r)
+    for index, value in enumerate(section("bundles"), start=1):
+        it = item("bundles", index, value, YAML_KEYS["bundles"])
+        if it is None:
+            continue
+        doc.bundles.append(it)
+        matters = it.raw.get("matters")
+        if matters is None:
+            continue
+        if not isinstance(matters, list):
+            problems.append(Problem("bundles", index, "matters", _("应为事项编码的列表。"), it.code))
+            continue
+        parent = _text_or_empty(it.raw.get("code"))
+        for sub, code in enumerate(matters if parent else [], start=1):
+            doc.bundle_items.append(
+                _Item(
+                    "bundles", index, {"bundle": parent, "matter": code}, whole_column=f"matters.{sub}", parent=parent
+                )
+            )
+    return doc
+
+
+def _text_or_empty(value) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _read_xlsx(data: bytes, problems: list[Problem]) -> _Document:
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    doc = _Document("xlsx")
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
+        problems.append(Problem(FILE, None, "", _("不是有效的 xlsx 文件：%(error)s") % {"error": exc}))
+        return doc
+    try:
+        for section, title in SHEETS.items():
+            if title not in wb.sheetnames:
+                problems.append(Problem(title, None, "", _("缺少工作表“%(title)s”。") % {"title": title}))
+                continue
+            specs = SHEET_FIELDS[section]
+            keys = [s.key for s in specs]
+            rows = wb[title].iter_rows(values_only=True)
+            header = next(rows, None) or ()
+            columns: dict[int, str] = {}
+            for index, value in enumerate(header):
+                name = str(value).strip() if value is not None else ""
+                if not name:
+                    continue
+                if name not in keys:
+                    problems.append(Problem(title, 1, name, _("未知的列“%(name)s”。") % {"name": name}))
+                elif name in columns.values():
+                    problems.append(Problem(title, 1, name, _("列“%(name)s”重复。") % {"name": name}))
+                else:
+                    columns[index] = name
+            for spec in specs:
+                if spec.required and spec.key not in columns.values():
+                    problems.append(Problem(title, 1, spec.key, _("缺少必填列“%(name)s”。") % {"name": spec.key}))
+            for number, values in enumerate(rows, start=2):
+                if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+                    continue
+                raw = {}
+                for index, value in enumerate(values):
+                    if index in columns:
+                        if value is not None and not (isinstance(value, str) and not value.strip()):
+                            raw[columns[index]] = value
+                    elif value is not None and not (isinstance(value, str) and not value.strip()):
+                        problems.append(
+                            Problem(title, number, "", _("第 %(col)d 列有内容但没有表头。") % {"col": index + 1})
+                        )
+                getattr(doc, section).append(_Item(title, number, raw))
+    finally:
+        wb.close()
+    return doc
+
+
+# --- Converting raw values --------------------------------------------------------------------------
+
+
+class _Bad(Exception):
+    pass
+
+
+def _to_text(value, fmt: str) -> str:
+    if isinstance(value, str):
+        if _ILLEGAL_CHARS.search(value):
+            raise _Bad(_("含有不可见的控制字符。"))
+        return canonical_text(value)
+    if fmt == "xlsx" and isinstance(value, int | float) and not isinstance(value, bool):
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return str(value)
+    if fmt == "xlsx":
+        raise _Bad(_("应为文本。"))
+    raise _Bad(_("应为文本（数字、true/false、日期等请加引号）。"))
+
+
+def _to_code(value, fmt: str) -> str:
+    text = _to_text(value, fmt).strip()
+    if not text:
+        raise _Bad(_("编码不能为空。"))
+    return text
+
+
+def _to_int(value, fmt: str) -> int:
+    if isinstance(value, bool):
+        raise _Bad(_("应为整数。"))
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d+\s*", value):
+        return int(value)
+    raise _Bad(_("应为整数，文件中为“%(value)s”。") % {"value": value})
+
+
+def _to_decimal(value, fmt: str) -> str:
+    if isinstance(value, bool):
+        raise _Bad(_("应为数字。"))
+    if isinstance(value, int | float):
+        value = repr(value)
+    if not isinstance(value, str):
+        raise _Bad(_("应为数字。"))
+    try:
+        number = Decimal(value.strip())
+    except InvalidOperation:
+        raise _Bad(_("应为数字（例如 “0.5”、“20”），文件中为“%(value)s”。") % {"value": value}) from None
+    if not number.is_finite():
+        raise _Bad(_("应为数字（例如 “0.5”、“20”），文件中为“%(value)s”。") % {"value": value})
+    return canonical_decimal(number)
+
+
+def _to_bool(value, fmt: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in TRUE_WORDS:
+        return TRUE_WORDS[value.strip().lower()]
+    if fmt == "xlsx":
+        raise _Bad(_("应为“是”或“否”，文件中为“%(value)s”。") % {"value": value})
+    raise _Bad(_("应为 true 或 false，文件中为“%(value)s”。") % {"value": value})
+
+
+def _to_codes(value, fmt: str) -> list[str]:
+    if isinstance(value, list):
+        codes = [_to_code(v, fmt) for v in value]
+    elif fmt == "xlsx":
+        codes = [c for c in _LIST_SPLIT.split(_to_text(value, fmt)) if c]
+    else:
+        raise _Bad(_("应为编码的列表，例如 [a, b]。"))
+    return sorted(set(codes))
+
+
+def _convert(item: _Item, specs: list[Spec], fmt: str, problems: list[Problem]) -> dict | None:
+    """The record of an item (canonical values, defaults for what is left out), or None after problems."""
+    record: dict[str, Any] = {}
+    ok = True
+    for spec in specs:
+        value = item.raw.get(spec.key)
+        if isinstance(value, str) and not value.strip() and spec.type != "text":
+            value = None
+        if (
+            value is None
+            or (spec.type == "text" and value == "")
+            or (spec.required and isinstance(value, str) and not value.strip())
+        ):
+            if spec.required:
+                problems.append(Problem(item.sheet, item.row, item.column(spec.key), _("必填。"), item.code))
+                ok = False
+            else:
+                record[spec.key] = list(spec.default) if spec.type == "codes" else spec.default
+            continue
+        try:
+            if spec.type == "text":
+                record[spec.key] = _to_text(value, fmt)
+            elif spec.type in ("code", "ref"):
+                record[spec.key] = _to_code(value, fmt)
+            elif spec.type == "enum":
+                text = _to_code(value, fmt)
+                if text not in spec.choices:
+                    raise _Bad(
+                        _("“%(value)s”不是可选值，应为：%(choices)s。")
+                        % {"value": text, "choices": "、".join(spec.choices)}
+                    )
+                record[spec.key] = text
+            elif spec.type == "int":
+                record[spec.key] = _to_int(value, fmt)
+            elif spec.type == "decimal":
+                record[spec.key] = _to_decimal(value, fmt)
+            elif spec.type == "bool":
+                record[spec.key] = _to_bool(value, fmt)
+            elif spec.type == "codes":
+                record[spec.key] = _to_codes(value, fmt)
+        except _Bad as exc:
+            problems.append(Problem(item.sheet, item.row, item.column(spec.key), str(exc), item.code))
+            ok = False
+    # Defaults of decimal fields are Decimals; records hold canonical text.
+    for spec in specs:
+        if spec.type == "decimal" and isinstance(record.get(spec.key), Decimal):
+            record[spec.key] = canonical_decimal(record[spec.key])
+    return record if ok else None
+
+
+# --- Checking ---------------------------------------------------------------------------------------
+
+
+def _clean(instance, item: _Item, problems: list[Problem], exclude=(), columns: dict[str, str] | None = None) -> bool:
+    """full_clean() the instance; every ValidationError becomes a problem at its column."""
+    columns = columns or {}
+    try:
+        instance.full_clean(exclude=list(exclude), validate_constraints=False)
+        # Database constraints are checked as well, once the clean() rules hold.
+        instance.validate_constraints(exclude=list(exclude))
+    except ValidationError as exc:
+        for name, errors in exc.message_dict.items():
+            column = "" if name == NON_FIELD_ERRORS else item.column(columns.get(name, name))
+            for message in errors:
+                problems.append(Problem(item.sheet, item.row, column, message, item.code))
+        return False
+    return True
+
+
+@dataclass
+class _Plan:
+    """What the file says, checked: records and unsaved instances by code."""
+
+    fmt: str
+    life_events: list[tuple[dict, LifeEvent, dict | None]] = field(default_factory=list)
+    materials: list[tuple[dict, Material, dict | None]] = field(default_factory=list)
+    matters: list[tuple[dict, Matter, dict | None]] = field(default_factory=list)
+    requirements: dict[str, list[tuple[dict, MatterMaterial]]] = field(default_factory=dict)
+    bundles: list[tuple[dict, Bundle, dict | None]] = field(default_factory=list)
+
+
+def _unique(items_records, sheet_key: str, problems: list[Problem]):
+    """Drop records whose code came before in the same section (reporting each)."""
+    seen: dict[str, _Item] = {}
+    out = []
+    for item, record in items_records:
+        code = record[sheet_key]
+        if code in seen:
+            first = seen[code]
+            problems.append(
+                Problem(
+                    item.sheet,
+                    item.row,
+                    item.column(sheet_key),
+                    _("编码“%(code)s”重复（已在第 %(row)s 项/行出现）。") % {"code": code, "row": first.row},
+                    item.code,
+                )
+            )
+            continue
+        seen[code] = item
+        out.append((item, record))
+    return out
+
+
+def _check(doc: _Document, problems: list[Problem]) -> _Plan:
+    fmt = doc.fmt
+    plan = _Plan(fmt)
+
+    def convert_all(items, specs):
+        out = []
+        for item in items:
+            record = _convert(item, specs, fmt, problems)
+            if record is not None:
+                out.append((item, record))
+        return out
+
+    life_events = _unique(convert_all(doc.life_events, LIFE_EVENT_FIELDS), "code", problems)
+    materials = _unique(convert_all(doc.materials, MATERIAL_FIELDS), "code", problems)
+    matters = _unique(convert_all(doc.matters, MATTER_FIELDS), "code", problems)
+    bundles = _unique(convert_all(doc.bundles, BUNDLE_FIELDS), "code", problems)
+    requirement_specs = REQUIREMENT_SHEET_FIELDS
+    requirements = convert_all(doc.requirements, requirement_specs)
+    bundle_items = convert_all(doc.bundle_items, BUNDLE_ITEM_SHEET_FIELDS)
+    # Codes of records that failed to convert still count as "in the file" for references.
+    file_codes = {
+        "life_events": {r["code"] for _i, r in life_events} | _raw_codes(doc.life_events),
+        "materials": {r["code"] for _i, r in materials} | _raw_codes(doc.materials),
+        "matters": {r["code"] for _i, r in matters} | _raw_codes(doc.matters),
+        "bundles": {r["code"] for _i, r in bundles} | _raw_codes(doc.bundles),
+    }
+
+    departments = {d.code: d for d in Department.objects.all()}
+    zones = {z.code: z for z in Zone.objects.all()}
+    db_life_events = {e.code: e for e in LifeEvent.objects.all()}
+    db_materials = {m.code: m for m in Material.objects.all()}
+    db_matter_codes = set(Matter.objects.values_list("code", flat=True))
+
+    def unknown(item, key, kind_label, code):
+        problems.append(
+            Problem(
+                item.sheet,
+                item.row,
+                item.column(key),
+                _("未知的%(kind)s编码“%(code)s”。") % {"kind": kind_label, "code": code},
+                item.code,
+            )
+        )
+
+    # Life events and materials.
+    existing = db_life_events
+    for item, record in life_events:
+        instance = LifeEvent(**record)
+        old = existing.get(record["code"])
+        if old is not None:
+            _as_existing(instance, old)
+        if _clean(instance, item, problems):
+            plan.life_events.append((record, instance, _life_event_record(old) if old else None))
+    for item, record in materials:
+        instance = Material(**record)
+        old = db_materials.get(record["code"])
+        if old is not None:
+            _as_existing(instance, old)
+        if _clean(instance, item, problems):
+            plan.materials.append((record, instance, _material_record(old) if old else None))
+
+    # The materials of each matter, in order.
+    by_matter: dict[str, list[tuple[_Item, dict]]] = {}
+    seen_pairs: dict[tuple[str, str], _Item] = {}
+    for item, record in requirements:
+        matter_code, material_code = record["matter"], record["material"]
+        if matter_code not in file_codes["matters"]:
+            problems.append(
+                Problem(
+                    item.sheet,
+                    item.row,
+                    item.column("matter"),
+                    _("事项“%(code)s”不在“事项”表中。") % {"code": matter_code},
+                    item.code,
+                )
+            )
+            continue
+        if (matter_code, material_code) in seen_pairs:
+            problems.append(
+                Problem(
+                    item.sheet,
+                    item.row,
+                    item.column("material"),
+                    _("材料“%(code)s”在该事项中重复。") % {"code": material_code},
+                    item.code,
+                )
+            )
+            continue
+        seen_pairs[(matter_code, material_code)] = item
+        ok = True
+        if material_code not in file_codes["materials"] and material_code not in db_materials:
+            unknown(item, "material", _("材料"), material_code)
+            ok = False
+        instance = MatterMaterial(**{k: v for k, v in record.items() if k not in ("matter", "material")})
+        ok = _clean(instance, item, problems, exclude=["matter", "material", "blank_form", "sample"]) and ok
+        if ok:
+            by_matter.setdefault(matter_code, []).append((item, record))
+
+    # Matters.
+    old_matters = {m.code: m for m in _matters_qs().filter(code__in=[r["code"] for _i, r in matters])}
+    for item, record in matters:
+        ok = True
+        department = departments.get(record["department"])
+        if department is None:
+            unknown(item, "department", _("部门"), record["department"])
+            ok = False
+        for code in record["zones"]:
+            if code not in zones:
+                unknown(item, "zones", _("服务区"), code)
+                ok = False
+        for code in record["life_events"]:
+            if code not in file_codes["life_events"] and code not in db_life_events:
+                unknown(item, "life_events", _("主题"), code)
+                ok = False
+        fields = {k: v for k, v in record.items() if k not in ("department", "zones", "life_events")}
+        for key in ("legal_limit", "promised_limit", "fee"):
+            fields[key] = Decimal(fields[key])
+        instance = Matter(**fields)
+        if department is not None:
+            instance.department = department
+        old = old_matters.get(record["code"])
+        if old is not None:
+            _as_existing(instance, old)
+        ok = _clean(instance, item, problems, exclude=[] if department else ["department"]) and ok
+        reqs = by_matter.get(record["code"], [])
+        record["materials"] = [{k: v for k, v in r.items() if k != "matter"} for _i, r in reqs]
+        if ok:
+            plan.matters.append((record, instance, _matter_record(old) if old else None))
+
+    # Bundles and their matters, in order.
+    items_by_bundle: dict[str, list[str]] = {}
+    for item, record in bundle_items:
+        bundle_code, matter_code = record["bundle"], record["matter"]
+        if bundle_code not in file_codes["bundles"]:
+            problems.append(
+                Problem(
+                    item.sheet,
+                    item.row,
+                    item.column("bundle"),
+                    _("一件事“%(code)s”不在“一件事”表中。") % {"code": bundle_code},
+                    item.code,
+                )
+            )
+            continue
+        listed = items_by_bundle.setdefault(bundle_code, [])
+        if matter_code in listed:
+            problems.append(
+                Problem(
+                    item.sheet,
+                    item.row,
+                    item.column("matter"),
+                    _("事项“%(code)s”在该一件事中重复。") % {"code": matter_code},
+                    item.code,
+                )
+            )
+            continue
+        if matter_code not in file_codes["matters"] and matter_code not in db_matter_codes:
+            unknown(item, "matter", _("事项"), matter_code)
+            continue
+        listed.append(matter_code)
+    old_bundles = {b.code: b for b in _bundles_qs().filter(code__in=[r["code"] for _i, r in bundles])}
+    for item, record in bundles:
+        ok = True
+        zone = zones.get(record["zone"])
+        if zone is None:
+            unknown(item, "zone", _("服务区"), record["zone"])
+            ok = False
+        life_event = record["life_event"]
+        if life_event is not None and life_event not in file_codes["life_events"] and life_event not in db_life_events:
+            unknown(item, "life_event", _("主题"), life_event)
+            ok = False
+        fields = {k: v for k, v in record.items() if k not in ("zone", "life_event")}
+        fields["limit"] = Decimal(fields["limit"])
+        instance = Bundle(**fields)
+        if zone is not None:
+            instance.zone = zone
+        old = old_bundles.get(record["code"])
+        if old is not None:
+            _as_existing(instance, old)
+        ok = _clean(instance, item, problems, exclude=["life_event"] + ([] if zone else ["zone"])) and ok
+        record["matters"] = items_by_bundle.get(record["code"], [])
+        if ok:
+            plan.bundles.append((record, instance, _bundle_record(old) if old else None))
+    return plan
+
+
+def _as_existing(instance, old) -> None:
+    """Make an unsaved instance stand for the stored `old` one (same row; its own code passes uniqueness)."""
+    instance.pk = old.pk
+    instance._state.adding = False
+    instance._state.db = old._state.db
+
+
+def _raw_codes(items: list[_Item]) -> set[str]:
+    return {item.raw["code"].strip() for item in items if isinstance(item.raw.get("code"), str)}
+
+
+# --- Import -----------------------------------------------------------------------------------------
+
+
+def import_catalogue(path_or_stream, fmt: str | None = None, actor=None, request=None) -> ImportReport:
+    """Import a catalogue file (path or binary stream; format from `fmt` or the file suffix).
+
+    Every row is checked first; any problem raises CatalogueImportError listing all of them and nothing is
+    changed. Otherwise the file is applied in one transaction (see the module docstring): records matched by
+    code are created/updated/left unchanged, a matter's materials, zones and life events and a bundle's
+    matters are replaced to match the file, and whatever the file does not mention is left alone.
+    One audit event records the counts. Importing the same file again changes nothing.
+    """
+    try:
+        fmt = detect_format(path_or_stream, fmt)
+    except ValueError as exc:
+        raise CatalogueImportError([Problem(FILE, None, "", str(exc))]) from None
+    try:
+        data = _read_bytes(path_or_stream)
+    except OSError as exc:
+        raise CatalogueImportError([Problem(FILE, None, "", _("无法读取文件：%(error)s") % {"error": exc})]) from None
+    problems: list[Problem] = []
+    doc = _read_yaml(data, problems) if fmt == "yaml" else _read_xlsx(data, problems)
+    plan = _check(doc, problems)
+    if problems:
+        raise CatalogueImportError(problems)
+    try:
+        return _apply(plan, actor, request)
+    except (IntegrityError, ProtectedError) as exc:
+        raise CatalogueImportError(
+            [Problem(FILE, None, "", _("写入数据库失败，未做任何修改：%(error)s") % {"error": exc})]
+        ) from None
+
+
+@transaction.atomic
+def _apply(plan: _Plan, actor, request) -> ImportReport:
+    report = ImportReport(plan.fmt)
+
+    def outcome(kind: str, record: dict, before: dict | None) -> str | None:
+        """ "created"/"updated" when the object must be written, None when it is already as the file says."""
+        if before is None:
+            report.counts[kind]["created"] += 1
+            return "created"
+        if before == record:
+            report.counts[kind]["unchanged"] += 1
+            return None
+        report.counts[kind]["updated"] += 1
+        return "updated"
+
+    for record, instance, before in plan.life_events:
+        if outcome("life_events", record, before):
+            instance.save()
+    for record, instance, before in plan.materials:
+        if outcome("materials", record, before):
+            instance.save()
+
+    life_events = {e.code: e for e in LifeEvent.objects.all()}
+    materials = {m.code: m for m in Material.objects.all()}
+    zones = {z.code: z for z in Zone.objects.all()}
+    for record, matter, before in plan.matters:
+        if not outcome("matters", record, before):
+            continue
+        matter.save()
+        matter.zones.set([zones[c] for c in record["zones"]])
+        matter.life_events.set([life_events[c] for c in record["life_events"]])
+        kept = {r.material.code: r for r in matter.requirements.select_related("material")}
+        wanted = {r["material"] for r in record["materials"]}
+        MatterMaterial.objects.filter(pk__in=[r.pk for code, r in kept.items() if code not in wanted]).delete()
+        for order, req in enumerate(record["materials"], start=1):
+            row = kept.get(req["material"]) or MatterMaterial(matter=matter, material=materials[req["material"]])
+            for key, value in req.items():
+                if key != "material":
+                    setattr(row, key, value)
+            row.order = order
+            row.save()
+
+    matters = dict(
+        Matter.objects.filter(code__in={c for record, _b, _o in plan.bundles for c in record["matters"]}).values_list(
+            "code", "pk"
+        )
+    )
+    for record, bundle, before in plan.bundles:
+        if not outcome("bundles", record, before):
+            continue
+        bundle.life_event = life_events[record["life_event"]] if record["life_event"] else None
+        bundle.save()
+        kept = {i.matter.code: i for i in bundle.items.select_related("matter")}
+        BundleItem.objects.filter(pk__in=[i.pk for code, i in kept.items() if code not in record["matters"]]).delete()
+        for order, code in enumerate(record["matters"], start=1):
+            item = kept.get(code) or BundleItem(bundle=bundle, matter_id=matters[code])
+            if item.pk is None or item.order != order:
+                item.order = order
+                item.save()
+
+    audit.record(
+        actor,
+        "catalogue.import",
+        None,
+        summary=_("导入实施清单（%(fmt)s）：%(summary)s") % {"fmt": plan.fmt, "summary": report.summary()},
+        request=request,
+        format=plan.fmt,
+        counts=report.counts,
+    )
+    return report
