@@ -2,14 +2,21 @@
 
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from yichuang.organisation.models import Department, Site, Window, Zone
 
 from . import search as search_module
-from .models import Bundle, Matter, MatterMaterial
+from .models import Bundle, BundleItem, LifeEvent, Matter, MatterMaterial
 
 
-def matters(query: str = "", zone: str | None = None, department: str | None = None,
-            life_event: str | None = None, include_inactive: bool = False) -> QuerySet:
+def matters(
+    query: str = "",
+    zone: str | None = None,
+    department: str | None = None,
+    life_event: str | None = None,
+    include_inactive: bool = False,
+) -> QuerySet:
     qs = Matter.objects.select_related("department")
     if not include_inactive:
         qs = qs.exclude(status=Matter.Status.CANCELLED)
@@ -41,9 +48,142 @@ def matter_detail(code: str) -> Matter:
 
 
 def bundles() -> QuerySet:
-    return Bundle.objects.select_related("zone", "life_event").prefetch_related("items__matter").exclude(
-        status=Matter.Status.CANCELLED
+    return (
+        Bundle.objects.select_related("zone", "life_event")
+        .prefetch_related("items__matter")
+        .exclude(status=Matter.Status.CANCELLED)
     )
+
+
+def matching_bundles(query: str) -> list[Bundle]:
+    """Bundles whose name, code, description or pinyin contain every term (there are few: filtered in Python)."""
+    if not search_module.query_terms(query):
+        return []
+    return [b for b in bundles() if search_module.text_matches(search_module.bundle_search_text(b), query)]
+
+
+def bundle_detail(code: str) -> Bundle:
+    """A bundle (not cancelled) with its zone's windows and its matters in order; raises Bundle.DoesNotExist."""
+    return (
+        Bundle.objects.exclude(status=Matter.Status.CANCELLED)
+        .select_related("zone__site", "life_event")
+        .prefetch_related(
+            Prefetch(
+                "items",
+                queryset=BundleItem.objects.select_related("matter__department").order_by("order", "id"),
+            ),
+            Prefetch("zone__windows", queryset=Window.objects.order_by("number")),
+        )
+        .get(code=code)
+    )
+
+
+def default_site() -> Site | None:
+    """The hall whose name and phone head the printed notices."""
+    return Site.objects.filter(is_default=True).first() or Site.objects.order_by("code").first()
+
+
+def zones() -> QuerySet:
+    """Zones with the number of matters (not cancelled) they take in, site by site (default site first)."""
+    return (
+        Zone.objects.select_related("site", "lead_department")
+        .annotate(matter_count=Count("matters", filter=Q(matters__status__in=_active_statuses()), distinct=True))
+        .order_by("-site__is_default", "site__code", "order", "code")
+    )
+
+
+def departments() -> QuerySet:
+    return Department.objects.annotate(
+        matter_count=Count("matters", filter=Q(matters__status__in=_active_statuses()), distinct=True)
+    ).order_by("code")
+
+
+def life_events() -> QuerySet:
+    return LifeEvent.objects.annotate(
+        matter_count=Count("matters", filter=Q(matters__status__in=_active_statuses()), distinct=True),
+        bundle_count=Count("bundles", filter=Q(bundles__status__in=_active_statuses()), distinct=True),
+    )
+
+
+def _active_statuses() -> list[str]:
+    return [s for s in Matter.Status.values if s != Matter.Status.CANCELLED]
+
+
+@dataclass
+class Place:
+    """Where a matter is taken in: a zone and the open windows there that take it in."""
+
+    zone: Zone
+    windows: list[Window]
+
+
+def where_to_apply(matter: Matter) -> list[Place]:
+    """The zones whose intake windows take the matter in (any of them: 无差别受理), or, for a matter taken in
+    only at its department's specialized window, the zones holding such windows."""
+    if matter.specialized_only:
+        windows = (
+            Window.objects.filter(kind=Window.Kind.SPECIALIZED, department_id=matter.department_id, is_open=True)
+            .select_related("zone__site")
+            .order_by("-zone__site__is_default", "zone__site__code", "number")
+        )
+    else:
+        windows = (
+            Window.objects.filter(kind=Window.Kind.INTAKE, is_open=True, zone__in=matter.zones.all())
+            .select_related("zone__site")
+            .order_by("-zone__site__is_default", "zone__site__code", "number")
+        )
+    places: dict[int, Place] = {}
+    for window in windows:
+        places.setdefault(window.zone_id, Place(window.zone, [])).windows.append(window)
+    if not matter.specialized_only:
+        # A zone of the matter without an open intake window still tells the person where to go.
+        for zone in matter.zones.select_related("site").order_by("-site__is_default", "site__code", "order"):
+            places.setdefault(zone.pk, Place(zone, []))
+    return list(places.values())
+
+
+def bundle_place(bundle: Bundle) -> Place:
+    windows = [w for w in bundle.zone.windows.all() if w.kind == Window.Kind.INTAKE and w.is_open]
+    return Place(bundle.zone, sorted(windows, key=lambda w: w.number))
+
+
+@dataclass
+class WindowScope:
+    """The published intake scope of one zone (对外公开综合窗口受理事项范围)."""
+
+    zone: Zone
+    windows: list[Window]
+    matters: list[Matter]
+
+
+def window_scopes() -> list[WindowScope]:
+    """Per zone: its comprehensive intake windows and the matters in use they take in (any of them takes any).
+
+    Matters taken in only at a specialized window are not in a comprehensive window's scope."""
+    zone_list = (
+        Zone.objects.select_related("site")
+        .prefetch_related(
+            Prefetch(
+                "windows",
+                queryset=Window.objects.filter(kind=Window.Kind.INTAKE).order_by("number"),
+                to_attr="intake_windows",
+            ),
+            Prefetch(
+                "matters",
+                queryset=Matter.objects.in_use()
+                .filter(specialized_only=False)
+                .select_related("department")
+                .order_by("department__code", "code"),
+                to_attr="scope_matters",
+            ),
+        )
+        .order_by("-site__is_default", "site__code", "order", "code")
+    )
+    return [
+        WindowScope(zone, zone.intake_windows, zone.scope_matters)
+        for zone in zone_list
+        if zone.intake_windows or zone.scope_matters
+    ]
 
 
 @dataclass
@@ -62,6 +202,11 @@ class NoticeLine:
     matters: list[str] = field(default_factory=list)  # matter codes, in the order first met
     matter_names: list[str] = field(default_factory=list)
 
+    @property
+    def needed_by(self) -> list[tuple[str, str]]:
+        """(code, name) of each matter that needs this material."""
+        return list(zip(self.matters, self.matter_names, strict=True))
+
 
 def merged_materials(matter_list: list[Matter]) -> list[NoticeLine]:
     """Merge the materials of several matters into one list (一套材料).
@@ -72,10 +217,7 @@ def merged_materials(matter_list: list[Matter]) -> list[NoticeLine]:
     """
     lines: dict[str, NoticeLine] = {}
     ids = [m.pk for m in matter_list]
-    reqs = (
-        MatterMaterial.objects.filter(matter_id__in=ids)
-        .select_related("material", "matter")
-    )
+    reqs = MatterMaterial.objects.filter(matter_id__in=ids).select_related("material", "matter")
     by_matter: dict[int, list[MatterMaterial]] = {}
     for req in reqs:
         by_matter.setdefault(req.matter_id, []).append(req)
