@@ -230,6 +230,8 @@ def load_hall(data: dict, tally: Tally) -> Site:
                 },
                 tally,
             )
+    if tally.changed:
+        audit.record(None, "demo.load_hall", site, summary=f"演示数据：{site.name}", **tally.as_detail())
     return site
 
 
@@ -318,6 +320,8 @@ def load_staff(data: dict, site: Site, tally: Tally, progress: Progress | None =
             continue
         member.seated = True
         tally.created[Seat._meta.label] += 1
+    if tally.changed:
+        audit.record(None, "demo.load_staff", site, summary=f"演示账号：{len(members)} 人", **tally.as_detail())
     return members
 
 
@@ -359,8 +363,6 @@ def load_demo(progress: Progress | None = None, *, hall_path: Path = HALL_PATH, 
             (Window._meta.label, "窗口"),
         ]:
             say(f"    {name}：{hall.line(label)}")
-        if hall.changed:
-            audit.record(None, "demo.load_hall", site, summary=f"演示数据：{site.name}", **hall.as_detail())
 
         say("2/3 演示工作人员和今日窗口排班 …")
         people = Tally()
@@ -372,8 +374,6 @@ def load_demo(progress: Progress | None = None, *, hall_path: Path = HALL_PATH, 
             f"    今日入座：{sum(1 for m in staff if m.seated)} 人；"
             f"改革新设综合窗口 {new_windows.count()} 个，已配备 {staffed} 人"
         )
-        if people.changed:
-            audit.record(None, "demo.load_staff", site, summary=f"演示账号：{len(staff)} 人", **people.as_detail())
 
         say("3/3 事项目录（实施清单）…")
         result = load_catalogue(catalogue_path)
