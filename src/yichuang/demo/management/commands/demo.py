@@ -72,6 +72,8 @@ class Command(BaseCommand):
             if problems:
                 for problem in problems:
                     self.stderr.write(f"  - {problem}")
+                message = f"事项目录有 {len(problems)} 处问题（见上）。"
+                raise CommandError(f"演示数据未载入（已全部回滚）：{message}") from None
             raise CommandError(f"演示数据未载入（已全部回滚）：{exc}") from exc
         self.stdout.write(self.style.SUCCESS(f"演示数据已就绪（{time.monotonic() - started:.1f} 秒）。"))
         self._print_credentials(result)
