@@ -13,7 +13,7 @@ from yichuang.catalogue.tests.factories import (
     MatterFactory,
     MatterMaterialFactory,
 )
-from yichuang.organisation.tests.factories import DepartmentFactory, SiteFactory, ZoneFactory
+from yichuang.organisation.tests.factories import DepartmentFactory, SiteFactory, UserFactory, ZoneFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -218,7 +218,7 @@ def test_matter_detail_of_a_cancelled_matter_shows_its_status(client, hall):
     assert _json(client.get("/api/matters/OLD001"))["status"] == "cancelled"
 
 
-@pytest.mark.parametrize("code", ["NOPE", "bdc001x", "%00", "%E4%B8%8D", "a%20b", "x" * 300, "%27%20OR%201%3D1"])
+@pytest.mark.parametrize("code", ["NOPE", "bdc001x", "%00", "%FF", "%E4%B8%8D", "a%20b", "x" * 300, "%27%20OR%201%3D1"])
 @pytest.mark.parametrize("suffix", ["", "/notice"])
 def test_unknown_matter_is_404_json(client, hall, code, suffix):
     body = _error(client.get(f"/api/matters/{code}{suffix}"), 404)
@@ -323,7 +323,7 @@ def test_bundle_notice_asks_for_each_material_once(client, bundle):
     }
 
 
-@pytest.mark.parametrize("code", ["gone", "nope", "%00", "a%20b"])
+@pytest.mark.parametrize("code", ["gone", "nope", "%00", "%FF%FE", "a%20b"])
 @pytest.mark.parametrize("suffix", ["", "/notice"])
 def test_unknown_or_cancelled_bundle_is_404_json(client, bundle, code, suffix):
     body = _error(client.get(f"/api/bundles/{code}{suffix}"), 404)
@@ -411,8 +411,26 @@ def test_swagger_ui_renders_under_the_csp_in_a_browser(page, live_server, transa
     assert "yichuang" in page.inner_text(".swagger-ui .info .title")
     page.wait_for_selector(".opblock-summary-path[data-path='/api/matters']")
     assert page.locator(".opblock").count() >= 7
-    violations = page.evaluate("window.__csp || []")
     screenshot(page, "api-docs")
+    # "Try it out" works: the request goes to this server (connect-src 'self').
+    page.click(".opblock-summary-path[data-path='/api/matters']")
+    page.click(".try-out__btn")
+    page.click(".execute")
+    page.wait_for_selector(".live-responses-table tr.response .response-col_status")
+    assert page.inner_text(".live-responses-table tr.response .response-col_status").strip() == "200"
+    violations = page.evaluate("window.__csp || []")
     assert violations == []
     assert [e for e in errors if "Content Security Policy" in e or "Refused" in e] == []
     assert outside == []
+
+
+@pytest.mark.browser
+def test_swagger_try_it_out_on_me_uses_the_staff_session(page, staff_login, transactional_db):
+    staff_login(UserFactory(window_clerk=True, username="clerk1"))
+    page.goto("/api/docs")
+    page.click(".opblock-summary-path[data-path='/api/me']")
+    page.click(".opblock.is-open .try-out__btn")
+    page.click(".opblock.is-open .execute")
+    page.wait_for_selector(".live-responses-table tr.response .response-col_status")
+    assert page.inner_text(".live-responses-table tr.response .response-col_status").strip() == "200"
+    assert '"clerk1"' in page.inner_text(".live-responses-table tr.response .response-col_description")
