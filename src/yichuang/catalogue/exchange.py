@@ -381,7 +381,14 @@ class _Dumper(yaml.SafeDumper):
 
 
 def _represent_str(dumper, data):
-    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style="|" if "\n" in data else None)
+    # Multi-line text as a literal block; YAML's other line breaks (NEL, LS, PS) only survive escaped.
+    if any(ch in data for ch in "\x85\u2028\u2029"):
+        style = '"'
+    elif "\n" in data:
+        style = "|"
+    else:
+        style = None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
 
 
 _Dumper.add_representer(str, _represent_str)
@@ -671,15 +678,19 @@ def _read_xlsx(data: bytes, problems: list[Problem]) -> _Document:
                 if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
                     continue
                 raw = {}
+                stray = []
                 for index, value in enumerate(values):
+                    if value is None or (isinstance(value, str) and not value.strip()):
+                        continue
                     if index in columns:
-                        if value is not None and not (isinstance(value, str) and not value.strip()):
-                            raw[columns[index]] = value
-                    elif value is not None and not (isinstance(value, str) and not value.strip()):
-                        problems.append(
-                            Problem(title, number, "", _("第 %(col)d 列有内容但没有表头。") % {"col": index + 1})
-                        )
-                getattr(doc, section).append(_Item(title, number, raw))
+                        raw[columns[index]] = value
+                    else:
+                        stray.append(index)
+                item = _Item(title, number, raw)
+                for index in stray:
+                    message = _("第 %(col)d 列有内容但没有表头。") % {"col": index + 1}
+                    problems.append(Problem(title, number, "", message, item.code))
+                getattr(doc, section).append(item)
     finally:
         wb.close()
     return doc
@@ -761,24 +772,37 @@ def _to_codes(value, fmt: str) -> list[str]:
     return sorted(set(codes))
 
 
-def _convert(item: _Item, specs: list[Spec], fmt: str, problems: list[Problem]) -> dict | None:
-    """The record of an item (canonical values, defaults for what is left out), or None after problems."""
+@dataclass
+class _Row:
+    """An item converted: the values that could be read, and the keys that could not."""
+
+    item: _Item
+    record: dict[str, Any]
+    failed: set[str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+def _convert(item: _Item, specs: list[Spec], fmt: str, problems: list[Problem]) -> _Row:
+    """Read an item's values (canonical form; defaults for what is left out), reporting each bad one."""
     record: dict[str, Any] = {}
-    ok = True
+    failed: set[str] = set()
     for spec in specs:
         value = item.raw.get(spec.key)
-        if isinstance(value, str) and not value.strip() and spec.type != "text":
+        if isinstance(value, str) and not value.strip() and (spec.type != "text" or spec.required):
             value = None
-        if (
-            value is None
-            or (spec.type == "text" and value == "")
-            or (spec.required and isinstance(value, str) and not value.strip())
-        ):
+        if value is None or (spec.type == "text" and value == ""):
             if spec.required:
                 problems.append(Problem(item.sheet, item.row, item.column(spec.key), _("必填。"), item.code))
-                ok = False
+                failed.add(spec.key)
+            elif spec.type == "codes":
+                record[spec.key] = list(spec.default)
+            elif isinstance(spec.default, Decimal):
+                record[spec.key] = canonical_decimal(spec.default)
             else:
-                record[spec.key] = list(spec.default) if spec.type == "codes" else spec.default
+                record[spec.key] = spec.default
             continue
         try:
             if spec.type == "text":
@@ -803,94 +827,99 @@ def _convert(item: _Item, specs: list[Spec], fmt: str, problems: list[Problem]) 
                 record[spec.key] = _to_codes(value, fmt)
         except _Bad as exc:
             problems.append(Problem(item.sheet, item.row, item.column(spec.key), str(exc), item.code))
-            ok = False
-    # Defaults of decimal fields are Decimals; records hold canonical text.
-    for spec in specs:
-        if spec.type == "decimal" and isinstance(record.get(spec.key), Decimal):
-            record[spec.key] = canonical_decimal(record[spec.key])
-    return record if ok else None
+            failed.add(spec.key)
+    return _Row(item, record, failed)
 
 
 # --- Checking ---------------------------------------------------------------------------------------
 
 
-def _clean(instance, item: _Item, problems: list[Problem], exclude=(), columns: dict[str, str] | None = None) -> bool:
-    """full_clean() the instance; every ValidationError becomes a problem at its column."""
-    columns = columns or {}
+def _clean(instance, row: _Row, problems: list[Problem], exclude=()) -> bool:
+    """Check the instance against the model; every ValidationError becomes a problem at its column.
+
+    A row whose values all could be read gets full_clean() (fields, clean() invariants, uniqueness) and the
+    database constraints. A row with unreadable values gets the field checks of what it has, but not the
+    rules across fields, which would only echo the unreadable value.
+    """
+    item = row.item
+    exclude = sorted(set(exclude) | row.failed)
     try:
-        instance.full_clean(exclude=list(exclude), validate_constraints=False)
-        # Database constraints are checked as well, once the clean() rules hold.
-        instance.validate_constraints(exclude=list(exclude))
+        if row.ok:
+            instance.full_clean(exclude=exclude, validate_constraints=False)
+            instance.validate_constraints(exclude=exclude)
+        else:
+            instance.clean_fields(exclude=exclude)
     except ValidationError as exc:
         for name, errors in exc.message_dict.items():
-            column = "" if name == NON_FIELD_ERRORS else item.column(columns.get(name, name))
+            column = "" if name == NON_FIELD_ERRORS else item.column(name)
             for message in errors:
                 problems.append(Problem(item.sheet, item.row, column, message, item.code))
         return False
-    return True
+    return row.ok
 
 
 @dataclass
 class _Plan:
-    """What the file says, checked: records and unsaved instances by code."""
+    """What the file says, checked: (record, unsaved instance, stored record or None) per object."""
 
     fmt: str
     life_events: list[tuple[dict, LifeEvent, dict | None]] = field(default_factory=list)
     materials: list[tuple[dict, Material, dict | None]] = field(default_factory=list)
     matters: list[tuple[dict, Matter, dict | None]] = field(default_factory=list)
-    requirements: dict[str, list[tuple[dict, MatterMaterial]]] = field(default_factory=dict)
     bundles: list[tuple[dict, Bundle, dict | None]] = field(default_factory=list)
 
 
-def _unique(items_records, sheet_key: str, problems: list[Problem]):
-    """Drop records whose code came before in the same section (reporting each)."""
+def _first_of_each_code(rows: list[_Row], problems: list[Problem]) -> list[_Row]:
+    """Rows in order, a repeated code reported and dropped."""
     seen: dict[str, _Item] = {}
     out = []
-    for item, record in items_records:
-        code = record[sheet_key]
-        if code in seen:
-            first = seen[code]
+    for row in rows:
+        code = row.record.get("code")
+        if code is not None and code in seen:
             problems.append(
                 Problem(
-                    item.sheet,
-                    item.row,
-                    item.column(sheet_key),
-                    _("编码“%(code)s”重复（已在第 %(row)s 项/行出现）。") % {"code": code, "row": first.row},
-                    item.code,
+                    row.item.sheet,
+                    row.item.row,
+                    row.item.column("code"),
+                    _("编码“%(code)s”重复（第 %(row)s 项/行已有）。") % {"code": code, "row": seen[code].row},
+                    row.item.code,
                 )
             )
             continue
-        seen[code] = item
-        out.append((item, record))
+        if code is not None:
+            seen[code] = row.item
+        out.append(row)
     return out
 
 
+def _model_fields(record: dict, drop=()) -> dict:
+    """The record's plain model values (decimals back to Decimal), without the linked lists."""
+    values = {k: v for k, v in record.items() if k not in drop}
+    for key in ("legal_limit", "promised_limit", "fee", "limit"):
+        if key in values:
+            values[key] = Decimal(values[key])
+    return values
+
+
 def _check(doc: _Document, problems: list[Problem]) -> _Plan:
+    """Check every row of the document; the plan holds only rows without problems."""
     fmt = doc.fmt
     plan = _Plan(fmt)
 
-    def convert_all(items, specs):
-        out = []
-        for item in items:
-            record = _convert(item, specs, fmt, problems)
-            if record is not None:
-                out.append((item, record))
-        return out
+    def convert_all(items, specs) -> list[_Row]:
+        return [_convert(item, specs, fmt, problems) for item in items]
 
-    life_events = _unique(convert_all(doc.life_events, LIFE_EVENT_FIELDS), "code", problems)
-    materials = _unique(convert_all(doc.materials, MATERIAL_FIELDS), "code", problems)
-    matters = _unique(convert_all(doc.matters, MATTER_FIELDS), "code", problems)
-    bundles = _unique(convert_all(doc.bundles, BUNDLE_FIELDS), "code", problems)
-    requirement_specs = REQUIREMENT_SHEET_FIELDS
-    requirements = convert_all(doc.requirements, requirement_specs)
+    life_events = _first_of_each_code(convert_all(doc.life_events, LIFE_EVENT_FIELDS), problems)
+    materials = _first_of_each_code(convert_all(doc.materials, MATERIAL_FIELDS), problems)
+    matters = _first_of_each_code(convert_all(doc.matters, MATTER_FIELDS), problems)
+    bundles = _first_of_each_code(convert_all(doc.bundles, BUNDLE_FIELDS), problems)
+    requirements = convert_all(doc.requirements, REQUIREMENT_SHEET_FIELDS)
     bundle_items = convert_all(doc.bundle_items, BUNDLE_ITEM_SHEET_FIELDS)
-    # Codes of records that failed to convert still count as "in the file" for references.
-    file_codes = {
-        "life_events": {r["code"] for _i, r in life_events} | _raw_codes(doc.life_events),
-        "materials": {r["code"] for _i, r in materials} | _raw_codes(doc.materials),
-        "matters": {r["code"] for _i, r in matters} | _raw_codes(doc.matters),
-        "bundles": {r["code"] for _i, r in bundles} | _raw_codes(doc.bundles),
-    }
+    in_file = {
+        kind: {row.record["code"] for row in rows if "code" in row.record}
+        for kind, rows in (("life_events", life_events), ("materials", materials), ("matters", matters),
+                           ("bundles", bundles))
+    }  # fmt: skip
 
     departments = {d.code: d for d in Department.objects.all()}
     zones = {z.code: z for z in Zone.objects.all()}
@@ -898,155 +927,131 @@ def _check(doc: _Document, problems: list[Problem]) -> _Plan:
     db_materials = {m.code: m for m in Material.objects.all()}
     db_matter_codes = set(Matter.objects.values_list("code", flat=True))
 
-    def unknown(item, key, kind_label, code):
+    def unknown(row: _Row, key: str, kind_label: str, code: str):
         problems.append(
             Problem(
-                item.sheet,
-                item.row,
-                item.column(key),
+                row.item.sheet,
+                row.item.row,
+                row.item.column(key),
                 _("未知的%(kind)s编码“%(code)s”。") % {"kind": kind_label, "code": code},
-                item.code,
+                row.item.code,
             )
         )
 
+    def link_problem(row: _Row, key: str, message: str):
+        problems.append(Problem(row.item.sheet, row.item.row, row.item.column(key), message, row.item.code))
+
     # Life events and materials.
-    existing = db_life_events
-    for item, record in life_events:
-        instance = LifeEvent(**record)
-        old = existing.get(record["code"])
-        if old is not None:
-            _as_existing(instance, old)
-        if _clean(instance, item, problems):
-            plan.life_events.append((record, instance, _life_event_record(old) if old else None))
-    for item, record in materials:
-        instance = Material(**record)
-        old = db_materials.get(record["code"])
-        if old is not None:
-            _as_existing(instance, old)
-        if _clean(instance, item, problems):
-            plan.materials.append((record, instance, _material_record(old) if old else None))
+    for model, rows, stored, as_record, target in (
+        (LifeEvent, life_events, db_life_events, _life_event_record, plan.life_events),
+        (Material, materials, db_materials, _material_record, plan.materials),
+    ):
+        for row in rows:
+            instance = model(**row.record)
+            old = stored.get(row.record.get("code"))
+            if old is not None:
+                _as_existing(instance, old)
+            if _clean(instance, row, problems):
+                target.append((row.record, instance, as_record(old) if old else None))
 
     # The materials of each matter, in order.
-    by_matter: dict[str, list[tuple[_Item, dict]]] = {}
-    seen_pairs: dict[tuple[str, str], _Item] = {}
-    for item, record in requirements:
-        matter_code, material_code = record["matter"], record["material"]
-        if matter_code not in file_codes["matters"]:
-            problems.append(
-                Problem(
-                    item.sheet,
-                    item.row,
-                    item.column("matter"),
-                    _("事项“%(code)s”不在“事项”表中。") % {"code": matter_code},
-                    item.code,
-                )
-            )
-            continue
-        if (matter_code, material_code) in seen_pairs:
-            problems.append(
-                Problem(
-                    item.sheet,
-                    item.row,
-                    item.column("material"),
-                    _("材料“%(code)s”在该事项中重复。") % {"code": material_code},
-                    item.code,
-                )
-            )
-            continue
-        seen_pairs[(matter_code, material_code)] = item
-        ok = True
-        if material_code not in file_codes["materials"] and material_code not in db_materials:
-            unknown(item, "material", _("材料"), material_code)
+    requirements_of: dict[str, list[dict]] = {}
+    broken_matters: set[str] = set()
+    seen_pairs: set[tuple[str, str]] = set()
+    for row in requirements:
+        matter_code, material_code = row.record.get("matter"), row.record.get("material")
+        ok = row.ok
+        if matter_code is not None and matter_code not in in_file["matters"]:
+            link_problem(row, "matter", _("事项“%(code)s”不在“事项”表中。") % {"code": matter_code})
             ok = False
-        instance = MatterMaterial(**{k: v for k, v in record.items() if k not in ("matter", "material")})
-        ok = _clean(instance, item, problems, exclude=["matter", "material", "blank_form", "sample"]) and ok
+        if material_code is not None:
+            if (matter_code, material_code) in seen_pairs:
+                link_problem(row, "material", _("材料“%(code)s”在该事项中重复。") % {"code": material_code})
+                ok = False
+            elif material_code not in in_file["materials"] and material_code not in db_materials:
+                unknown(row, "material", _("材料"), material_code)
+                ok = False
+            seen_pairs.add((matter_code, material_code))
+        values = {k: v for k, v in row.record.items() if k not in ("matter", "material")}
+        ok = (
+            _clean(MatterMaterial(**values), row, problems, exclude=["matter", "material", "blank_form", "sample"])
+            and ok
+        )
         if ok:
-            by_matter.setdefault(matter_code, []).append((item, record))
+            requirements_of.setdefault(matter_code, []).append({k: v for k, v in row.record.items() if k != "matter"})
+        else:
+            broken_matters.add(matter_code)
 
     # Matters.
-    old_matters = {m.code: m for m in _matters_qs().filter(code__in=[r["code"] for _i, r in matters])}
-    for item, record in matters:
+    stored_matters = {m.code: m for m in _matters_qs().filter(code__in=in_file["matters"])}
+    for row in matters:
+        record = row.record
         ok = True
-        department = departments.get(record["department"])
-        if department is None:
-            unknown(item, "department", _("部门"), record["department"])
+        department = departments.get(record.get("department"))
+        if "department" in record and department is None:
+            unknown(row, "department", _("部门"), record["department"])
             ok = False
-        for code in record["zones"]:
+        for code in record.get("zones", []):
             if code not in zones:
-                unknown(item, "zones", _("服务区"), code)
+                unknown(row, "zones", _("服务区"), code)
                 ok = False
-        for code in record["life_events"]:
-            if code not in file_codes["life_events"] and code not in db_life_events:
-                unknown(item, "life_events", _("主题"), code)
+        for code in record.get("life_events", []):
+            if code not in in_file["life_events"] and code not in db_life_events:
+                unknown(row, "life_events", _("主题"), code)
                 ok = False
-        fields = {k: v for k, v in record.items() if k not in ("department", "zones", "life_events")}
-        for key in ("legal_limit", "promised_limit", "fee"):
-            fields[key] = Decimal(fields[key])
-        instance = Matter(**fields)
+        instance = Matter(**_model_fields(record, drop=("department", "zones", "life_events")))
         if department is not None:
             instance.department = department
-        old = old_matters.get(record["code"])
+        old = stored_matters.get(record.get("code"))
         if old is not None:
             _as_existing(instance, old)
-        ok = _clean(instance, item, problems, exclude=[] if department else ["department"]) and ok
-        reqs = by_matter.get(record["code"], [])
-        record["materials"] = [{k: v for k, v in r.items() if k != "matter"} for _i, r in reqs]
-        if ok:
+        ok = _clean(instance, row, problems, exclude=[] if department else ["department"]) and ok
+        record["materials"] = requirements_of.get(record.get("code"), [])
+        if ok and record["code"] not in broken_matters:
             plan.matters.append((record, instance, _matter_record(old) if old else None))
 
     # Bundles and their matters, in order.
-    items_by_bundle: dict[str, list[str]] = {}
-    for item, record in bundle_items:
-        bundle_code, matter_code = record["bundle"], record["matter"]
-        if bundle_code not in file_codes["bundles"]:
-            problems.append(
-                Problem(
-                    item.sheet,
-                    item.row,
-                    item.column("bundle"),
-                    _("一件事“%(code)s”不在“一件事”表中。") % {"code": bundle_code},
-                    item.code,
-                )
-            )
-            continue
-        listed = items_by_bundle.setdefault(bundle_code, [])
-        if matter_code in listed:
-            problems.append(
-                Problem(
-                    item.sheet,
-                    item.row,
-                    item.column("matter"),
-                    _("事项“%(code)s”在该一件事中重复。") % {"code": matter_code},
-                    item.code,
-                )
-            )
-            continue
-        if matter_code not in file_codes["matters"] and matter_code not in db_matter_codes:
-            unknown(item, "matter", _("事项"), matter_code)
-            continue
-        listed.append(matter_code)
-    old_bundles = {b.code: b for b in _bundles_qs().filter(code__in=[r["code"] for _i, r in bundles])}
-    for item, record in bundles:
+    matters_of: dict[str, list[str]] = {}
+    broken_bundles: set[str] = set()
+    for row in bundle_items:
+        bundle_code, matter_code = row.record.get("bundle"), row.record.get("matter")
+        listed = matters_of.setdefault(bundle_code, [])
+        ok = row.ok
+        if bundle_code is not None and bundle_code not in in_file["bundles"]:
+            link_problem(row, "bundle", _("一件事“%(code)s”不在“一件事”表中。") % {"code": bundle_code})
+            ok = False
+        if matter_code is not None:
+            if matter_code in listed:
+                link_problem(row, "matter", _("事项“%(code)s”在该一件事中重复。") % {"code": matter_code})
+                ok = False
+            elif matter_code not in in_file["matters"] and matter_code not in db_matter_codes:
+                unknown(row, "matter", _("事项"), matter_code)
+                ok = False
+        if ok:
+            listed.append(matter_code)
+        else:
+            broken_bundles.add(bundle_code)
+    stored_bundles = {b.code: b for b in _bundles_qs().filter(code__in=in_file["bundles"])}
+    for row in bundles:
+        record = row.record
         ok = True
-        zone = zones.get(record["zone"])
-        if zone is None:
-            unknown(item, "zone", _("服务区"), record["zone"])
+        zone = zones.get(record.get("zone"))
+        if "zone" in record and zone is None:
+            unknown(row, "zone", _("服务区"), record["zone"])
             ok = False
-        life_event = record["life_event"]
-        if life_event is not None and life_event not in file_codes["life_events"] and life_event not in db_life_events:
-            unknown(item, "life_event", _("主题"), life_event)
+        life_event = record.get("life_event")
+        if life_event is not None and life_event not in in_file["life_events"] and life_event not in db_life_events:
+            unknown(row, "life_event", _("主题"), life_event)
             ok = False
-        fields = {k: v for k, v in record.items() if k not in ("zone", "life_event")}
-        fields["limit"] = Decimal(fields["limit"])
-        instance = Bundle(**fields)
+        instance = Bundle(**_model_fields(record, drop=("zone", "life_event")))
         if zone is not None:
             instance.zone = zone
-        old = old_bundles.get(record["code"])
+        old = stored_bundles.get(record.get("code"))
         if old is not None:
             _as_existing(instance, old)
-        ok = _clean(instance, item, problems, exclude=["life_event"] + ([] if zone else ["zone"])) and ok
-        record["matters"] = items_by_bundle.get(record["code"], [])
-        if ok:
+        ok = _clean(instance, row, problems, exclude=["life_event"] + ([] if zone else ["zone"])) and ok
+        record["matters"] = matters_of.get(record.get("code"), [])
+        if ok and record["code"] not in broken_bundles:
             plan.bundles.append((record, instance, _bundle_record(old) if old else None))
     return plan
 
@@ -1056,10 +1061,6 @@ def _as_existing(instance, old) -> None:
     instance.pk = old.pk
     instance._state.adding = False
     instance._state.db = old._state.db
-
-
-def _raw_codes(items: list[_Item]) -> set[str]:
-    return {item.raw["code"].strip() for item in items if isinstance(item.raw.get("code"), str)}
 
 
 # --- Import -----------------------------------------------------------------------------------------
