@@ -1,9 +1,15 @@
-"""Import and export of the catalogue (实施清单) as .xlsx or YAML — the format of docs in /tmp/catalogue-format.md.
+"""Import and export of the catalogue (实施清单) as .xlsx or YAML (format `yichuang-catalogue/1`).
 
 Both formats carry the same records: life events, materials, matters (each with its ordered materials, its
-zones and life events) and bundles (each with its ordered matters). Export writes every object, lists sorted
-by code, decimals in one canonical form ("0.5", "20", "3.5"), so that export → import → export gives the
-same YAML bytes and the same xlsx cell contents.
+zones and life events) and bundles (each with its ordered matters). YAML: one mapping with the keys
+`format`, `life_events`, `materials`, `matters` (each with a `materials` list), `bundles` (each with a
+`matters` list), record keys in the order of the *_FIELDS lists below. xlsx: the sheets 主题, 材料, 事项,
+事项材料 (matter, material, …; rows in order), 一件事, 一件事事项 (bundle, matter; rows in order); row 1 holds
+the field keys; booleans are 是/否, code lists are joined by ",". Decimals are text in both ("0.5", "20").
+Departments and zones are referred to by code and must exist already.
+
+Export writes every object, lists sorted by code, decimals in one canonical form, so that export → import →
+export gives the same YAML bytes and the same xlsx cell contents.
 
 Import checks the whole file first and collects every problem (sheet/section, row, column, message); if
 there is any, it raises `CatalogueImportError` and changes nothing. Otherwise it applies the file in one
@@ -62,6 +68,16 @@ SHEETS = {
     "bundles": "一件事",
     "bundle_items": "一件事事项",
 }
+
+# Problems are listed file first, then sheet by sheet (xlsx sheet names and YAML sections alike).
+_SHEET_RANK = {
+    name: rank
+    for rank, names in enumerate(
+        [("文件", "format"), ("主题", "life_events"), ("材料", "materials"), ("事项", "matters"), ("事项材料",),
+         ("一件事", "bundles"), ("一件事事项",)]
+    )
+    for name in names
+}  # fmt: skip
 
 TRUE_WORDS = {"是": True, "否": False, "true": True, "false": False}
 
@@ -200,7 +216,8 @@ class CatalogueImportError(Exception):
     """The import file has problems; nothing was changed. `problems` lists all of them."""
 
     def __init__(self, problems: list[Problem]):
-        self.problems = list(problems)
+        # In the order of the file: sheet by sheet, row by row (within a row, in the order found).
+        self.problems = sorted(problems, key=lambda p: (_SHEET_RANK.get(p.sheet, 0), p.row or 0))
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
@@ -363,6 +380,10 @@ def export_catalogue(path_or_stream, fmt: str | None = None) -> dict[str, int]:
     else:
         path_or_stream.write(data)
     return {kind: len(records[kind]) for kind in KINDS}
+
+
+# libyaml's loader when PyYAML has it (about five times faster), else the pure-Python one; both are safe.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _FlowMap(dict):
@@ -541,7 +562,7 @@ def _read_yaml(data: bytes, problems: list[Problem]) -> _Document:
         problems.append(Problem(FILE, None, "", _("文件不是 UTF-8 编码的文本。")))
         return doc
     try:
-        content = yaml.safe_load(text)
+        content = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = _("（第 %(line)d 行）") % {"line": mark.line + 1} if mark else ""

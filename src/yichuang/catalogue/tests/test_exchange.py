@@ -453,6 +453,7 @@ def test_cli_export_import_and_exit_status_on_a_bad_file(catalogue, tmp_path, ca
     assert "事项 行 7 (411624-XK-0006) 列 promised_limit: 承诺时限不得超过法定时限。" in err
     assert "事项 行 3 (411624-XK-0002) 列 kind:" in err
     assert "发现 2 个问题，未做任何修改。" in err
+    assert err.index("事项 行 3") < err.index("事项 行 7")  # in the order of the file
     assert Matter.objects.get(code="411624-XK-0006").promised_limit == Decimal("5")
 
 
