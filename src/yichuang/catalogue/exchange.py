@@ -253,10 +253,9 @@ def canonical_decimal(value: Decimal) -> str:
 
 
 def canonical_text(value: str | None) -> str:
-    """Line breaks as "\\n" and no control characters, the same on export and import."""
-    if not value:
-        return ""
-    return _ILLEGAL_CHARS.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
+    """Line breaks as "\\n", no control characters, blank as "": the same on export and import."""
+    text = _ILLEGAL_CHARS.sub("", (value or "").replace("\r\n", "\n").replace("\r", "\n"))
+    return text if text.strip() else ""
 
 
 def _life_event_record(event: LifeEvent) -> dict:

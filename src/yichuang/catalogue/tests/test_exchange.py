@@ -425,6 +425,7 @@ def test_yaml_numbers_are_accepted_as_decimals_and_canonicalised(catalogue):
 @given(st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=60))
 def test_any_text_survives_the_yaml_writer(text):
     value = canonical_text(text)
+    assert canonical_text(value) == value
     for doc in ({"conditions": value}, {"materials": [{"notes": value}]}):
         dumped = yaml.dump(doc, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=10**9)
         assert yaml.safe_load(dumped) == doc
