@@ -15,6 +15,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from yichuang.catalogue.api import router as catalogue_router
 from yichuang.organisation.api_auth import router as staff_router
+from yichuang.queue.api import router as queue_router
 
 
 class HallAPI(NinjaAPI):
@@ -142,3 +143,4 @@ def _json_errors(view):
 
 api.add_router("/", catalogue_router)
 api.add_router("/", staff_router)
+api.add_router("/", queue_router)

@@ -17,6 +17,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("guide/", include("yichuang.catalogue.urls")),
+    path("", include("yichuang.queue.urls")),
 ]
 
 if settings.DEBUG:

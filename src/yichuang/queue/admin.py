@@ -1,0 +1,67 @@
+"""Admin: queue rules and appointment slots are configured here; tickets and events are read-only (they
+change only through the services, which record every step)."""
+
+from django.contrib import admin
+
+from yichuang.core.admin import AuditedAdminMixin
+
+from .models import Appointment, AppointmentSlot, QueueSettings, Ticket, TicketEvent
+
+
+@admin.register(QueueSettings)
+class QueueSettingsAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "__str__",
+        "no_show_after_calls",
+        "priority_wait_bound_minutes",
+        "priority_run_length",
+        "appointment_early_minutes",
+        "appointment_late_minutes",
+        "default_service_minutes",
+    ]
+
+
+@admin.register(AppointmentSlot)
+class AppointmentSlotAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ["zone", "date", "start", "end", "capacity", "booked"]
+    list_filter = ["zone", "date"]
+    readonly_fields = ["booked"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Appointment)
+class AppointmentAdmin(ReadOnlyAdmin):
+    list_display = ["code", "slot", "masked_name", "masked_phone", "status", "checked_in_at"]
+    list_filter = ["status", "slot__zone"]
+    search_fields = ["code"]
+    exclude = ["name", "phone"]
+
+
+class TicketEventInline(admin.TabularInline):
+    model = TicketEvent
+    extra = 0
+    fields = ["at", "kind", "zone", "window", "staff", "detail"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Ticket)
+class TicketAdmin(ReadOnlyAdmin):
+    list_display = ["number", "date", "zone", "status", "priority", "window", "issued_at", "called_at", "finished_at"]
+    list_filter = ["date", "zone", "status", "priority"]
+    search_fields = ["number"]
+    exclude = ["phone", "token"]
+    inlines = [TicketEventInline]

@@ -1,0 +1,565 @@
+"""State changes of the queue: one function per transition, each atomic, each writing a TicketEvent and an
+audit event.
+
+Errors: `QueueError` (a ValidationError: bad input, 422), `Conflict` (the ticket or window is not in a
+state that allows this, 409), `TryAgain` (a Conflict: every waiting ticket was being claimed by other
+windows at that instant — the queue is not empty), `PermissionDenied` (the member of staff is not
+seated where the action needs them, 403). Nothing is changed when one is raised.
+"""
+
+import datetime
+import re
+import secrets
+import time
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from yichuang.core import audit
+from yichuang.organisation.models import Seat, Window, Zone
+
+from . import queries
+from .models import Appointment, AppointmentSlot, Ticket, TicketCounter, TicketEvent
+
+PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+CLAIM_ATTEMPTS = 4
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+
+
+class QueueError(ValidationError):
+    """Bad input: 422."""
+
+
+class Conflict(ValidationError):
+    """Not allowed in the current state of the ticket, window or slot: 409."""
+
+
+class TryAgain(Conflict):
+    """Tickets are waiting but other windows held every one of them at that instant: call again."""
+
+
+# --- helpers ---------------------------------------------------------------------------------------
+
+
+def clean_phone(phone: str | None) -> str:
+    phone = (phone or "").strip().replace(" ", "").replace("-", "")
+    if phone and not PHONE_RE.match(phone):
+        raise QueueError({"phone": _("请输入 11 位手机号码。")})
+    return phone
+
+
+def ticket_number(letter: str, seq: int) -> str:
+    return f"{letter}{seq:03d}"
+
+
+def next_seq(zone: Zone, date: datetime.date) -> int:
+    """The next number of `zone` on `date`, in one statement (SQLite ≥ 3.35 and PostgreSQL).
+
+    Called inside the issuing transaction: if issuing fails, the number is rolled back with it, so the
+    numbers of a day have no gaps; on PostgreSQL the counter row stays locked until commit, so two
+    issuers never get the same number.
+    """
+    table = TicketCounter._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (zone_id, date, last) VALUES (%s, %s, 1) "
+            f"ON CONFLICT (zone_id, date) DO UPDATE SET last = {table}.last + 1 RETURNING last",
+            [zone.pk, date],
+        )
+        return cursor.fetchone()[0]
+
+
+def _event(ticket: Ticket, kind: str, at, *, window=None, staff=None, **detail) -> TicketEvent:
+    return TicketEvent.objects.create(
+        ticket=ticket,
+        kind=kind,
+        at=at,
+        zone_id=ticket.zone_id,
+        window=window,
+        staff=staff if getattr(staff, "pk", None) else None,
+        detail=detail,
+    )
+
+
+def _seat_window(actor) -> Window:
+    """The window the member of staff sits at now, or PermissionDenied."""
+    seat = (
+        Seat.objects.select_related("window__zone")
+        .filter(user_id=getattr(actor, "pk", None), date=timezone.localdate(), until__isnull=True)
+        .first()
+    )
+    if seat is None:
+        raise PermissionDenied(_("您今天尚未在窗口入座。"))
+    return seat.window
+
+
+def _lock_ticket(ticket: Ticket) -> Ticket:
+    return Ticket.objects.select_for_update().select_related("zone").get(pk=ticket.pk)
+
+
+def _ensure_at_ticket_window(actor, ticket: Ticket) -> Window:
+    window = _seat_window(actor)
+    if ticket.window_id != window.pk:
+        raise PermissionDenied(_("号码 %(number)s 不在您的窗口。") % {"number": ticket.number})
+    return window
+
+
+def _ensure_status(ticket: Ticket, *allowed: str) -> None:
+    if ticket.status not in allowed:
+        raise Conflict(
+            _("号码 %(number)s 当前状态为“%(status)s”，不能这样操作。")
+            % {"number": ticket.number, "status": ticket.get_status_display()}
+        )
+
+
+# --- issuing ---------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def issue_ticket(
+    zone: Zone,
+    *,
+    priority: bool = False,
+    phone: str | None = None,
+    matter=None,
+    source: str = Ticket.Source.KIOSK,
+    actor=None,
+    appointment: Appointment | None = None,
+    booked: bool = False,
+    now=None,
+    request=None,
+) -> Ticket:
+    """A new ticket for `zone`: numbered per zone and day, with the number ahead and the wait range."""
+    now = now or timezone.now()
+    phone = clean_phone(phone)
+    today = timezone.localdate(now)
+    if matter is not None and not matter.zones.filter(pk=zone.pk).exists():
+        raise QueueError({"matter": _("该事项不在此服务区办理。")})
+    position = queries.position_for_new(zone, today, priority=priority, booked=booked, now=now)
+    estimate = queries.estimate(zone, ahead=position, priority=priority, now=now)
+    seq = next_seq(zone, today)
+    ticket = Ticket.objects.create(
+        zone=zone,
+        issued_zone=zone,
+        date=today,
+        seq=seq,
+        number=ticket_number(zone.ticket_letter, seq),
+        priority=priority,
+        booked=booked,
+        appointment=appointment,
+        matter=matter,
+        phone=phone,
+        source=source,
+        issued_at=now,
+        queued_at=now,
+        ahead_at_issue=position,
+        wait_low=estimate.low,
+        wait_high=estimate.high,
+    )
+    _event(
+        ticket,
+        TicketEvent.Kind.ISSUED,
+        now,
+        staff=actor,
+        source=source,
+        priority=priority,
+        booked=booked,
+        ahead=position,
+        wait=[estimate.low, estimate.high],
+    )
+    audit.record(
+        actor,
+        "queue.issue",
+        ticket,
+        summary=f"{ticket.number} {zone.code}",
+        request=request,
+        priority=priority,
+        source=source,
+    )
+    return ticket
+
+
+# --- calling ---------------------------------------------------------------------------------------
+
+
+def ordinary_due(zone: Zone, date: datetime.date, rules, now) -> bool:
+    """Anti-starvation: an ordinary ticket goes before the 绿色通道 when one has waited past the bound,
+    or when the last `priority_run_length` calls of the zone were all priority tickets."""
+    oldest = (
+        Ticket.objects.filter(zone=zone, date=date, status=Ticket.Status.WAITING, priority=False)
+        .order_by("queued_at")
+        .values_list("queued_at", flat=True)
+        .first()
+    )
+    if oldest is None:
+        return False
+    if now - oldest >= datetime.timedelta(minutes=rules.priority_wait_bound_minutes):
+        return True
+    run = rules.priority_run_length
+    recent = list(
+        Ticket.objects.filter(zone=zone, date=date, called_at__isnull=False)
+        .order_by("-called_at", "-id")
+        .values_list("priority", flat=True)[:run]
+    )
+    return len(recent) == run and all(recent)
+
+
+def claim_sql(vendor: str) -> str:
+    """Claim the head of the zone's queue in ONE statement; the lane order is a parameter.
+
+    On PostgreSQL rows other windows are claiming right now are skipped, not waited for; on SQLite the
+    IMMEDIATE transaction has already serialized the writers.
+    """
+    table = Ticket._meta.db_table
+    lock = " FOR UPDATE SKIP LOCKED" if vendor == "postgresql" else ""
+    return (
+        f"UPDATE {table} SET status = %s, window_id = %s, called_by_id = %s, called_at = %s, "
+        f"first_called_at = COALESCE(first_called_at, %s), call_count = 1, front = %s "
+        f"WHERE id = (SELECT id FROM {table} WHERE zone_id = %s AND date = %s AND status = %s "
+        f"ORDER BY front DESC, CASE WHEN priority THEN %s ELSE %s END, booked DESC, queued_at, id "
+        f"LIMIT 1{lock}) RETURNING id"
+    )
+
+
+def claim(zone: Zone, date: datetime.date, window: Window, actor, now, *, ordinary_first: bool) -> int | None:
+    params = [
+        Ticket.Status.CALLED,
+        window.pk,
+        getattr(actor, "pk", None),
+        now,
+        now,
+        False,
+        zone.pk,
+        date,
+        Ticket.Status.WAITING,
+        1 if ordinary_first else 0,
+        0 if ordinary_first else 1,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(claim_sql(connection.vendor), params)
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+@transaction.atomic
+def call_next(window: Window, actor, *, now=None, request=None) -> Ticket | None:
+    """The next ticket of the window's zone, for this window; None when nobody is waiting."""
+    now = now or timezone.now()
+    # Serializes calls of one window (a double click), never two windows.
+    window = Window.objects.select_for_update(no_key=True).select_related("zone").get(pk=window.pk)
+    seated = _seat_window(actor)
+    if seated.pk != window.pk:
+        raise PermissionDenied(_("您今天不在 %(number)s 号窗口入座。") % {"number": window.number})
+    if not window.is_open:
+        raise Conflict(_("%(number)s 号窗口已关闭。") % {"number": window.number})
+    current = (
+        Ticket.objects.filter(window=window, status__in=[Ticket.Status.CALLED, Ticket.Status.SERVING])
+        .values_list("number", flat=True)
+        .first()
+    )
+    if current:
+        raise Conflict(_("请先办结、过号或转移当前号码 %(number)s。") % {"number": current})
+    zone = window.zone
+    today = timezone.localdate(now)
+    rules = queries.rules_for(zone)
+    ordinary_first = ordinary_due(zone, today, rules, now)
+    ticket_id = None
+    for attempt in range(CLAIM_ATTEMPTS):
+        ticket_id = claim(zone, today, window, actor, now, ordinary_first=ordinary_first)
+        if ticket_id is not None:
+            break
+        if not Ticket.objects.filter(zone=zone, date=today, status=Ticket.Status.WAITING).exists():
+            return None
+        time.sleep(0.002 * (attempt + 1))
+    if ticket_id is None:
+        raise TryAgain(_("等候的号码正被其他窗口叫取，请再叫一次。"))
+    ticket = Ticket.objects.select_related("zone").get(pk=ticket_id)
+    _event(
+        ticket,
+        TicketEvent.Kind.CALLED,
+        now,
+        window=window,
+        staff=actor,
+        priority=ticket.priority,
+        ordinary_first=ordinary_first,
+    )
+    audit.record(actor, "queue.call", ticket, summary=f"{ticket.number} → {window.number}", request=request)
+    return ticket
+
+
+@transaction.atomic
+def recall(ticket: Ticket, actor, *, now=None, request=None) -> Ticket:
+    now = now or timezone.now()
+    ticket = _lock_ticket(ticket)
+    window = _ensure_at_ticket_window(actor, ticket)
+    _ensure_status(ticket, Ticket.Status.CALLED)
+    ticket.call_count = F("call_count") + 1
+    ticket.save(update_fields=["call_count"])
+    ticket.refresh_from_db(fields=["call_count"])
+    _event(ticket, TicketEvent.Kind.RECALLED, now, window=window, staff=actor, call=ticket.call_count)
+    audit.record(actor, "queue.recall", ticket, summary=f"{ticket.number} ×{ticket.call_count}", request=request)
+    return ticket
+
+
+@transaction.atomic
+def start_serving(ticket: Ticket, actor, *, now=None, request=None) -> Ticket:
+    """The person came to the window (开始办理)."""
+    now = now or timezone.now()
+    ticket = _lock_ticket(ticket)
+    window = _ensure_at_ticket_window(actor, ticket)
+    _ensure_status(ticket, Ticket.Status.CALLED)
+    ticket.status, ticket.served_at = Ticket.Status.SERVING, now
+    ticket.save(update_fields=["status", "served_at"])
+    _event(ticket, TicketEvent.Kind.SERVED, now, window=window, staff=actor)
+    audit.record(actor, "queue.serve", ticket, summary=ticket.number, request=request)
+    return ticket
+
+
+@transaction.atomic
+def mark_no_show(ticket: Ticket, actor, *, now=None, request=None) -> Ticket:
+    """过号: only after the zone's number of calls."""
+    now = now or timezone.now()
+    ticket = _lock_ticket(ticket)
+    window = _ensure_at_ticket_window(actor, ticket)
+    _ensure_status(ticket, Ticket.Status.CALLED)
+    needed = queries.rules_for(ticket.zone).no_show_after_calls
+    if ticket.call_count < needed:
+        raise Conflict(
+            _("号码 %(number)s 须呼叫满 %(needed)s 次才能过号（已呼叫 %(count)s 次）。")
+            % {"number": ticket.number, "needed": needed, "count": ticket.call_count}
+        )
+    ticket.status, ticket.missed_at, ticket.window = Ticket.Status.MISSED, now, None
+    ticket.save(update_fields=["status", "missed_at", "window"])
+    _event(ticket, TicketEvent.Kind.NO_SHOW, now, window=window, staff=actor, calls=ticket.call_count)
+    audit.record(actor, "queue.no_show", ticket, summary=ticket.number, request=request)
+    return ticket
+
+
+@transaction.atomic
+def reactivate(ticket: Ticket, actor, *, front: bool = False, now=None, request=None) -> Ticket:
+    """A missed ticket whose holder came back queues again (at the end, or at the front)."""
+    now = now or timezone.now()
+    ticket = _lock_ticket(ticket)
+    window = _seat_window(actor)
+    if window.zone_id != ticket.zone_id:
+        raise PermissionDenied(_("号码 %(number)s 不属于您所在的服务区。") % {"number": ticket.number})
+    _ensure_status(ticket, Ticket.Status.MISSED)
+    if ticket.date != timezone.localdate(now):
+        raise Conflict(_("只能恢复当天的号码。"))
+    ticket.status, ticket.queued_at, ticket.front = Ticket.Status.WAITING, now, bool(front)
+    ticket.call_count, ticket.called_at = 0, None
+    ticket.save(update_fields=["status", "queued_at", "front", "call_count", "called_at"])
+    _event(ticket, TicketEvent.Kind.REACTIVATED, now, window=window, staff=actor, front=bool(front))
+    audit.record(actor, "queue.reactivate", ticket, summary=ticket.number, request=request, front=bool(front))
+    return ticket
+
+
+@transaction.atomic
+def transfer(ticket: Ticket, zone: Zone, actor, *, front: bool = False, now=None, request=None) -> Ticket:
+    """To another zone of the same site, keeping its number; optionally to the front of that queue."""
+    now = now or timezone.now()
+    ticket = _lock_ticket(ticket)
+    _ensure_status(ticket, Ticket.Status.WAITING, Ticket.Status.CALLED, Ticket.Status.SERVING)
+    window = _seat_window(actor)
+    if ticket.status == Ticket.Status.WAITING:
+        if window.zone_id != ticket.zone_id:
+            raise PermissionDenied(_("号码 %(number)s 不属于您所在的服务区。") % {"number": ticket.number})
+    elif ticket.window_id != window.pk:
+        raise PermissionDenied(_("号码 %(number)s 不在您的窗口。") % {"number": ticket.number})
+    if zone.pk == ticket.zone_id:
+        raise QueueError({"zone": _("号码已在该服务区。")})
+    if zone.site_id != ticket.zone.site_id:
+        raise QueueError({"zone": _("只能转到本场所的服务区。")})
+    source = ticket.zone
+    ticket.zone, ticket.status, ticket.front, ticket.booked = zone, Ticket.Status.WAITING, bool(front), False
+    ticket.queued_at, ticket.window, ticket.called_at, ticket.call_count, ticket.served_at = now, None, None, 0, None
+    ticket.save(
+        update_fields=[
+            "zone",
+            "status",
+            "front",
+            "booked",
+            "queued_at",
+            "window",
+            "called_at",
+            "call_count",
+            "served_at",
+        ]
+    )
+    _event(
+        ticket,
+        TicketEvent.Kind.TRANSFERRED,
+        now,
+        window=window,
+        staff=actor,
+        from_zone=source.code,
+        to_zone=zone.code,
+        front=bool(front),
+    )
+    audit.record(
+        actor,
+        "queue.transfer",
+        ticket,
+        summary=f"{ticket.number} {source.code} → {zone.code}",
+        request=request,
+        front=bool(front),
+    )
+    return ticket
+
+
+@transaction.atomic
+def finish(ticket: Ticket, actor, *, now=None, request=None) -> Ticket:
+    now = now or timezone.now()
+    ticket = _lock_ticket(ticket)
+    window = _ensure_at_ticket_window(actor, ticket)
+    _ensure_status(ticket, Ticket.Status.CALLED, Ticket.Status.SERVING)
+    ticket.status, ticket.finished_at = Ticket.Status.FINISHED, now
+    ticket.save(update_fields=["status", "finished_at"])
+    _event(ticket, TicketEvent.Kind.FINISHED, now, window=window, staff=actor)
+    audit.record(actor, "queue.finish", ticket, summary=ticket.number, request=request)
+    return ticket
+
+
+# --- appointments ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def open_slots(
+    zone: Zone,
+    date: datetime.date,
+    start: datetime.time,
+    end: datetime.time,
+    *,
+    minutes: int,
+    capacity: int,
+    actor=None,
+) -> list[AppointmentSlot]:
+    """Bookable slots of `minutes` from `start` to `end`; existing slots are kept as they are."""
+    if minutes < 5 or capacity < 1:
+        raise QueueError(_("时段至少 5 分钟，每个时段至少可约 1 人。"))
+    if start >= end:
+        raise QueueError({"end": _("结束时间须晚于开始时间。")})
+    created = []
+    t = datetime.datetime.combine(date, start)
+    stop = datetime.datetime.combine(date, end)
+    while t + datetime.timedelta(minutes=minutes) <= stop:
+        slot_end = t + datetime.timedelta(minutes=minutes)
+        slot, made = AppointmentSlot.objects.get_or_create(
+            zone=zone, date=date, start=t.time(), defaults={"end": slot_end.time(), "capacity": capacity}
+        )
+        if made:
+            created.append(slot)
+        t = slot_end
+    audit.record(
+        actor, "queue.open_slots", zone, summary=f"{zone.code} {date} {start:%H:%M}–{end:%H:%M}", slots=len(created)
+    )
+    return created
+
+
+def _new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+
+
+@transaction.atomic
+def book_appointment(
+    slot: AppointmentSlot, *, name: str, phone: str, actor=None, now=None, request=None
+) -> Appointment:
+    """Book one place in `slot`; capacity holds under concurrency (one conditional UPDATE)."""
+    now = now or timezone.now()
+    name = (name or "").strip()
+    if not name or len(name) > 50:
+        raise QueueError({"name": _("请填写姓名。")})
+    phone = clean_phone(phone)
+    if not phone:
+        raise QueueError({"phone": _("请填写手机号码，用于接收预约信息。")})
+    start = timezone.make_aware(datetime.datetime.combine(slot.date, slot.start))
+    if start + datetime.timedelta(minutes=queries.rules_for(slot.zone).appointment_late_minutes) < now:
+        raise Conflict(_("该时段已过。"))
+    if Appointment.objects.filter(
+        slot__zone_id=slot.zone_id, slot__date=slot.date, phone=phone, status=Appointment.Status.BOOKED
+    ).exists():
+        raise Conflict(_("该手机号当天在此服务区已有预约。"))
+    taken = AppointmentSlot.objects.filter(pk=slot.pk, booked__lt=F("capacity")).update(booked=F("booked") + 1)
+    if not taken:
+        raise Conflict(_("该时段已约满，请选择其他时段。"))
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                appointment = Appointment.objects.create(
+                    slot=slot,
+                    code=_new_code(),
+                    name=name,
+                    phone=phone,
+                    created_at=now,
+                    created_by=actor if getattr(actor, "pk", None) else None,
+                )
+            break
+        except IntegrityError:
+            continue
+    else:  # pragma: no cover - 32^8 codes
+        raise Conflict(_("请重试。"))
+    audit.record(actor, "queue.book", appointment, summary=f"{slot}", request=request)
+    return appointment
+
+
+@transaction.atomic
+def cancel_appointment(appointment: Appointment, actor=None, *, request=None) -> Appointment:
+    appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    if appointment.status != Appointment.Status.BOOKED:
+        raise Conflict(_("该预约已签到或已取消。"))
+    appointment.status = Appointment.Status.CANCELLED
+    appointment.save(update_fields=["status"])
+    AppointmentSlot.objects.filter(pk=appointment.slot_id, booked__gt=0).update(booked=F("booked") - 1)
+    audit.record(actor, "queue.cancel_appointment", appointment, summary=appointment.code, request=request)
+    return appointment
+
+
+@transaction.atomic
+def check_in(code: str, *, site=None, now=None, request=None) -> tuple[Ticket, bool]:
+    """Check in with the booking code: (ticket, in_time). Within −early/+late minutes of the slot's start the
+    ticket goes ahead of walk-ins; later it joins the ordinary queue; earlier is refused."""
+    now = now or timezone.now()
+    code = (code or "").strip().upper()
+    appointment = (
+        Appointment.objects.select_for_update().select_related("slot__zone__site").filter(code=code).first()
+        if code
+        else None
+    )
+    if appointment is None:
+        raise QueueError({"code": _("预约码不存在，请核对。")})
+    slot = appointment.slot
+    if site is not None and slot.zone.site_id != site.pk:
+        raise QueueError({"code": _("该预约不在本服务场所。")})
+    if appointment.status != Appointment.Status.BOOKED:
+        raise Conflict(_("该预约已签到或已取消。"))
+    if slot.date != timezone.localdate(now):
+        raise Conflict(_("该预约的日期是 %(date)s，不是今天。") % {"date": slot.date})
+    rules = queries.rules_for(slot.zone)
+    start = timezone.make_aware(datetime.datetime.combine(slot.date, slot.start))
+    opens = start - datetime.timedelta(minutes=rules.appointment_early_minutes)
+    if now < opens:
+        raise Conflict(_("请于 %(time)s 之后签到。") % {"time": timezone.localtime(opens).strftime("%H:%M")})
+    in_time = now <= start + datetime.timedelta(minutes=rules.appointment_late_minutes)
+    appointment.status, appointment.checked_in_at = Appointment.Status.CHECKED_IN, now
+    appointment.save(update_fields=["status", "checked_in_at"])
+    ticket = issue_ticket(
+        slot.zone,
+        phone=appointment.phone,
+        source=Ticket.Source.APPOINTMENT,
+        appointment=appointment,
+        booked=in_time,
+        now=now,
+        request=request,
+    )
+    audit.record(
+        None,
+        "queue.check_in",
+        appointment,
+        summary=f"{appointment.code} → {ticket.number}",
+        request=request,
+        in_time=in_time,
+    )
+    return ticket, in_time
