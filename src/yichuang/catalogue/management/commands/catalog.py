@@ -33,7 +33,10 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         if action == "export":
             self.stdout.write(f"正在导出实施清单（{fmt}）到 {file} …")
-            counts = export_catalogue(file, fmt)
+            try:
+                counts = export_catalogue(file, fmt)
+            except OSError as exc:
+                raise CommandError(f"无法写入 {file}：{exc}") from None
             self.stdout.write(
                 self.style.SUCCESS(
                     "已导出：" + "、".join(f"{KIND_LABELS[kind]} {count}" for kind, count in counts.items())
