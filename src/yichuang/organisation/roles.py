@@ -30,6 +30,12 @@ _ORGANISATION_EDIT = [
     for verb in ("add", "change", "delete", "view")
 ]
 
+_CALENDAR_EDIT = [
+    f"clock.{verb}_{model}"
+    for model in ("calendaroverride", "calendaryear")
+    for verb in ("add", "change", "delete", "view")
+]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.WINDOW_CLERK: ["organisation.view_window"],
     Role.BACKOFFICE_OFFICER: [],
@@ -37,7 +43,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.OUTPUT_CLERK: ["organisation.view_window"],
     Role.CONSULTANT: ["catalogue.view_matter", "catalogue.view_bundle"],
     Role.SUPERVISOR: ["core.view_auditevent"],
-    Role.HALL_ADMIN: [*_CATALOGUE_EDIT, *_ORGANISATION_EDIT, "organisation.view_apitoken", "core.view_auditevent"],
+    Role.HALL_ADMIN: [
+        *_CATALOGUE_EDIT,
+        *_ORGANISATION_EDIT,
+        *_CALENDAR_EDIT,
+        "organisation.view_apitoken",
+        "core.view_auditevent",
+    ],
     Role.AUDITOR: ["core.view_auditevent"],
 }
 
