@@ -9,6 +9,8 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from yichuang.core.admin import AuditedAdminMixin
+
 from .exchange import CONTENT_TYPES, FORMATS, SUFFIXES, CatalogueImportError, export_catalogue, import_catalogue
 from .models import Bundle, BundleItem, LifeEvent, Material, Matter, MatterMaterial
 
@@ -51,7 +53,7 @@ class MatterMaterialInline(admin.TabularInline):
 
 
 @admin.register(Matter)
-class MatterAdmin(admin.ModelAdmin):
+class MatterAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["code", "name", "department", "kind", "limit_unit", "promised_limit", "legal_limit", "status"]
     list_filter = ["status", "kind", "limit_unit", "department", "zones", "online", "delegated"]
     search_fields = ["code", "name", "keywords"]
@@ -121,7 +123,7 @@ class MatterAdmin(admin.ModelAdmin):
 
 
 @admin.register(Material)
-class MaterialAdmin(admin.ModelAdmin):
+class MaterialAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["code", "name", "issuer"]
     search_fields = ["code", "name"]
 
@@ -133,11 +135,11 @@ class BundleItemInline(admin.TabularInline):
 
 
 @admin.register(Bundle)
-class BundleAdmin(admin.ModelAdmin):
+class BundleAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["code", "name", "zone", "limit_unit", "limit", "status"]
     inlines = [BundleItemInline]
 
 
 @admin.register(LifeEvent)
-class LifeEventAdmin(admin.ModelAdmin):
+class LifeEventAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["code", "name", "audience", "order"]
