@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Window as Over
 
 from yichuang.organisation.models import Department, Site, Window, Zone
 
@@ -31,6 +32,34 @@ def matters(
     if query:
         return search_module.search(qs, query)
     return qs.order_by("code")
+
+
+# What a list of matters shows (name, department, limit, tags). Long texts (conditions, procedure, legal
+# basis, search text) stay in the database. The department comes by a prefetch, not a join: joined, SQLite
+# walks the departments and fetches matters through the department index one by one, twice as slow as one
+# scan of the matters.
+SUMMARY_FIELDS = (
+    "code", "name", "kind", "department", "limit_unit", "legal_limit", "promised_limit", "fee", "online", "visits",
+    "delegated", "specialized_only", "status",
+)  # fmt: skip
+
+
+def matter_summaries(query: str = "", **filters) -> QuerySet:
+    """matters(query, **filters) with only the fields a result list shows: what the guide's lists run."""
+    return (
+        matters(query, **filters)
+        .select_related(None)
+        .only(*SUMMARY_FIELDS)
+        .prefetch_related(Prefetch("department", queryset=Department.objects.only("code", "name")))
+    )
+
+
+def search_page(query: str, limit: int = 50) -> tuple[list[Matter], int]:
+    """What the guide's search shows: the first `limit` matches and how many there are in all.
+
+    The total comes from a window count in the same statement: one scan of the matters, not two."""
+    results = list(matter_summaries(query).annotate(_total=Over(Count("pk")))[:limit])
+    return results, (results[0]._total if results else 0)
 
 
 def matter_detail(code: str) -> Matter:

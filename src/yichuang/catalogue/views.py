@@ -21,10 +21,10 @@ def guide(request):
     query = search.normalise_query(request.GET.get("q"))
     context = {"query": query}
     if query:
-        results = queries.matters(query)
+        results, count = queries.search_page(query, RESULT_LIMIT)
         context.update(
-            results=list(results[:RESULT_LIMIT]),
-            result_count=results.count(),
+            results=results,
+            result_count=count,
             result_limit=RESULT_LIMIT,
             bundle_results=queries.matching_bundles(query),
         )
@@ -40,12 +40,14 @@ def guide(request):
 
 def zone(request, code):
     zone = get_object_or_404(queries.zones(), code=code)
-    return _listing(request, zone.name, _("服务区"), queries.matters(zone=code), zone=zone, site=zone.site)
+    return _listing(request, zone.name, _("服务区"), queries.matter_summaries(zone=code), zone=zone, site=zone.site)
 
 
 def department(request, code):
     department = get_object_or_404(queries.departments(), code=code)
-    return _listing(request, department.name, _("实施部门"), queries.matters(department=code), department=department)
+    return _listing(
+        request, department.name, _("实施部门"), queries.matter_summaries(department=code), department=department
+    )
 
 
 def life_event(request, code):
@@ -54,7 +56,7 @@ def life_event(request, code):
         request,
         event.name,
         _("主题"),
-        queries.matters(life_event=code),
+        queries.matter_summaries(life_event=code),
         life_event=event,
         bundles=queries.bundles().filter(life_event=event),
     )

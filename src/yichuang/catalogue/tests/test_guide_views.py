@@ -294,3 +294,19 @@ def test_start_page_surfaces_link_the_guide(rf):
         "一件事": reverse("catalogue:bundles"),
         "窗口受理事项公开": reverse("catalogue:windows"),
     }
+
+
+def test_a_full_page_of_results_still_counts_them_all(client, cat):
+    from yichuang.catalogue import queries
+
+    from .factories import MatterFactory
+
+    for i in range(57):
+        MatterFactory(name=f"食品经营许可证登记{i}", department=cat["setup"].department)
+    results, total = queries.search_page("登记", limit=50)
+    assert len(results) == 50 and total == 60
+    assert all("登记" in m.name for m in results)
+    response = client.get("/guide/", {"q": "登记"})
+    assert response.context["result_count"] == 60 and len(response.context["results"]) == 50
+    assert "只显示前 50 项" in response.content.decode()
+    assert queries.search_page("火星移民") == ([], 0)
