@@ -1,17 +1,21 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import RedirectView
 from django.views.static import serve
 
 from yichuang.api import api
 from yichuang.core import views as core_views
 
-admin.site.site_header = "一窗 · 政务服务中心管理"
-admin.site.site_title = "一窗管理"
+admin.site.site_header = _("一窗 · 政务服务中心管理")
+admin.site.site_title = _("一窗管理")
 
 urlpatterns = [
     path("", core_views.start, name="start"),
+    path("favicon.ico", RedirectView.as_view(url=static("core/favicon.svg"), permanent=True)),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
@@ -20,5 +24,12 @@ urlpatterns = [
     path("", include("yichuang.queue.urls")),
 ]
 
-if settings.DEBUG:
-    urlpatterns += [path(f"{settings.MEDIA_URL}<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]
+# Blank forms and samples of the catalogue are public; nothing else under MEDIA_ROOT is served
+# (applicants' uploads are only ever shown through views that check who is asking).
+urlpatterns += [
+    path(
+        f"{settings.MEDIA_URL}catalogue/<path:path>",
+        serve,
+        {"document_root": settings.MEDIA_ROOT / "catalogue"},
+    )
+]

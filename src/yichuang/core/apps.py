@@ -7,6 +7,19 @@ class CoreConfig(AppConfig):
     label = "core"
     verbose_name = _("平台基础")
 
+    def surfaces(self, request):
+        from django.urls import reverse
+
+        return {
+            "title": _("管理与接口"),
+            "order": 90,
+            "links": [
+                {"label": _("管理后台"), "url": reverse("admin:index"), "note": _("大厅配置、事项目录、实施清单")},
+                {"label": _("审计日志"), "url": reverse("admin:core_auditevent_changelist"), "note": _("审计人员")},
+                {"label": _("接口文档"), "url": reverse("api:openapi-view"), "note": "OpenAPI"},
+            ],
+        }
+
     def ready(self):
         from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 
