@@ -9,7 +9,7 @@ from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
 from yichuang.catalogue.models import Matter
@@ -61,10 +61,6 @@ class CallOut(Schema):
 class TransferIn(Schema):
     zone: str = Field(description="Code of the zone to transfer to (same site).")
     front: bool = Field(False, description="Put the ticket at the front of that zone's queue.")
-
-
-class ReactivateIn(Schema):
-    front: bool = False
 
 
 class WindowOut(Schema):
@@ -210,7 +206,7 @@ def take_ticket(request, payload: TicketIn):
         source=Ticket.Source.API,
         request=request,
     )
-    return 201, issued_out(ticket)
+    return Status(201, issued_out(ticket))
 
 
 @router.post(
@@ -224,9 +220,9 @@ def call(request, window_id: int):
     window = get_object_or_404(Window.objects.select_related("zone"), pk=window_id)
     ticket = services.call_next(window, request.user, request=request)
     if ticket is None:
-        return 204, None
+        return Status(204, None)
     ticket.window = window
-    return 200, {"ticket": ticket_out(ticket)}
+    return Status(200, {"ticket": ticket_out(ticket)})
 
 
 def _ticket(ticket_id: int) -> Ticket:
@@ -277,8 +273,7 @@ def no_show(request, ticket_id: int):
     summary="A missed ticket queues again",
 )
 @conflicts_are_409
-def reactivate(request, ticket_id: int, payload: ReactivateIn | None = None):
-    front = payload.front if payload else False
+def reactivate(request, ticket_id: int, front: bool = False):
     return _done(services.reactivate(_ticket(ticket_id), request.user, front=front, request=request))
 
 
@@ -355,7 +350,7 @@ def book(request, payload: BookIn):
     if slot is None:
         raise services.QueueError({"slot": "unknown slot"})
     appointment = services.book_appointment(slot, name=payload.name, phone=payload.phone, request=request)
-    return 201, {"code": appointment.code, "zone": slot.zone.code, "date": slot.date, "start": slot.start}
+    return Status(201, {"code": appointment.code, "zone": slot.zone.code, "date": slot.date, "start": slot.start})
 
 
 @router.post(
@@ -368,4 +363,4 @@ def check_in(request, code: str):
     if refused := rate_limited(request):
         return refused
     ticket, in_time = services.check_in(code, request=request)
-    return 201, {**issued_out(ticket), "in_time": in_time}
+    return Status(201, {**issued_out(ticket), "in_time": in_time})

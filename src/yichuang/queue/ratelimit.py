@@ -19,6 +19,7 @@ from django.core.cache import cache
 from yichuang.core.audit import client_ip
 
 DEFAULT_RATE = "40/60"
+clock = time.time
 
 
 def parse_rate(rate: str) -> tuple[int, float]:
@@ -30,7 +31,7 @@ def hit(key: str, rate: str | None = None, now: float | None = None) -> float:
     """Take one token for `key`: 0.0 if allowed, else the seconds to wait before the next try."""
     burst, period = parse_rate(rate or getattr(settings, "QUEUE_TICKET_RATE", DEFAULT_RATE))
     interval = period / burst
-    now = time.time() if now is None else now
+    now = clock() if now is None else now
     cache_key = f"queue:rate:{key}"
     tat = max(float(cache.get(cache_key) or now), now)
     new_tat = tat + interval

@@ -1,0 +1,94 @@
+"""The public ticket endpoints: a kiosk's burst is never refused, a script's flood is."""
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+
+from yichuang.queue import ratelimit
+from yichuang.queue.models import Ticket
+
+pytestmark = pytest.mark.django_db
+
+
+class FakeClock:
+    def __init__(self):
+        self.now = 1_000_000.0
+
+    def __call__(self):
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    fake = FakeClock()
+    monkeypatch.setattr(ratelimit, "clock", fake)
+    return fake
+
+
+def take(client, ip="10.0.0.5"):
+    return client.post("/api/tickets", {"zone": "za"}, content_type="application/json", REMOTE_ADDR=ip)
+
+
+def test_a_kiosk_burst_of_30_in_a_minute_is_never_refused(hall, clock):
+    client = Client()
+    start = clock.now
+    for minute in range(5):
+        clock.now = start + 60 * minute
+        for i in range(30):  # 30 people in the first six seconds of every minute
+            assert take(client).status_code == 201, (minute, i)
+            clock.now += 0.2
+    assert Ticket.objects.count() == 150
+
+
+def test_thirty_at_the_same_instant_after_a_busy_minute(hall, clock):
+    client = Client()
+    for _i in range(30):
+        assert take(client).status_code == 201
+        clock.now += 2
+    for _i in range(30):
+        assert take(client).status_code == 201
+
+
+def test_a_flood_is_refused(hall, clock):
+    client = Client()
+    statuses = [take(client).status_code for _ in range(200)]
+    assert statuses.count(201) == 40 and statuses[:40] == [201] * 40
+    refused = take(client)
+    assert refused.status_code == 429
+    assert 1 <= int(refused["Retry-After"]) <= 2
+    assert Ticket.objects.count() == 40
+    # The script is held to the rate: one more per 1.5 s.
+    clock.now += 1.5
+    assert take(client).status_code == 201
+    assert take(client).status_code == 429
+
+
+def test_one_address_flooding_does_not_block_another(hall, clock):
+    client = Client()
+    for _ in range(60):
+        take(client, ip="10.0.0.66")
+    assert take(client, ip="10.0.0.66").status_code == 429
+    assert take(client, ip="10.0.0.7").status_code == 201
+
+
+def test_the_count_lives_in_the_shared_cache(hall, clock):
+    take(Client(), ip="10.0.0.9")
+    assert cache.get("queue:rate:10.0.0.9") is not None
+    cache.clear()  # another app server sharing the cache would see the same
+    assert cache.get("queue:rate:10.0.0.9") is None
+
+
+def test_the_kiosk_page_is_limited_too(hall, clock):
+    client = Client()
+    for _ in range(40):
+        response = client.post("/kiosk/hall/take/", {"zone": "za"}, REMOTE_ADDR="10.0.0.8")
+        assert response.status_code == 302 and "/ticket/" in response["Location"]
+    response = client.post("/kiosk/hall/take/", {"zone": "za"}, REMOTE_ADDR="10.0.0.8", follow=True)
+    assert "取号过于频繁" in response.content.decode()
+    assert Ticket.objects.count() == 40
+
+
+def test_rate_is_configurable(hall, clock, settings):
+    settings.QUEUE_TICKET_RATE = "5/60"
+    client = Client()
+    assert [take(client).status_code for _ in range(6)] == [201] * 5 + [429]
