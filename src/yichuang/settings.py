@@ -235,3 +235,5 @@ LOGGING = {
 # --- The hall ------------------------------------------------------------------------------------
 # The public address of this installation, used in QR codes and links in messages.
 PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+# Public ticket and booking endpoints, per client address: "burst/seconds" (a token bucket in the cache).
+QUEUE_TICKET_RATE = os.environ.get("QUEUE_TICKET_RATE", "40/60")
