@@ -553,6 +553,44 @@ def _read_bytes(path_or_stream) -> bytes:
 FILE = "文件"
 
 
+# The format nests five levels deep (file → matters → matter → materials → material); much deeper is no
+# catalogue, and PyYAML's libyaml loader builds nested nodes recursively on the C stack: a file nested some
+# ten thousand levels deep would crash the server process (a segmentation fault, not an exception).
+MAX_YAML_DEPTH = 20
+# Aliases (`*name`, as yaml.safe_dump writes for a list shared by two records) repeat a node without
+# repeating its text: nine lines can stand for a billion values. A 10 MB file without aliases holds fewer
+# than five million nodes; a file that stands for more is refused before anything is built from it.
+MAX_YAML_NODES = 5_000_000
+
+
+def _yaml_shape_problem(text: str) -> str | None:
+    """Why the YAML text cannot be a catalogue, judged from its event stream (libyaml's parser keeps its own
+    stack, so this is safe at any depth) before anything is built from it; None when it may be one."""
+    sizes: dict[str, int] = {}  # anchor → number of nodes it stands for
+    open_counts = [0]  # nodes counted so far in each open collection; the document at the bottom
+    open_anchors: list[str | None] = []
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.AliasEvent):
+            open_counts[-1] += sizes.get(event.anchor, 1)
+            if sum(open_counts) > MAX_YAML_NODES:
+                return _("文件中的别名（*）展开后超过 %(max)d 个值，不是实施清单文件。") % {"max": MAX_YAML_NODES}
+        elif isinstance(event, yaml.ScalarEvent):
+            open_counts[-1] += 1
+            if event.anchor:
+                sizes[event.anchor] = 1
+        elif isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+            open_counts.append(1)
+            open_anchors.append(event.anchor)
+            if len(open_anchors) > MAX_YAML_DEPTH:
+                return _("嵌套层次过深（超过 %(max)d 层），不是实施清单文件。") % {"max": MAX_YAML_DEPTH}
+        elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+            count, anchor = open_counts.pop(), open_anchors.pop()
+            if anchor:
+                sizes[anchor] = count
+            open_counts[-1] += count
+    return None
+
+
 def _read_yaml(data: bytes, problems: list[Problem]) -> _Document:
     doc = _Document("yaml")
     try:
@@ -561,6 +599,10 @@ def _read_yaml(data: bytes, problems: list[Problem]) -> _Document:
         problems.append(Problem(FILE, None, "", _("文件不是 UTF-8 编码的文本。")))
         return doc
     try:
+        shape = _yaml_shape_problem(text)
+        if shape:
+            problems.append(Problem(FILE, None, "", shape))
+            return doc
         content = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -662,15 +704,28 @@ def _text_or_empty(value) -> str:
 
 def _read_xlsx(data: bytes, problems: list[Problem]) -> _Document:
     import zipfile
+    import zlib
 
     from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
 
     doc = _Document("xlsx")
+    # What openpyxl raises on a damaged workbook, while opening it or (read-only mode parses lazily) while
+    # reading a sheet: a zip that is not a workbook, broken XML (ParseError is a SyntaxError), bad values.
+    damaged = (
+        zipfile.BadZipFile, zlib.error, InvalidFileException, SyntaxError, KeyError, IndexError, ValueError,
+        TypeError, AttributeError, EOFError, OSError,
+    )  # fmt: skip
+
+    def unreadable(exc) -> _Document:
+        problems.append(Problem(FILE, None, "", _("不是有效的 xlsx 文件：%(error)s") % {"error": exc}))
+        return _Document("xlsx")
+
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
-        problems.append(Problem(FILE, None, "", _("不是有效的 xlsx 文件：%(error)s") % {"error": exc}))
-        return doc
+    except damaged as exc:
+        return unreadable(exc)
+    found_before = len(problems)
     try:
         for section, title in SHEETS.items():
             if title not in wb.sheetnames:
@@ -711,6 +766,10 @@ def _read_xlsx(data: bytes, problems: list[Problem]) -> _Document:
                     message = _("第 %(col)d 列有内容但没有表头。") % {"col": index + 1}
                     problems.append(Problem(title, number, "", message, item.code))
                 getattr(doc, section).append(item)
+    except damaged as exc:
+        # Rows read before the damage are dropped with the rest: the file is reported as a whole.
+        del problems[found_before:]
+        return unreadable(exc)
     finally:
         wb.close()
     return doc

@@ -410,6 +410,67 @@ def test_not_a_catalogue_file(db):
     assert "格式" in caught.value.problems[0].message
 
 
+def damage_xlsx(data: bytes, member: str, damage) -> bytes:
+    """The workbook with one of its zip members replaced by damage(content)."""
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as zin, zipfile.ZipFile(out, "w") as zout:
+        for name in zin.namelist():
+            content = zin.read(name)
+            zout.writestr(name, damage(content) if name == member else content)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    "member, damage",
+    [
+        ("xl/workbook.xml", lambda content: b"<workbook"),  # broken while opening
+        ("xl/worksheets/sheet3.xml", lambda content: content[: len(content) // 2]),  # broken while reading 事项
+    ],
+)
+def test_a_damaged_workbook_is_one_problem_of_the_file_and_changes_nothing(catalogue, client, member, damage):
+    data = edit_xlsx(xlsx_export(), {("事项", 2, "name"): "改名"})
+    bad = damage_xlsx(data, member, damage)
+    with pytest.raises(CatalogueImportError) as caught:
+        load(bad, "xlsx")
+    [problem] = caught.value.problems
+    assert (problem.sheet, problem.row) == ("文件", None) and "不是有效的 xlsx 文件" in problem.message
+
+    client.force_login(UserFactory(hall_admin=True))
+    response = client.post(reverse("admin:catalogue_matter_exchange"), upload("清单.xlsx", bad))
+    assert response.status_code == 200 and "不是有效的 xlsx 文件" in response.content.decode()
+    assert not Matter.objects.filter(name="改名").exists()
+    assert not AuditEvent.objects.filter(action="catalogue.import").exists()
+
+
+def test_deeply_nested_yaml_is_refused_before_it_is_built(db):
+    for depth in (30, 200_000):  # the second crashed the process inside PyYAML's C loader
+        data = b"format: yichuang-catalogue/1\nmatters: " + b"[" * depth + b"]" * depth + b"\n"
+        with pytest.raises(CatalogueImportError) as caught:
+            load(data, "yaml")
+        [problem] = caught.value.problems
+        assert problem.sheet == "文件" and "嵌套层次过深" in problem.message
+
+
+def test_yaml_aliases_that_stand_for_too_much_are_refused(catalogue):
+    # Ten lines that stand for ten billion values (each list repeats the one before ten times).
+    lines = ["format: yichuang-catalogue/1", "a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 10)]
+    with pytest.raises(CatalogueImportError) as caught:
+        load("\n".join(lines).encode(), "yaml")
+    [problem] = caught.value.problems
+    assert problem.sheet == "文件" and "别名" in problem.message
+
+    # An alias as yaml.safe_dump writes it for a list two records share is fine.
+    doc = yaml.safe_load(yaml_export())
+    doc["matters"][1]["zones"] = doc["matters"][0]["zones"]
+    text = yaml.safe_dump(doc, allow_unicode=True, sort_keys=False)
+    assert "*id" in text
+    load(text.encode(), "yaml")
+    assert set(Matter.objects.get(code="411624-XK-0002").zones.values_list("code", flat=True)) == {"zone-a", "zone-b"}
+
+
 def test_yaml_numbers_are_accepted_as_decimals_and_canonicalised(catalogue):
     doc = yaml.safe_load(yaml_export())
     doc["matters"][0]["legal_limit"] = 20  # a bare number instead of "20"
