@@ -28,7 +28,8 @@ urlpatterns = [
 # (applicants' uploads are only ever shown through views that check who is asking).
 urlpatterns += [
     path(
-        f"{settings.MEDIA_URL}catalogue/<path:path>",
+        # settings.MEDIA_URL reads "/media/" (Django prefixes the script name); a route has no leading "/".
+        f"{settings.MEDIA_URL.lstrip('/')}catalogue/<path:path>",
         serve,
         {"document_root": settings.MEDIA_ROOT / "catalogue"},
     )
