@@ -10,12 +10,13 @@ The model, in working minutes of one zone:
   departure comes after about (m − ½)·mean/c, with variance m·sd²/c² (superposed renewal processes).
 - People who will join ahead of them (the 绿色通道, appointments checking in) arrive at `jump_rate` per
   minute while they wait; each costs mean/c, which stretches the wait geometrically.
-- A relative error term covers what the model does not see (a clerk pausing, a window closing).
-- The range is mean ± z·sd in working minutes, then laid onto the site's opening periods, so that a
-  ticket taken before lunch waits through the break.
+- Error terms, relative to the wait and in window-steps, cover what the model does not see (a clerk
+  pausing, a window closing, a service far longer than usual).
+- The range is expected − z_low·sd … expected + z_high·sd in working minutes, then laid onto the site's
+  opening periods, so that a ticket taken before lunch waits through the break.
 
-`z` and the relative error were chosen on one simulated day and checked on others (bench/queue_wait.py;
-figures in docs/performance.md).
+The quantiles and error terms (CALIBRATION) were chosen on one simulated day and checked on five others
+(bench/queue_wait.py; figures in docs/performance.md).
 """
 
 import datetime
@@ -23,9 +24,21 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-# Two-sided normal quantile the range aims at, and the model error on top of the queueing variance.
-Z = 1.5
-RELATIVE_ERROR = 0.22
+
+@dataclass(frozen=True)
+class Calibration:
+    """How wide the range is: quantiles below and above the expected wait (waits are skewed to the right),
+    a model error relative to the expected wait, and one in units of one window-step (mean/c)."""
+
+    z_low: float
+    z_high: float
+    relative: float
+    absolute_steps: float
+
+
+# Chosen on simulated day 1 of bench/queue_wait.py, checked on days 2–6 (docs/performance.md).
+CALIBRATION = Calibration(z_low=1.4, z_high=1.6, relative=0.1, absolute_steps=1.0)
+
 # Durations above this are a clerk who forgot to press 办结, not a service time.
 MAX_SERVICE_MINUTES = 90.0
 DEFAULT_CV = 0.6
@@ -66,9 +79,16 @@ def blend_no_shows(service: ServiceTime, no_show_share: float, no_show_minutes: 
     return ServiceTime(mean, math.sqrt(max(var, 0.0)), service.samples)
 
 
-def effective_ahead(ahead: int, *, priority: bool, ordinary_waiting: bool, run_length: int) -> float:
-    """A 绿色通道 ticket lets one ordinary ticket through after every `run_length` priority calls."""
-    if priority and ordinary_waiting and run_length > 0:
+def effective_ahead(
+    ahead: int, *, priority: bool, ordinary_waiting: bool, run_length: int, alternating: bool = False
+) -> float:
+    """Calls before a 绿色通道 ticket: one ordinary ticket gets through after every `run_length` priority
+    calls, or after every priority call while ordinary tickets wait past the bound (`alternating`)."""
+    if not (priority and ordinary_waiting):
+        return float(ahead)
+    if alternating:
+        return 2 * ahead + 0.5
+    if run_length > 0:
         return ahead + (ahead + 1) / run_length
     return float(ahead)
 
@@ -80,10 +100,10 @@ def work_wait(
     service: ServiceTime,
     *,
     jump_rate: float = 0.0,
-    z: float = Z,
-    relative_error: float = RELATIVE_ERROR,
+    calibration: Calibration | None = None,
 ) -> tuple[float, float, float]:
     """(low, expected, high) working minutes until this ticket is called."""
+    cal = calibration or CALIBRATION
     c = max(int(servers), 1)
     idle = max(c - max(int(busy), 0), 0)
     m = ahead + 1 - idle
@@ -93,13 +113,14 @@ def work_wait(
     expected = (m - 0.5) * step
     var = m * service.sd**2 / c**2 + step**2 / 12  # the residual of the service in progress
     # People joining ahead while this one waits: a Poisson stream, each costing one step.
-    load = min(max(jump_rate, 0.0) * step, 0.9)
+    rate = max(jump_rate, 0.0)
+    load = min(rate * step, 0.9)
     if load > 0:
         expected /= 1 - load
-        var += max(jump_rate, 0.0) * expected * step**2
-    var += (relative_error * expected) ** 2
+        var += rate * expected * step**2
+    var += (cal.relative * expected) ** 2 + (cal.absolute_steps * step) ** 2
     sd = math.sqrt(var)
-    return max(0.0, expected - z * sd), expected, expected + z * sd
+    return max(0.0, expected - cal.z_low * sd), expected, expected + cal.z_high * sd
 
 
 def on_the_clock(
@@ -140,13 +161,10 @@ def wait_range(
     service: ServiceTime,
     jump_rate: float = 0.0,
     periods: Sequence[tuple[datetime.time, datetime.time]] = (),
-    z: float = Z,
-    relative_error: float = RELATIVE_ERROR,
+    calibration: Calibration | None = None,
 ) -> tuple[int, int]:
     """The range shown to a person: whole minutes [low, high] of wall-clock time, high ≥ low + 1."""
-    low, _expected, high = work_wait(
-        ahead, servers, busy, service, jump_rate=jump_rate, z=z, relative_error=relative_error
-    )
+    low, _expected, high = work_wait(ahead, servers, busy, service, jump_rate=jump_rate, calibration=calibration)
     low_clock = on_the_clock(now, low, periods)
     high_clock = on_the_clock(now, high, periods)
     lo = int(math.floor(low_clock))

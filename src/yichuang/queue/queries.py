@@ -134,11 +134,20 @@ def estimate(zone: Zone, *, ahead: int, priority: bool, now=None, rules: QueueSe
     servers = windows_working(zone, date)
     busy = Ticket.objects.filter(zone=zone, date=date, status__in=OPEN_STATES).count()
     if priority:
-        ordinary_waiting = Ticket.objects.filter(
-            zone=zone, date=date, status=Ticket.Status.WAITING, priority=False
-        ).exists()
+        oldest = (
+            Ticket.objects.filter(zone=zone, date=date, status=Ticket.Status.WAITING, priority=False)
+            .order_by("queued_at")
+            .values_list("queued_at", flat=True)
+            .first()
+        )
+        # Will ordinary tickets have waited past the bound by the time this one's turn comes?
+        soon = _minutes(now - oldest) + (ahead + 1) * service.mean / max(servers, 1) if oldest else 0.0
         effective = model.effective_ahead(
-            ahead, priority=True, ordinary_waiting=ordinary_waiting, run_length=rules.priority_run_length
+            ahead,
+            priority=True,
+            ordinary_waiting=oldest is not None,
+            run_length=rules.priority_run_length,
+            alternating=soon >= rules.priority_wait_bound_minutes,
         )
         rate = 0.0
     else:

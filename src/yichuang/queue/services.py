@@ -186,8 +186,11 @@ def issue_ticket(
 
 
 def ordinary_due(zone: Zone, date: datetime.date, rules, now) -> bool:
-    """Anti-starvation: an ordinary ticket goes before the 绿色通道 when one has waited past the bound,
-    or when the last `priority_run_length` calls of the zone were all priority tickets."""
+    """Anti-starvation, both ways. An ordinary ticket goes before the 绿色通道 when the last
+    `priority_run_length` calls of the zone were all priority tickets, or when one has waited past
+    `priority_wait_bound_minutes` — but then one at a time: after such a call a waiting priority ticket goes
+    again, so that in an overloaded zone, where every ordinary ticket waits past the bound, the lanes
+    alternate instead of the 绿色通道 waiting for the whole ordinary queue."""
     oldest = (
         Ticket.objects.filter(zone=zone, date=date, status=Ticket.Status.WAITING, priority=False)
         .order_by("queued_at")
@@ -196,15 +199,16 @@ def ordinary_due(zone: Zone, date: datetime.date, rules, now) -> bool:
     )
     if oldest is None:
         return False
-    if now - oldest >= datetime.timedelta(minutes=rules.priority_wait_bound_minutes):
-        return True
     run = rules.priority_run_length
     recent = list(
         Ticket.objects.filter(zone=zone, date=date, called_at__isnull=False)
         .order_by("-called_at", "-id")
         .values_list("priority", flat=True)[:run]
     )
-    return len(recent) == run and all(recent)
+    if len(recent) == run and all(recent):
+        return True
+    starved = now - oldest >= datetime.timedelta(minutes=rules.priority_wait_bound_minutes)
+    return starved and (not recent or recent[0])
 
 
 def claim_sql(vendor: str) -> str:

@@ -72,6 +72,14 @@ def test_within_the_bound_priority_still_first(hall, t0):
     assert kinds(call_all(hall, later + 10 * S, 3)) == "PPO"
 
 
+def test_starving_ordinary_tickets_do_not_starve_the_priority_lane(hall, t0):
+    issue(hall, "OOOO", t0)
+    later = t0 + datetime.timedelta(minutes=30)
+    issue(hall, "PPP", later)
+    # Every ordinary ticket has waited past the bound: one goes, then a priority ticket, and so on.
+    assert kinds(call_all(hall, later + 10 * S, 7)) == "OPOPOPO"
+
+
 def test_bound_is_configurable(hall, t0):
     QueueSettings.objects.create(zone=hall.a, priority_wait_bound_minutes=5)
     issue(hall, "O", t0)
