@@ -66,6 +66,27 @@ class UserAdmin(AuditedAdminMixin, BaseUserAdmin):
         (_("岗位"), {"fields": ["department", "site", "phone"]}),
     ]
 
+    # A hall admin gives staff their roles (groups). Only a superuser makes a superuser, grants permissions
+    # one by one, or changes a superuser's account (its password included): else a hall admin could make
+    # themselves superuser, or take over one by setting its password.
+    SUPERUSER_ONLY_FIELDS = ["is_superuser", "user_permissions"]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            readonly += self.SUPERUSER_ONLY_FIELDS
+        return readonly
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_delete_permission(request, obj)
+
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(AuditedAdminMixin, admin.ModelAdmin):
