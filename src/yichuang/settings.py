@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "yichuang.catalogue",
     "yichuang.clock",
     "yichuang.queue",
+    "yichuang.notifications",
     "yichuang.demo",
 ]
 
@@ -237,3 +238,12 @@ LOGGING = {
 PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 # Public ticket and booking endpoints, per client address: "burst/seconds" (a token bucket in the cache).
 QUEUE_TICKET_RATE = os.environ.get("QUEUE_TICKET_RATE", "40/60")
+
+# --- Notifications (outbox, delivered by the task worker; docs/deploy.md) ----------------------------
+NOTIFICATION_BACKEND = os.environ.get("NOTIFICATION_BACKEND", "yichuang.notifications.backends.ConsoleBackend")
+NOTIFICATION_WEBHOOK_URL = os.environ.get("NOTIFICATION_WEBHOOK_URL", "")
+NOTIFICATION_WEBHOOK_SECRET = os.environ.get("NOTIFICATION_WEBHOOK_SECRET", "")
+NOTIFICATION_WEBHOOK_TIMEOUT = float(os.environ.get("NOTIFICATION_WEBHOOK_TIMEOUT", "10"))
+NOTIFICATION_MAX_ATTEMPTS = int(os.environ.get("NOTIFICATION_MAX_ATTEMPTS", "10"))
+NOTIFICATION_RETRY_BASE_SECONDS = int(os.environ.get("NOTIFICATION_RETRY_BASE_SECONDS", "60"))
+NOTIFICATION_RETRY_MAX_SECONDS = int(os.environ.get("NOTIFICATION_RETRY_MAX_SECONDS", "3600"))

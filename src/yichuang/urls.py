@@ -22,6 +22,7 @@ urlpatterns = [
     path("api/", api.urls),
     path("guide/", include("yichuang.catalogue.urls")),
     path("", include("yichuang.queue.urls")),
+    path("notifications/", include("yichuang.notifications.urls")),
 ]
 
 # Blank forms and samples of the catalogue are public; nothing else under MEDIA_ROOT is served

@@ -1,0 +1,298 @@
+"""Notifications (一次反馈): store a message in the caller's transaction, deliver it later, retry until it goes.
+
+    from yichuang.notifications.services import notify
+    notify(applicant.phone, Message.Kind.ACCEPTED, {"cases": 3}, submission=submission.number)
+
+`notify` never sends inline. The message is a row of the outbox, written in the caller's transaction;
+only when that transaction commits is the delivery task enqueued (a rolled-back intake tells nobody).
+
+Delivery (`deliver_due`, run by the task `deliver_pending` and by `yichuang notifications deliver`) claims
+one due message at a time in a short transaction — `SELECT … FOR UPDATE SKIP LOCKED` on PostgreSQL; on
+SQLite the IMMEDIATE transaction serializes claimers — and pushes its next_attempt_at ahead by a lease
+while it sends, outside any transaction. So two workers never send the same message at once, and a worker
+that dies mid-send delays the message by the lease instead of losing it. A failure schedules the next
+attempt after 1, 2, 4 … minutes (capped); after NOTIFICATION_MAX_ATTEMPTS the message is failed, shown to
+staff, and may be retried by them. Semantics are at least once: see backends.py for the idempotency key.
+"""
+
+import logging
+import re
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import Min
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from yichuang.core import audit
+from yichuang.core.masking import mask_text
+
+from .backends import DEFAULT_TIMEOUT, BaseBackend, get_backend
+from .models import Message
+
+logger = logging.getLogger("yichuang.notifications")
+
+DEFAULT_MAX_ATTEMPTS = 10
+DEFAULT_RETRY_BASE_SECONDS = 60
+DEFAULT_RETRY_MAX_SECONDS = 3600
+_CODE_RE = re.compile(r"(?<!\d)\d{4,8}(?!\d)")
+_PHONE_CLEAN_RE = re.compile(r"[\s\-()]")
+
+
+# --- storing ---------------------------------------------------------------------------------------
+
+
+def normalize_phone(phone: str | None) -> str:
+    """Digits only, without the +86 / 0086 country prefix; '' when there is no number."""
+    phone = _PHONE_CLEAN_RE.sub("", phone or "")
+    for prefix in ("+86", "0086"):
+        if phone.startswith(prefix):
+            phone = phone[len(prefix) :]
+    return phone
+
+
+def _site_name() -> str:
+    from yichuang.catalogue.queries import default_site
+
+    site = default_site()
+    return site.name if site is not None else str(_("政务服务中心"))
+
+
+def progress_url(number: str) -> str:
+    """The public progress page of a submission or case (the portal's), as an absolute address."""
+    try:
+        return settings.PUBLIC_URL + reverse("portal:progress_detail", args=[number])
+    except NoReverseMatch:
+        return ""
+
+
+def render(kind: str, context: dict) -> tuple[str, str]:
+    """The subject (first line) and text of a message of this kind, from its template."""
+    if kind not in Message.Kind.values:
+        raise ValueError(f"unknown message kind {kind!r}")
+    text = render_to_string(f"notifications/messages/{kind}.txt", context).strip()
+    subject, _sep, body = text.partition("\n")
+    return subject.strip()[:200], " ".join(body.split())
+
+
+@transaction.atomic
+def notify(
+    phone: str | None,
+    kind: str,
+    context: dict | None = None,
+    submission: str | None = None,
+    expires_at: datetime | None = None,
+) -> Message | None:
+    """Store a message to `phone` in the current transaction; it is delivered after the commit.
+
+    `context` fills the kind's template; `site_name`, `submission` and `progress_url` are added when not
+    given. Returns the message, or None when there is no number to send to (nothing to tell).
+    """
+    phone = normalize_phone(phone)
+    if not phone:
+        return None
+    ctx = {"site_name": _site_name(), "submission": submission or "", **(context or {})}
+    if submission and "progress_url" not in ctx:
+        ctx["progress_url"] = progress_url(submission)
+    subject, body = render(kind, ctx)
+    message = Message.objects.create(
+        recipient=phone,
+        kind=kind,
+        subject=subject,
+        body=body,
+        submission=submission or "",
+        expires_at=expires_at,
+    )
+    audit.record(None, "notifications.queue", message, summary=f"{kind} {submission or ''}".strip())
+    transaction.on_commit(enqueue_delivery, robust=True)
+    return message
+
+
+def enqueue_delivery() -> None:
+    """Ask the task worker for a sweep, unless one is already waiting to start (it will see this message).
+
+    Never raises: a message whose task could not be enqueued stays pending and the next sweep takes it.
+    """
+    from .tasks import deliver_pending
+
+    try:
+        if _sweep_waiting(until=None):
+            return
+        deliver_pending.enqueue()
+    except Exception:
+        logger.exception("could not enqueue the notification sweep; the next sweep delivers the message")
+
+
+def _uses_database_tasks() -> bool:
+    from .tasks import deliver_pending
+
+    return type(deliver_pending.get_backend()).__module__.startswith("django_tasks_db")
+
+
+def _sweep_waiting(until: datetime | None) -> bool:
+    """Is a deliver_pending task waiting to start (by `until`, or now)? Only known with the database backend."""
+    if not _uses_database_tasks():
+        return False
+    from django.db.models import Q
+    from django_tasks_db.models import DBTaskResult, get_date_max
+
+    from .tasks import deliver_pending
+
+    waiting = DBTaskResult.objects.filter(status="READY", task_path=deliver_pending.module_path)
+    if until is None:
+        return waiting.filter(Q(run_after=get_date_max()) | Q(run_after__lte=timezone.now())).exists()
+    return waiting.filter(Q(run_after=get_date_max()) | Q(run_after__lte=until)).exists()
+
+
+# --- delivering ------------------------------------------------------------------------------------
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    expired: int = 0
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def max_attempts() -> int:
+    return max(int(getattr(settings, "NOTIFICATION_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS)), 1)
+
+
+def backoff(attempts: int) -> timedelta:
+    """Wait after the n-th failed attempt: base · 2^(n−1), capped (1, 2, 4 … minutes by default)."""
+    base = float(getattr(settings, "NOTIFICATION_RETRY_BASE_SECONDS", DEFAULT_RETRY_BASE_SECONDS))
+    cap = float(getattr(settings, "NOTIFICATION_RETRY_MAX_SECONDS", DEFAULT_RETRY_MAX_SECONDS))
+    return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), cap))
+
+
+def claim_lease() -> timedelta:
+    """How long a claimed message is out of other workers' reach: well above one send's timeout."""
+    timeout = float(getattr(settings, "NOTIFICATION_WEBHOOK_TIMEOUT", DEFAULT_TIMEOUT))
+    return timedelta(seconds=max(120.0, 4 * timeout))
+
+
+def _redacted(message: Message) -> str:
+    """A sign-in code is no longer kept once the message is out (or given up)."""
+    if message.kind == Message.Kind.SIGN_IN_CODE:
+        return _CODE_RE.sub(lambda m: "*" * len(m.group(0)), message.body)
+    return message.body
+
+
+def claim_next(now: datetime | None = None, report: DeliveryReport | None = None) -> Message | None:
+    """Take the next due message for this worker: attempts + 1, next_attempt_at pushed ahead by the lease.
+
+    A message past its expiry is failed here instead of being handed out.
+    """
+    while True:
+        now = now or timezone.now()
+        with transaction.atomic():
+            due = Message.objects.filter(status=Message.Status.PENDING, next_attempt_at__lte=now)
+            if connection.features.has_select_for_update_skip_locked:
+                due = due.select_for_update(skip_locked=True)
+            message = due.order_by("next_attempt_at", "id").first()
+            if message is None:
+                return None
+            if message.expires_at is not None and message.expires_at <= now:
+                message.status = Message.Status.FAILED
+                message.last_error = "expired before it could be delivered"
+                message.body = _redacted(message)
+                message.save(update_fields=["status", "last_error", "body"])
+                audit.record(None, "notifications.expire", message, summary=message.kind)
+                if report is not None:
+                    report.expired += 1
+                continue
+            message.attempts += 1
+            message.next_attempt_at = now + claim_lease()
+            message.save(update_fields=["attempts", "next_attempt_at"])
+            return message
+
+
+def attempt(message: Message, backend: BaseBackend, now: datetime | None = None) -> str:
+    """Send one claimed message and record the outcome: "sent", "retrying" or "failed"."""
+    try:
+        backend.send(message)
+    except Exception as exc:
+        error = mask_text(str(exc))[:300] or type(exc).__name__
+        now = now or timezone.now()
+        claimed = Message.objects.filter(pk=message.pk, status=Message.Status.PENDING, attempts=message.attempts)
+        if message.attempts >= max_attempts():
+            with transaction.atomic():
+                if claimed.update(
+                    status=Message.Status.FAILED, last_error=error, next_attempt_at=now, body=_redacted(message)
+                ):
+                    audit.record(None, "notifications.fail", message, summary=message.kind, attempts=message.attempts)
+            logger.warning(
+                "notification #%s failed for good after %s attempts: %s", message.pk, message.attempts, error
+            )
+            return "failed"
+        claimed.update(last_error=error, next_attempt_at=now + backoff(message.attempts))
+        logger.info("notification #%s attempt %s failed, retrying: %s", message.pk, message.attempts, error)
+        return "retrying"
+    # The first success wins, even if this worker's lease ran out and another worker claimed it meanwhile.
+    Message.objects.filter(pk=message.pk, status=Message.Status.PENDING).update(
+        status=Message.Status.SENT, sent_at=timezone.now(), last_error="", body=_redacted(message)
+    )
+    return "sent"
+
+
+def deliver_due(now: datetime | None = None, backend: BaseBackend | None = None, limit: int | None = None):
+    """Send every message due now (at most `limit`), one claim at a time. Safe to run in several workers."""
+    backend = backend or get_backend()
+    report = DeliveryReport()
+    while limit is None or report.sent + report.retrying + report.failed < limit:
+        message = claim_next(now, report)
+        if message is None:
+            break
+        outcome = attempt(message, backend, now=now)
+        setattr(report, outcome, getattr(report, outcome) + 1)
+    return report
+
+
+def next_due() -> datetime | None:
+    """When the earliest pending message is due (a retry, or a claim whose lease runs out)."""
+    return Message.objects.filter(status=Message.Status.PENDING).aggregate(at=Min("next_attempt_at"))["at"]
+
+
+def schedule_next_sweep() -> datetime | None:
+    """Enqueue deliver_pending to run when the next pending message is due, unless a sweep is already
+    waiting to start by then. This keeps retries going with `yichuang db_worker` alone (no cron needed).
+
+    Returns the time scheduled (or already covered), None when nothing is pending or the task backend
+    cannot defer tasks (then a cron runs `yichuang notifications deliver`).
+    """
+    from .tasks import deliver_pending
+
+    at = next_due()
+    if at is None or not deliver_pending.get_backend().supports_defer:
+        return None
+    if _sweep_waiting(until=at):
+        return at
+    deliver_pending.using(run_after=at).enqueue()
+    return at
+
+
+@transaction.atomic
+def retry(message: Message, actor, request=None) -> Message:
+    """Staff send a failed message again: a fresh series of attempts, due now."""
+    message = Message.objects.select_for_update().get(pk=message.pk)
+    if message.status != Message.Status.FAILED:
+        raise ValidationError(_("只有发送失败的消息可以重新发送。"))
+    if message.kind == Message.Kind.SIGN_IN_CODE:
+        raise ValidationError(_("验证码不重发，请申请人重新获取。"))
+    previous = message.attempts
+    message.status = Message.Status.PENDING
+    message.attempts = 0
+    message.next_attempt_at = timezone.now()
+    message.save(update_fields=["status", "attempts", "next_attempt_at"])
+    audit.record(actor, "notifications.retry", message, summary=message.kind, request=request, attempts=previous)
+    transaction.on_commit(enqueue_delivery, robust=True)
+    return message
