@@ -35,6 +35,16 @@ _CALENDAR_EDIT = [
     for model in ("calendaroverride", "calendaryear")
     for verb in ("add", "change", "delete", "view")
 ]
+# Queue rules and appointment slots are configured in the admin; tickets and appointments only viewed there.
+_QUEUE_EDIT = [
+    *(
+        f"queue.{verb}_{model}"
+        for model in ("queuesettings", "appointmentslot")
+        for verb in ("add", "change", "delete", "view")
+    ),
+    "queue.view_ticket",
+    "queue.view_appointment",
+]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.WINDOW_CLERK: ["organisation.view_window"],
@@ -47,6 +57,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_CATALOGUE_EDIT,
         *_ORGANISATION_EDIT,
         *_CALENDAR_EDIT,
+        *_QUEUE_EDIT,
         "organisation.view_apitoken",
         "core.view_auditevent",
     ],

@@ -87,3 +87,24 @@ def test_a_superuser_still_grants_superuser(client, db):
     assert response.status_code == 302, response.context["adminform"].form.errors
     clerk.refresh_from_db()
     assert clerk.is_superuser
+
+
+# Everything a hall admin configures: the hall, the catalogue, the working calendar and the queue rules.
+HALL_CONFIGURATION = [
+    "organisation.site", "organisation.department", "organisation.zone", "organisation.window", "organisation.seat",
+    "organisation.user", "catalogue.matter", "catalogue.material", "catalogue.bundle", "catalogue.lifeevent",
+    "clock.calendaroverride", "clock.calendaryear", "queue.queuesettings", "queue.appointmentslot",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("model", HALL_CONFIGURATION)
+def test_hall_admin_adds_and_changes_the_hall_configuration(client, hall_admin, model):
+    app_label, model_name = model.split(".")
+    assert client.get(reverse(f"admin:{app_label}_{model_name}_changelist")).status_code == 200
+    assert client.get(reverse(f"admin:{app_label}_{model_name}_add")).status_code == 200
+    assert hall_admin.has_perms([f"{app_label}.change_{model_name}", f"{app_label}.delete_{model_name}"])
+
+
+def test_hall_admin_sees_tickets_and_appointments(client, hall_admin):
+    for name in ("queue_ticket", "queue_appointment", "core_auditevent"):
+        assert client.get(reverse(f"admin:{name}_changelist")).status_code == 200
