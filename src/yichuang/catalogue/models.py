@@ -191,7 +191,7 @@ class Matter(models.Model):
 class MatterMaterial(models.Model):
     """A material as one matter requires it."""
 
-    matter = models.ForeignKey(Matter, on_delete=models.CASCADE, related_name="requirements")
+    matter = models.ForeignKey(Matter, verbose_name=_("事项"), on_delete=models.CASCADE, related_name="requirements")
     material = models.ForeignKey(Material, verbose_name=_("材料"), on_delete=models.PROTECT, related_name="uses")
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
     required = models.BooleanField(_("必要"), default=True)
@@ -287,7 +287,7 @@ class Bundle(models.Model):
 
 
 class BundleItem(models.Model):
-    bundle = models.ForeignKey(Bundle, on_delete=models.CASCADE, related_name="items")
+    bundle = models.ForeignKey(Bundle, verbose_name=_("一件事"), on_delete=models.CASCADE, related_name="items")
     matter = models.ForeignKey(Matter, verbose_name=_("事项"), on_delete=models.PROTECT, related_name="+")
     order = models.PositiveSmallIntegerField(_("顺序"), default=0)
 
