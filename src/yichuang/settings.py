@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "yichuang.clock",
     "yichuang.queue",
     "yichuang.notifications",
+    "yichuang.intake",
     "yichuang.demo",
 ]
 
@@ -247,3 +248,7 @@ NOTIFICATION_WEBHOOK_TIMEOUT = float(os.environ.get("NOTIFICATION_WEBHOOK_TIMEOU
 NOTIFICATION_MAX_ATTEMPTS = int(os.environ.get("NOTIFICATION_MAX_ATTEMPTS", "10"))
 NOTIFICATION_RETRY_BASE_SECONDS = int(os.environ.get("NOTIFICATION_RETRY_BASE_SECONDS", "60"))
 NOTIFICATION_RETRY_MAX_SECONDS = int(os.environ.get("NOTIFICATION_RETRY_MAX_SECONDS", "3600"))
+
+# --- Intake ---------------------------------------------------------------------------------------
+# Largest scanned or uploaded material accepted at intake, in MB (PDF, JPEG, PNG, OFD).
+INTAKE_MAX_UPLOAD_MB = int(os.environ.get("INTAKE_MAX_UPLOAD_MB", "20"))

@@ -1,0 +1,380 @@
+"""一窗受理: applicants, submissions with their merged materials, cases (one per matter), pickup batches of
+delegated departments, refusals, attached files and the timeline later steps append to.
+
+Numbers: a submission is `<division code>-<yyyymmdd>-<6-digit sequence>`, the sequence counted per division
+code and day (SubmissionCounter, bumped in one statement); a case is `<submission number>-<2-digit n>`. Both
+are unique and sort in order of acceptance within a site and day.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from yichuang.core.masking import mask_id_number, mask_phone
+
+
+class ApplicantKind(models.TextChoices):
+    PERSON = "person", _("自然人")
+    ORG = "org", _("法人或其他组织")
+
+
+class Channel(models.TextChoices):
+    WINDOW = "window", _("窗口受理")
+    ONLINE = "online", _("网上申请")
+
+
+class Applicant(models.Model):
+    """A person (resident ID) or an organisation (unified social credit code) who applies."""
+
+    kind = models.CharField(_("类别"), max_length=8, choices=ApplicantKind.choices)
+    name = models.CharField(_("名称"), max_length=100)
+    id_number = models.CharField(_("证件号码"), max_length=18)
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    # 容缺承诺未履行: set when a deferred material was not supplied in time; only an admin clears it.
+    deferral_blocked = models.BooleanField(_("容缺失信"), default=False)
+    deferral_blocked_at = models.DateTimeField(_("标记时间"), null=True, blank=True)
+    deferral_block_reason = models.CharField(_("标记原因"), max_length=200, blank=True)
+    deferral_cleared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("解除人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    deferral_cleared_at = models.DateTimeField(_("解除时间"), null=True, blank=True)
+    created_at = models.DateTimeField(_("登记时间"), default=timezone.now)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("申请人")
+        verbose_name_plural = _("申请人")
+        ordering = ["kind", "id_number"]
+        constraints = [models.UniqueConstraint(fields=["kind", "id_number"], name="applicant_once_per_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.masked_id_number}"
+
+    @property
+    def masked_id_number(self) -> str:
+        return mask_id_number(self.id_number)
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone)
+
+    @property
+    def masked_name(self) -> str:
+        if self.kind == ApplicantKind.ORG:
+            return self.name
+        return (self.name[:1] + "*" * max(1, len(self.name) - 1)) if self.name else ""
+
+
+class SubmissionCounter(models.Model):
+    """The last submission sequence per division code and day; bumped by one INSERT … ON CONFLICT … RETURNING."""
+
+    division_code = models.CharField(max_length=12)
+    date = models.DateField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("受理编号计数")
+        verbose_name_plural = _("受理编号计数")
+        constraints = [models.UniqueConstraint(fields=["division_code", "date"], name="one_submission_counter")]
+
+    def __str__(self) -> str:
+        return f"{self.division_code} {self.date} {self.last}"
+
+
+class Submission(models.Model):
+    """One intake (一窗受理 / 一次提交): one applicant, one merged set of materials, one receipt."""
+
+    class Status(models.TextChoices):
+        ACCEPTED = "accepted", _("已受理")
+        REFUSED = "refused", _("不予受理")
+
+    # Set in the accepting transaction, just before it commits (so the counter row is locked only briefly).
+    number = models.CharField(_("受理编号"), max_length=40, unique=True, null=True, blank=True)
+    site = models.ForeignKey(
+        "organisation.Site", verbose_name=_("受理场所"), on_delete=models.PROTECT, related_name="submissions"
+    )
+    applicant = models.ForeignKey(
+        Applicant, verbose_name=_("申请人"), on_delete=models.PROTECT, related_name="submissions"
+    )
+    agent_name = models.CharField(_("代办人"), max_length=50, blank=True)
+    agent_id_number = models.CharField(_("代办人身份证号码"), max_length=18, blank=True)
+    agent_phone = models.CharField(_("代办人电话"), max_length=20, blank=True)
+    bundle = models.ForeignKey(
+        "catalogue.Bundle", verbose_name=_("一件事"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    channel = models.CharField(_("渠道"), max_length=8, choices=Channel.choices, default=Channel.WINDOW)
+    window = models.ForeignKey(
+        "organisation.Window",
+        verbose_name=_("受理窗口"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    ticket = models.ForeignKey(
+        "queue.Ticket", verbose_name=_("排队号"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("受理人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    accepted_at = models.DateTimeField(_("受理时间"), db_index=True)
+    status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.ACCEPTED)
+    idempotency_key = models.CharField(_("幂等键"), max_length=200, unique=True, null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("受理")
+        verbose_name_plural = _("受理")
+        ordering = ["-accepted_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.number or f"#{self.pk}"
+
+    @property
+    def has_agent(self) -> bool:
+        return bool(self.agent_name)
+
+    @property
+    def masked_agent_id_number(self) -> str:
+        return mask_id_number(self.agent_id_number)
+
+    @property
+    def masked_agent_phone(self) -> str:
+        return mask_phone(self.agent_phone)
+
+    @property
+    def contact_phone(self) -> str:
+        return self.applicant.phone or self.agent_phone
+
+
+class MaterialStatus(models.TextChoices):
+    RECEIVED = "received", _("已收")
+    DEFERRED = "deferred", _("容缺")
+    PLEDGED = "pledged", _("告知承诺")
+    MISSING = "missing", _("缺少")
+
+
+class SubmissionMaterial(models.Model):
+    """One line of the merged material list (一套材料) of a submission, asked for and received once."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="materials")
+    order = models.PositiveSmallIntegerField(_("序号"), default=0)
+    material = models.ForeignKey(
+        "catalogue.Material", verbose_name=_("材料"), on_delete=models.PROTECT, related_name="+"
+    )
+    code = models.CharField(_("材料编码"), max_length=32)
+    name = models.CharField(_("材料名称"), max_length=200)
+    required = models.BooleanField(_("必要"), default=True)
+    core = models.BooleanField(_("核心要件"), default=False)
+    originals_required = models.PositiveSmallIntegerField(_("应交原件"), default=0)
+    copies_required = models.PositiveSmallIntegerField(_("应交复印件"), default=0)
+    matters = models.JSONField(_("所需事项"), default=list, help_text=_("需要本材料的事项编码。"))
+    status = models.CharField(_("状态"), max_length=12, choices=MaterialStatus.choices)
+    originals = models.PositiveSmallIntegerField(_("收到原件"), default=0)
+    copies = models.PositiveSmallIntegerField(_("收到复印件"), default=0)
+    due = models.DateField(_("补交期限"), null=True, blank=True)
+    supplied_at = models.DateTimeField(_("补交时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("受理材料")
+        verbose_name_plural = _("受理材料")
+        ordering = ["submission", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["submission", "code"], name="material_once_per_submission"),
+            models.CheckConstraint(
+                condition=Q(status="deferred", due__isnull=False) | ~Q(status="deferred"), name="deferred_has_due"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} · {self.get_status_display()}"
+
+
+class Handoff(models.Model):
+    """交接单: a delegated department's pickup batch — the cases waiting for its next scheduled pickup."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("待取件")
+        COLLECTED = "collected", _("已取件")
+
+    department = models.ForeignKey(
+        "organisation.Department", verbose_name=_("部门"), on_delete=models.PROTECT, related_name="handoffs"
+    )
+    site = models.ForeignKey("organisation.Site", verbose_name=_("场所"), on_delete=models.PROTECT, related_name="+")
+    scheduled_for = models.DateTimeField(_("计划取件时间"))
+    status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    collected_at = models.DateTimeField(_("取件时间"), null=True, blank=True)
+    collected_by = models.CharField(_("取件人"), max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = _("交接单")
+        verbose_name_plural = _("交接单")
+        ordering = ["scheduled_for", "department"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["department", "site", "scheduled_for"], condition=Q(status="open"), name="one_open_handoff"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        local = timezone.localtime(self.scheduled_for)
+        return f"{self.department} {local:%Y-%m-%d %H:%M}"
+
+
+class Case(models.Model):
+    """办件: one matter of a submission, owned by one department, with its own clock."""
+
+    class Status(models.TextChoices):
+        ACCEPTED = "accepted", _("已受理")
+
+    number = models.CharField(_("办件编号"), max_length=44, unique=True, null=True, blank=True)
+    submission = models.ForeignKey(Submission, verbose_name=_("受理"), on_delete=models.PROTECT, related_name="cases")
+    seq = models.PositiveSmallIntegerField(_("序号"))
+    matter = models.ForeignKey("catalogue.Matter", verbose_name=_("事项"), on_delete=models.PROTECT, related_name="+")
+    department = models.ForeignKey(
+        "organisation.Department", verbose_name=_("实施部门"), on_delete=models.PROTECT, related_name="cases"
+    )
+    matter_snapshot = models.JSONField(_("受理时事项快照"))
+    accepted_at = models.DateTimeField(_("受理时间"))
+    due_at = models.DateTimeField(_("办结期限"), db_index=True)
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.ACCEPTED)
+    handoff = models.ForeignKey(
+        Handoff, verbose_name=_("交接单"), null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
+    )
+
+    class Meta:
+        verbose_name = _("办件")
+        verbose_name_plural = _("办件")
+        ordering = ["submission", "seq"]
+        constraints = [models.UniqueConstraint(fields=["submission", "seq"], name="case_seq_once_per_submission")]
+        indexes = [models.Index(fields=["department", "status"], name="case_inbox_idx")]
+
+    def __str__(self) -> str:
+        return self.number or f"#{self.pk}"
+
+    @property
+    def matter_name(self) -> str:
+        return self.matter_snapshot.get("name", "")
+
+    @property
+    def limit_display(self) -> str:
+        snap = self.matter_snapshot
+        if snap.get("limit_unit") == "instant":
+            return str(_("即办"))
+        unit = {"working_days": _("个工作日"), "working_hours": _("个工作小时")}.get(snap.get("limit_unit"), "")
+        return f"{snap.get('promised_limit', '').rstrip('0').rstrip('.')} {unit}"
+
+
+class Refusal(models.Model):
+    """不予受理: the written refusal with its reasons and what was missing (the one-time notice)."""
+
+    submission = models.OneToOneField(Submission, on_delete=models.PROTECT, related_name="refusal")
+    reasons = models.TextField(_("不予受理理由"))
+    matters = models.JSONField(_("申请事项"), default=list, help_text=_("[{code, name, department}]"))
+    missing = models.JSONField(_("缺少的材料"), default=list, help_text=_("[{material, name}]"))
+
+    class Meta:
+        verbose_name = _("不予受理")
+        verbose_name_plural = _("不予受理")
+
+    def __str__(self) -> str:
+        return str(self.submission)
+
+
+def attachment_path(instance: "Attachment", filename: str) -> str:
+    """Under MEDIA_ROOT/intake/, which no URL serves: files are only read through views that check access."""
+    date = timezone.localdate()
+    return f"intake/{date:%Y/%m}/{instance.submission_id}/{instance.sha256[:16]}-{filename}"
+
+
+class Attachment(models.Model):
+    """A scanned or uploaded material of a submission (PDF, JPEG, PNG or OFD, checked by content)."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="attachments")
+    material_code = models.CharField(_("材料编码"), max_length=32)
+    file = models.FileField(_("文件"), upload_to=attachment_path, max_length=255)
+    sha256 = models.CharField(max_length=64)
+    content_type = models.CharField(_("类型"), max_length=64)
+    size = models.PositiveBigIntegerField(_("大小（字节）"))
+    original_name = models.CharField(_("原文件名"), max_length=255)
+    uploaded_at = models.DateTimeField(_("上传时间"), default=timezone.now)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("上传人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("材料文件")
+        verbose_name_plural = _("材料文件")
+        ordering = ["submission", "uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class TimelineEvent(models.Model):
+    """One step in the life of a submission or case: who, what, when, from which window."""
+
+    class Kind(models.TextChoices):
+        ACCEPTED = "accepted", _("受理")
+        REFUSED = "refused", _("不予受理")
+        DISPATCHED = "dispatched", _("分办至部门")
+        AWAITING_PICKUP = "awaiting_pickup", _("待部门定时取件")
+        MATERIAL_DEFERRED = "material_deferred", _("容缺受理")
+        MATERIAL_PLEDGED = "material_pledged", _("告知承诺")
+        FILE_ATTACHED = "file_attached", _("上传材料文件")
+        FILE_REFUSED = "file_refused", _("材料文件未通过检查")
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="timeline")
+    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.CASCADE, related_name="timeline")
+    kind = models.CharField(_("事件"), max_length=32)
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("经办人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    window = models.ForeignKey(
+        "organisation.Window",
+        verbose_name=_("窗口"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    detail = models.JSONField(_("详情"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("时间线事件")
+        verbose_name_plural = _("时间线事件")
+        ordering = ["submission", "at", "id"]
+        indexes = [models.Index(fields=["submission", "at"], name="timeline_submission_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.kind_display}"
+
+    @property
+    def kind_display(self) -> str:
+        try:
+            return str(self.Kind(self.kind).label)
+        except ValueError:
+            return self.kind

@@ -1,0 +1,1119 @@
+"""State changes of intake: accept (submit), refuse, attach a file, clear a deferral mark.
+
+`submit` and `refuse` first check everything and raise ONE ValidationError naming every problem by its field
+path (`applicant.id_number`, `matters[1]`, `materials[2].status`, `bundle`, `window`, …) — the API turns it
+into a 422 with each field and reason, the desk shows each message at its field. Nothing is written then.
+Only when all is well does one transaction create the submission, its merged materials, one case per matter
+with its due time and snapshot, the dispatch (department inbox, or the open pickup batch of a delegated
+department), the timeline, the audit events and the notification to the applicant.
+"""
+
+import datetime as dt
+import hashlib
+import re
+import zipfile
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from yichuang.catalogue import services as catalogue_services
+from yichuang.catalogue.models import Bundle, Material, Matter
+from yichuang.catalogue.queries import NoticeLine, default_site, merged_materials
+from yichuang.clock.workcalendar import CalendarUnknown
+from yichuang.core import audit, counters
+from yichuang.organisation.models import PickupSlot, Seat, Site, Window
+from yichuang.organisation.roles import Role
+
+from . import deadlines, identity
+from .models import (
+    Applicant,
+    ApplicantKind,
+    Attachment,
+    Case,
+    Channel,
+    Handoff,
+    MaterialStatus,
+    Refusal,
+    Submission,
+    SubmissionCounter,
+    SubmissionMaterial,
+    TimelineEvent,
+)
+
+MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+LANDLINE_RE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
+INTAKE_ROLES = (Role.WINDOW_CLERK, Role.HALL_ADMIN)
+INTAKE_WINDOW_KINDS = (Window.Kind.INTAKE, Window.Kind.ASSIST, Window.Kind.SPECIALIZED)
+MAX_MATTERS = 99  # case numbers have two digits
+MAX_COUNT = 99
+
+
+class Errors:
+    """Field path → messages, collected before anything is written."""
+
+    def __init__(self):
+        self.by_field: dict[str, list[str]] = {}
+
+    def add(self, path: str, message) -> None:
+        messages = self.by_field.setdefault(path, [])
+        if str(message) not in messages:
+            messages.append(str(message))
+
+    def add_exc(self, path: str, exc: ValidationError) -> None:
+        for message in exc.messages:
+            self.add(path, message)
+
+    def __bool__(self) -> bool:
+        return bool(self.by_field)
+
+    def raise_if_any(self) -> None:
+        if self.by_field:
+            raise ValidationError(self.by_field)
+
+
+# --- checking the input -----------------------------------------------------------------------------
+
+
+def _text(value, limit: int) -> str:
+    return str(value if value is not None else "").strip()[:limit]
+
+
+def clean_phone(value) -> str:
+    """A mainland mobile (13812345678) or landline (0394-5212345) number, spaces and dashes tolerated."""
+    phone = re.sub(r"[\s()]", "", str(value or ""))
+    if phone.startswith("+86"):
+        phone = phone[3:]
+    if not phone:
+        return ""
+    if MOBILE_RE.match(phone.replace("-", "")):
+        return phone.replace("-", "")
+    if LANDLINE_RE.match(phone):
+        return phone
+    raise ValidationError(_("请输入 11 位手机号码，或带区号的固定电话（如 0394-5212345）。"))
+
+
+@dataclass
+class Person:
+    kind: str = ""
+    name: str = ""
+    id_number: str = ""
+    phone: str = ""
+
+
+def _check_applicant(data, errors: Errors, *, today: dt.date) -> Person:
+    if not isinstance(data, dict):
+        errors.add("applicant", _("请填写申请人信息。"))
+        return Person()
+    person = Person(kind=_text(data.get("kind"), 8), name=_text(data.get("name"), 200))
+    if person.kind not in ApplicantKind.values:
+        errors.add("applicant.kind", _("请选择申请人类别：自然人（person）或法人（org）。"))
+    if not person.name:
+        errors.add(
+            "applicant.name", _("请填写单位名称。") if person.kind == ApplicantKind.ORG else _("请填写申请人姓名。")
+        )
+    elif len(person.name) > 100:
+        errors.add("applicant.name", _("名称不能超过 100 个字。"))
+    try:
+        if person.kind == ApplicantKind.ORG:
+            person.id_number = identity.validate_credit_code(data.get("id_number"))
+        elif person.kind == ApplicantKind.PERSON:
+            person.id_number = identity.validate_resident_id(data.get("id_number"), today=today)
+    except ValidationError as exc:
+        errors.add_exc("applicant.id_number", exc)
+    try:
+        person.phone = clean_phone(data.get("phone"))
+    except ValidationError as exc:
+        errors.add_exc("applicant.phone", exc)
+    return person
+
+
+def _check_agent(data, errors: Errors, *, today: dt.date) -> Person | None:
+    if data is None:
+        return None
+    if not isinstance(data, dict):
+        errors.add("agent", _("代办人信息格式不正确。"))
+        return None
+    if not any(str(v or "").strip() for v in data.values()):
+        return None
+    agent = Person(kind=ApplicantKind.PERSON, name=_text(data.get("name"), 200))
+    if not agent.name:
+        errors.add("agent.name", _("请填写代办人姓名。"))
+    elif len(agent.name) > 50:
+        errors.add("agent.name", _("姓名不能超过 50 个字。"))
+    try:
+        agent.id_number = identity.validate_resident_id(data.get("id_number"), today=today)
+    except ValidationError as exc:
+        errors.add_exc("agent.id_number", exc)
+    try:
+        agent.phone = clean_phone(data.get("phone"))
+    except ValidationError as exc:
+        errors.add_exc("agent.phone", exc)
+    return agent
+
+
+def _check_window(actor, window, channel: str, errors: Errors) -> Window | None:
+    """The intake window: the clerk's seat, or one given (a hall admin may take in at any window)."""
+    if channel == Channel.ONLINE:
+        if window not in (None, ""):
+            errors.add("window", _("网上申请不经窗口，不能指定窗口。"))
+        return None
+    seat = (
+        Seat.objects.select_related("window__zone__site")
+        .filter(user_id=getattr(actor, "pk", None), date=timezone.localdate(), until__isnull=True)
+        .first()
+    )
+    if window in (None, ""):
+        if seat is None:
+            errors.add("window", _("您今天尚未在窗口入座，请指定受理窗口。"))
+            return None
+        chosen = seat.window
+    else:
+        window_id = window.pk if isinstance(window, Window) else window
+        try:
+            chosen = Window.objects.select_related("zone__site").get(pk=int(window_id))
+        except (TypeError, ValueError, Window.DoesNotExist):
+            errors.add("window", _("没有这个窗口。"))
+            return None
+        seated_here = seat is not None and seat.window_id == chosen.pk
+        if not seated_here and not (actor.is_superuser or actor.has_role(Role.HALL_ADMIN)):
+            errors.add(
+                "window",
+                _("您没有在 %(number)s 号窗口入座，不能以该窗口受理。") % {"number": chosen.number},
+            )
+            return None
+    if chosen.kind not in INTAKE_WINDOW_KINDS:
+        errors.add(
+            "window",
+            _("%(number)s 号窗口是%(kind)s窗口，不受理申请。")
+            % {"number": chosen.number, "kind": chosen.get_kind_display()},
+        )
+        return None
+    if not chosen.is_open:
+        errors.add("window", _("%(number)s 号窗口已关闭。") % {"number": chosen.number})
+        return None
+    return chosen
+
+
+def _check_ticket(ticket, window: Window | None, channel: str, errors: Errors):
+    from yichuang.queue.models import Ticket
+
+    if ticket in (None, ""):
+        return None
+    if channel == Channel.ONLINE:
+        errors.add("ticket", _("网上申请没有排队号。"))
+        return None
+    ticket_id = ticket.pk if isinstance(ticket, Ticket) else ticket
+    try:
+        found = Ticket.objects.get(pk=int(ticket_id))
+    except (TypeError, ValueError, Ticket.DoesNotExist):
+        errors.add("ticket", _("没有这个排队号。"))
+        return None
+    if window is not None and found.window_id != window.pk:
+        errors.add("ticket", _("排队号 %(number)s 不在本窗口。") % {"number": found.number})
+        return None
+    if found.status not in (Ticket.Status.CALLED, Ticket.Status.SERVING):
+        errors.add(
+            "ticket",
+            _("排队号 %(number)s 当前状态为“%(status)s”，不能受理。")
+            % {"number": found.number, "status": found.get_status_display()},
+        )
+        return None
+    return found
+
+
+@dataclass
+class Chosen:
+    """The matters of the application, each with the field path that names it in errors."""
+
+    bundle: Bundle | None = None
+    matters: list[Matter] = field(default_factory=list)
+    paths: list[str] = field(default_factory=list)
+
+
+def _check_matters(matters, bundle, errors: Errors) -> Chosen:
+    chosen = Chosen()
+    codes = matters if isinstance(matters, list | tuple) else None
+    if codes is None:
+        errors.add("matters", _("事项应为事项编码的列表。"))
+        codes = []
+    if bundle not in (None, ""):
+        found = Bundle.objects.select_related("zone").filter(code=str(bundle)).first()
+        if found is None:
+            errors.add("bundle", _("没有编码为“%(code)s”的一件事。") % {"code": bundle})
+        elif found.status != Matter.Status.IN_USE:
+            errors.add(
+                "bundle",
+                _("一件事“%(name)s”已%(status)s，暂不受理。")
+                % {"name": found.name, "status": found.get_status_display()},
+            )
+        chosen.bundle = found
+    elif not codes:
+        errors.add("matters", _("请选择要办理的事项或一件事。"))
+    if len(codes) > MAX_MATTERS:
+        errors.add("matters", _("一次最多受理 %(n)d 个事项。") % {"n": MAX_MATTERS})
+        return chosen
+    in_bundle = None
+    if chosen.bundle is not None:
+        in_bundle = [m for m in chosen.bundle.ordered_matters()]
+        if not codes:
+            chosen.matters = in_bundle
+            chosen.paths = ["bundle"] * len(in_bundle)
+            return chosen
+    text_codes = [c for c in codes if isinstance(c, str)]
+    by_code = {m.code: m for m in Matter.objects.select_related("department").filter(code__in=text_codes)}
+    seen = set()
+    for i, code in enumerate(codes):
+        path = f"matters[{i}]"
+        if not isinstance(code, str) or not code.strip():
+            errors.add(path, _("事项编码不能为空。"))
+            continue
+        matter = by_code.get(code)
+        if matter is None:
+            errors.add(path, _("没有编码为“%(code)s”的事项。") % {"code": code[:40]})
+            continue
+        if code in seen:
+            errors.add(path, _("事项“%(name)s”重复。") % {"name": matter.name})
+            continue
+        seen.add(code)
+        if in_bundle is not None and matter.pk not in {m.pk for m in in_bundle}:
+            errors.add(
+                path,
+                _("事项“%(name)s”不属于一件事“%(bundle)s”。") % {"name": matter.name, "bundle": chosen.bundle.name},
+            )
+            continue
+        chosen.matters.append(matter)
+        chosen.paths.append(path)
+    return chosen
+
+
+def _check_take_in(chosen: Chosen, window: Window | None, channel: str, errors: Errors) -> None:
+    """The catalogue's rules for each matter at this window (zone, specialized-only, status); online: status
+    and whether the matter may be applied for online."""
+    for matter, path in zip(chosen.matters, chosen.paths, strict=True):
+        if channel == Channel.ONLINE:
+            if matter.status != Matter.Status.IN_USE:
+                errors.add(
+                    path,
+                    _("事项“%(name)s”已%(status)s，暂不受理。")
+                    % {"name": matter.name, "status": matter.get_status_display()},
+                )
+            elif not matter.online:
+                errors.add(path, _("事项“%(name)s”不能网上办理，请到大厅窗口申请。") % {"name": matter.name})
+        elif window is not None:
+            try:
+                catalogue_services.ensure_can_be_taken_in(matter, window.zone, window)
+            except ValidationError as exc:
+                errors.add_exc(path, exc)
+
+
+@dataclass
+class MaterialInput:
+    index: int | None  # position in the request's `materials`, None when not listed
+    line: NoticeLine
+    status: str = MaterialStatus.MISSING
+    originals: int = 0
+    copies: int = 0
+    due: dt.date | None = None
+
+
+def _count(value, path: str, errors: Errors) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        number = int(value)
+        if isinstance(value, float | bool) or str(number) != str(value).strip():
+            raise ValueError
+    except (TypeError, ValueError):
+        errors.add(path, _("份数应为整数。"))
+        return None
+    if not 0 <= number <= MAX_COUNT:
+        errors.add(path, _("份数应在 0 到 %(max)d 之间。") % {"max": MAX_COUNT})
+        return None
+    return number
+
+
+def _date(value, path: str, errors: Errors) -> dt.date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.datetime):
+        return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        errors.add(path, _("日期格式应为 YYYY-MM-DD。"))
+        return None
+
+
+def _read_materials(materials, lines: list[NoticeLine], errors: Errors) -> list[MaterialInput]:
+    """One MaterialInput per line of the merged list, in its order; unlisted lines are missing."""
+    by_code = {line.material: MaterialInput(None, line) for line in lines}
+    if not isinstance(materials, list | tuple):
+        errors.add("materials", _("材料应为列表。"))
+        materials = []
+    unknown_codes = []
+    for i, item in enumerate(materials):
+        path = f"materials[{i}]"
+        if not isinstance(item, dict):
+            errors.add(path, _("材料项格式不正确。"))
+            continue
+        code = item.get("material")
+        entry = by_code.get(code) if isinstance(code, str) else None
+        if entry is None:
+            unknown_codes.append((path, code))
+            continue
+        if entry.index is not None:
+            errors.add(f"{path}.material", _("材料“%(name)s”重复。") % {"name": entry.line.name})
+            continue
+        entry.index = i
+        status = item.get("status")
+        if status not in MaterialStatus.values:
+            errors.add(f"{path}.status", _("材料状态应为 received、deferred、pledged 或 missing。"))
+            status = None
+        entry.status = status
+        originals = _count(item.get("originals"), f"{path}.originals", errors)
+        copies = _count(item.get("copies"), f"{path}.copies", errors)
+        entry.due = _date(item.get("due"), f"{path}.due", errors)
+        if status == MaterialStatus.RECEIVED:
+            entry.originals = entry.line.originals if originals is None else originals
+            entry.copies = entry.line.copies if copies is None else copies
+    if unknown_codes:
+        known = dict(
+            Material.objects.filter(code__in=[c for _p, c in unknown_codes if isinstance(c, str)]).values_list(
+                "code", "name"
+            )
+        )
+        for path, code in unknown_codes:
+            if not isinstance(code, str) or not code:
+                errors.add(f"{path}.material", _("请填写材料编码。"))
+            elif code in known:
+                errors.add(f"{path}.material", _("材料“%(name)s”不在本次申请的材料清单中。") % {"name": known[code]})
+            else:
+                errors.add(f"{path}.material", _("没有编码为“%(code)s”的材料。") % {"code": code[:40]})
+    return list(by_code.values())
+
+
+def _mpath(entry: MaterialInput, suffix: str = "status") -> str:
+    return f"materials[{entry.index}].{suffix}" if entry.index is not None else "materials"
+
+
+def _check_material_rules(
+    entries: list[MaterialInput],
+    dues: dict[str, dt.datetime],
+    applicant: Applicant | None,
+    errors: Errors,
+    *,
+    today: dt.date,
+) -> None:
+    """received counts, deferral (容缺) and pledge (告知承诺) rules, and required materials that are missing."""
+    # A core material is there when received, or replaced by a pledge it allows.
+    core_missing = [
+        e.line.name
+        for e in entries
+        if e.line.core
+        and not (e.status == MaterialStatus.RECEIVED or (e.status == MaterialStatus.PLEDGED and e.line.pledgeable))
+    ]
+    for e in entries:
+        line = e.line
+        if e.status == MaterialStatus.RECEIVED:
+            if e.originals < line.originals:
+                errors.add(
+                    _mpath(e, "originals"),
+                    _("“%(name)s”需原件 %(need)d 份，只收到 %(got)d 份；不足的请改为容缺、告知承诺或缺少。")
+                    % {"name": line.name, "need": line.originals, "got": e.originals},
+                )
+            if e.copies < line.copies:
+                errors.add(
+                    _mpath(e, "copies"),
+                    _("“%(name)s”需复印件 %(need)d 份，只收到 %(got)d 份；不足的请改为容缺、告知承诺或缺少。")
+                    % {"name": line.name, "need": line.copies, "got": e.copies},
+                )
+        elif e.status == MaterialStatus.DEFERRED:
+            if line.core:
+                errors.add(_mpath(e), _("“%(name)s”是核心要件，不得容缺。") % {"name": line.name})
+            elif not line.deferrable:
+                errors.add(_mpath(e), _("“%(name)s”不可容缺受理。") % {"name": line.name})
+            elif core_missing:
+                errors.add(
+                    _mpath(e),
+                    _("核心要件未齐全（缺%(names)s），不能容缺受理。")
+                    % {"names": "、".join(f"“{n}”" for n in core_missing)},
+                )
+            if applicant is not None and applicant.deferral_blocked:
+                errors.add(_mpath(e), _("申请人有未履行的容缺承诺，管理员解除标记前不能容缺受理。"))
+            if e.due is None:
+                if _mpath(e, "due") not in errors.by_field:  # not already "unreadable date"
+                    errors.add(_mpath(e, "due"), _("请填写“%(name)s”的补交期限。") % {"name": line.name})
+            elif e.due < today:
+                errors.add(_mpath(e, "due"), _("补交期限不能早于今天。"))
+            else:
+                limits = [dues[code] for code in line.matters if code in dues]
+                if limits:
+                    latest = min(timezone.localtime(d).date() for d in limits)
+                    if e.due > latest:
+                        errors.add(
+                            _mpath(e, "due"),
+                            _("补交期限不得晚于办件的办结期限（%(date)s）。") % {"date": f"{latest:%Y-%m-%d}"},
+                        )
+        elif e.status == MaterialStatus.PLEDGED:
+            if not line.pledgeable:
+                errors.add(_mpath(e), _("“%(name)s”不适用告知承诺。") % {"name": line.name})
+        elif e.status == MaterialStatus.MISSING and line.required:
+            errors.add(
+                _mpath(e),
+                _("缺少必要材料“%(name)s”，不能受理：请补齐，或出具不予受理通知书并一次性告知所缺材料。")
+                % {"name": line.name},
+            )
+
+
+def _site_for(window: Window | None, site: Site | None) -> Site | None:
+    if window is not None:
+        return window.zone.site
+    return site or default_site()
+
+
+def _due_times(chosen: Chosen, clock: deadlines.SiteClock, now: dt.datetime, errors: Errors) -> dict[str, dt.datetime]:
+    dues = {}
+    for matter, path in zip(chosen.matters, chosen.paths, strict=True):
+        try:
+            dues[matter.code] = clock.due(matter.limit_unit, Decimal(matter.promised_limit), now)
+        except CalendarUnknown as exc:
+            errors.add(
+                path,
+                _("%(year)d年的工作日历尚未录入，无法计算办结期限；请管理员录入该年节假日安排。") % {"year": exc.year},
+            )
+    return dues
+
+
+def _ensure_may_take_in(actor, channel: str) -> None:
+    if channel == Channel.ONLINE:
+        return
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        raise PermissionDenied(_("请先登录。"))
+    if not (actor.is_superuser or actor.has_role(*INTAKE_ROLES)):
+        raise PermissionDenied(_("您没有综合受理岗位，不能受理申请。"))
+
+
+def _check_key(key) -> str | None:
+    if key in (None, ""):
+        return None
+    key = str(key).strip()
+    if not key or len(key) > 200 or not key.isprintable():
+        raise ValidationError({"idempotency_key": [_("Idempotency-Key 应为 1–200 个可打印字符。")]})
+    return key
+
+
+def _replay(key: str, actor, applicant) -> Submission | None:
+    """The submission already made with this key, if it is the same caller's; ValidationError if it is not."""
+    first = Submission.objects.select_related("applicant").filter(idempotency_key=key).first()
+    if first is None:
+        return None
+    same_caller = (
+        first.accepted_by_id == actor.pk
+        if getattr(actor, "pk", None)
+        else isinstance(applicant, dict)
+        and first.applicant.id_number == identity.normalise(applicant.get("id_number"))
+        and first.applicant.kind == applicant.get("kind")
+    )
+    if not same_caller:
+        raise ValidationError({"idempotency_key": [_("该 Idempotency-Key 已用于另一次提交。")]})
+    first.replayed = True
+    return first
+
+
+# --- accepting ---------------------------------------------------------------------------------------
+
+
+def submit(
+    *,
+    actor=None,
+    applicant: dict,
+    matters: list[str] | tuple = (),
+    bundle: str | None = None,
+    materials: list[dict] | tuple = (),
+    agent: dict | None = None,
+    channel: str = Channel.WINDOW,
+    window=None,
+    ticket=None,
+    site: Site | None = None,
+    idempotency_key: str | None = None,
+    now: dt.datetime | None = None,
+    request=None,
+) -> Submission:
+    """Accept an application (一窗受理): one submission, one case per matter, dispatched in one transaction.
+
+    Arguments (keyword only):
+      actor        the member of staff taking it in (a User with the window clerk or hall admin role); for
+                   channel "online" None (the applicant's own session) or the member of staff helping.
+      applicant    {"kind": "person"|"org", "name", "id_number" (resident ID / unified social credit code),
+                   "phone"} — phone optional when the agent gives one.
+      matters      matter codes; or []/() with `bundle`; with `bundle`, a subset of the bundle's matters.
+      bundle       bundle code (一件事) or None.
+      materials    [{"material": code, "status": "received"|"deferred"|"pledged"|"missing", "due": date or
+                   "YYYY-MM-DD" (deferred only), "originals": int, "copies": int (optional, received only:
+                   default the required counts)}]; a material of the merged list not listed is missing.
+      agent        None or {"name", "id_number" (resident ID), "phone"} (代办人).
+      channel      "window" | "online".
+      window       Window or window id; default the actor's seat today; another window only for a hall admin.
+                   Must be None online.
+      ticket       queue Ticket or id (called or being served at the window) or None.
+      site         online only: the site that receives it (default: the default site).
+      idempotency_key  a retry with the same key by the same caller returns the first submission and creates
+                   nothing (`submission.replayed` is True then, False for a new one).
+      now          the moment of acceptance (tests); default timezone.now().
+      request      for the audit log's client address.
+
+    Returns the Submission (number and cases set). Raises ValidationError (error_dict: field path → messages,
+    every problem at once; nothing written) or PermissionDenied (the actor may not take in).
+    """
+    _ensure_may_take_in(actor, channel)
+    key = _check_key(idempotency_key)
+    if key is not None:
+        first = _replay(key, actor, applicant)
+        if first is not None:
+            return first
+    now = now or timezone.now()
+    plan = _plan(
+        actor=actor,
+        applicant=applicant,
+        matters=matters,
+        bundle=bundle,
+        materials=materials,
+        agent=agent,
+        channel=channel,
+        window=window,
+        ticket=ticket,
+        site=site,
+        now=now,
+    )
+    try:
+        submission = _accept(plan, actor=actor, key=key, now=now, request=request)
+    except IntegrityError:
+        # The same key committed by a concurrent request between our check and our insert.
+        first = _replay(key, actor, applicant) if key is not None else None
+        if first is None:
+            raise
+        return first
+    submission.replayed = False
+    return submission
+
+
+@dataclass
+class Plan:
+    """Everything checked, ready to be written."""
+
+    person: Person
+    agent: Person | None
+    chosen: Chosen
+    entries: list[MaterialInput]
+    dues: dict[str, dt.datetime]
+    channel: str
+    window: Window | None
+    ticket: object
+    site: Site
+    clock: deadlines.SiteClock
+
+
+def _plan(*, actor, applicant, matters, bundle, materials, agent, channel, window, ticket, site, now) -> Plan:
+    errors = Errors()
+    today = timezone.localdate(now)
+    if channel not in Channel.values:
+        errors.add("channel", _("渠道应为 window 或 online。"))
+        channel = Channel.WINDOW
+    person = _check_applicant(applicant, errors, today=today)
+    agent_person = _check_agent(agent, errors, today=today)
+    if not person.phone and not (agent_person and agent_person.phone) and "applicant.phone" not in errors.by_field:
+        errors.add("applicant.phone", _("请填写联系电话，用于告知办理进度。"))
+    chosen_window = _check_window(actor, window, channel, errors)
+    chosen_ticket = _check_ticket(ticket, chosen_window, channel, errors)
+    chosen = _check_matters(list(matters) if isinstance(matters, tuple) else matters, bundle, errors)
+    _check_take_in(chosen, chosen_window, channel, errors)
+    the_site = _site_for(chosen_window, site)
+    clock = None
+    dues: dict[str, dt.datetime] = {}
+    if the_site is None:
+        errors.add("site", _("尚未设置服务场所。"))
+    else:
+        clock = deadlines.site_calendar(the_site)
+        dues = _due_times(chosen, clock, now, errors)
+    lines = merged_materials(chosen.matters) if chosen.matters else []
+    entries = _read_materials(materials, lines, errors)
+    known = None
+    if person.id_number and any(e.status == MaterialStatus.DEFERRED for e in entries):
+        known = Applicant.objects.filter(kind=person.kind, id_number=person.id_number).first()
+    _check_material_rules(entries, dues, known, errors, today=today)
+    errors.raise_if_any()
+    return Plan(person, agent_person, chosen, entries, dues, channel, chosen_window, chosen_ticket, the_site, clock)
+
+
+def _upsert_applicant(person: Person) -> Applicant:
+    applicant, created = Applicant.objects.get_or_create(
+        kind=person.kind, id_number=person.id_number, defaults={"name": person.name, "phone": person.phone}
+    )
+    if not created:
+        changes = {"name": person.name} if applicant.name != person.name else {}
+        if person.phone and person.phone != applicant.phone:
+            changes["phone"] = person.phone
+        if changes:
+            Applicant.objects.filter(pk=applicant.pk).update(**changes, updated_at=timezone.now())
+            for name, value in changes.items():
+                setattr(applicant, name, value)
+    return applicant
+
+
+def _material_rows(submission: Submission, entries: list[MaterialInput]) -> list[SubmissionMaterial]:
+    material_ids = dict(Material.objects.filter(code__in=[e.line.material for e in entries]).values_list("code", "pk"))
+    return [
+        SubmissionMaterial(
+            submission=submission,
+            order=i,
+            material_id=material_ids[e.line.material],
+            code=e.line.material,
+            name=e.line.name,
+            required=e.line.required,
+            core=e.line.core,
+            originals_required=e.line.originals,
+            copies_required=e.line.copies,
+            matters=list(e.line.matters),
+            status=e.status or MaterialStatus.MISSING,
+            originals=e.originals if e.status == MaterialStatus.RECEIVED else 0,
+            copies=e.copies if e.status == MaterialStatus.RECEIVED else 0,
+            due=e.due if e.status == MaterialStatus.DEFERRED else None,
+        )
+        for i, e in enumerate(entries)
+    ]
+
+
+def _handoffs(plan: Plan, now: dt.datetime) -> dict[int, Handoff]:
+    """The open pickup batch of each delegated department among the cases, created when needed."""
+    delegated = {m.department_id: m.department for m in plan.chosen.matters if m.department.is_delegated}
+    if not delegated:
+        return {}
+    slots: dict[int, list] = {}
+    for slot in PickupSlot.objects.filter(department_id__in=delegated):
+        slots.setdefault(slot.department_id, []).append(slot)
+    result = {}
+    for dept_id in delegated:
+        scheduled = deadlines.next_pickup(slots.get(dept_id, []), plan.clock, now)
+        lookup = {
+            "department_id": dept_id,
+            "site": plan.site,
+            "scheduled_for": scheduled,
+            "status": Handoff.Status.OPEN,
+        }
+        handoff = Handoff.objects.filter(**lookup).first()
+        if handoff is None:
+            try:
+                with transaction.atomic():
+                    handoff = Handoff.objects.create(**lookup, created_at=now)
+            except IntegrityError:  # another intake opened it at the same instant
+                handoff = Handoff.objects.get(**lookup)
+        result[dept_id] = handoff
+    return result
+
+
+def _assign_number(submission: Submission, site: Site, now: dt.datetime) -> str:
+    """The submission's number from the counter row of its division and day. Bumped last in the transaction, so
+    that on PostgreSQL the row is locked only while the transaction finishes."""
+    day = timezone.localdate(now)
+    seq = counters.bump(SubmissionCounter, division_code=site.division_code, date=day)
+    number = f"{site.division_code}-{day:%Y%m%d}-{seq:06d}"
+    Submission.objects.filter(pk=submission.pk).update(number=number)
+    submission.number = number
+    return number
+
+
+@transaction.atomic
+def _accept(plan: Plan, *, actor, key: str | None, now: dt.datetime, request) -> Submission:
+    applicant = _upsert_applicant(plan.person)
+    if applicant.deferral_blocked and any(e.status == MaterialStatus.DEFERRED for e in plan.entries):
+        # Marked between the check and now: the rule still holds.
+        raise ValidationError({"materials": [_("申请人有未履行的容缺承诺，管理员解除标记前不能容缺受理。")]})
+    staff = actor if getattr(actor, "pk", None) else None
+    agent = plan.agent or Person()
+    submission = Submission.objects.create(
+        site=plan.site,
+        applicant=applicant,
+        agent_name=agent.name,
+        agent_id_number=agent.id_number,
+        agent_phone=agent.phone,
+        bundle=plan.chosen.bundle,
+        channel=plan.channel,
+        window=plan.window,
+        ticket=plan.ticket,
+        accepted_by=staff,
+        accepted_at=now,
+        status=Submission.Status.ACCEPTED,
+        idempotency_key=key,
+    )
+    SubmissionMaterial.objects.bulk_create(_material_rows(submission, plan.entries))
+    handoffs = _handoffs(plan, now)
+    snapshots = _snapshots(plan.chosen.matters)
+    cases = Case.objects.bulk_create(
+        [
+            Case(
+                submission=submission,
+                seq=n,
+                matter=matter,
+                department_id=matter.department_id,
+                matter_snapshot=snapshots[matter.pk],
+                accepted_at=now,
+                due_at=plan.dues[matter.code],
+                status=Case.Status.ACCEPTED,
+                handoff=handoffs.get(matter.department_id),
+            )
+            for n, matter in enumerate(plan.chosen.matters, start=1)
+        ]
+    )
+    number = _assign_number(submission, plan.site, now)
+    for case in cases:
+        case.number = f"{number}-{case.seq:02d}"
+    Case.objects.bulk_update(cases, ["number"])
+    _timeline_of_acceptance(submission, cases, plan, staff, now)
+    deferred = [e for e in plan.entries if e.status == MaterialStatus.DEFERRED]
+    what = plan.chosen.bundle.name if plan.chosen.bundle else "、".join(m.name for m in plan.chosen.matters)
+    audit.record(
+        staff,
+        "intake.accept",
+        submission,
+        summary=f"{number} {what}"[:255],
+        request=request,
+        channel=plan.channel,
+        window=plan.window.number if plan.window else None,
+        cases=[c.number for c in cases],
+        deferred=[e.line.material for e in deferred],
+        pledged=[e.line.material for e in plan.entries if e.status == MaterialStatus.PLEDGED],
+    )
+    notify_applicant(
+        submission,
+        "accepted",
+        {"cases": len(cases), "deferred": bool(deferred)},
+    )
+    return submission
+
+
+def _snapshots(matters: list[Matter]) -> dict[int, dict]:
+    """Matter.snapshot() of each matter (what the case keeps as it was at acceptance)."""
+    return {m.pk: m.snapshot() for m in matters}
+
+
+def _timeline_of_acceptance(submission, cases, plan: Plan, staff, now) -> None:
+    events = [
+        TimelineEvent(
+            submission=submission,
+            kind=TimelineEvent.Kind.ACCEPTED,
+            at=now,
+            actor=staff,
+            window=plan.window,
+            detail={
+                "number": submission.number,
+                "channel": plan.channel,
+                "bundle": plan.chosen.bundle.code if plan.chosen.bundle else None,
+                "ticket": plan.ticket.number if plan.ticket else None,
+                "cases": len(cases),
+            },
+        )
+    ]
+    for case in cases:
+        department = case.matter.department
+        detail = {"case": case.number, "department": department.code, "department_name": department.name}
+        if case.handoff_id:
+            detail["handoff"] = case.handoff_id
+            detail["scheduled_for"] = case.handoff.scheduled_for.isoformat()
+        events.append(
+            TimelineEvent(
+                submission=submission,
+                case=case,
+                kind=TimelineEvent.Kind.AWAITING_PICKUP if case.handoff_id else TimelineEvent.Kind.DISPATCHED,
+                at=now,
+                actor=staff,
+                window=plan.window,
+                detail=detail,
+            )
+        )
+    for e in plan.entries:
+        if e.status in (MaterialStatus.DEFERRED, MaterialStatus.PLEDGED):
+            events.append(
+                TimelineEvent(
+                    submission=submission,
+                    kind=TimelineEvent.Kind.MATERIAL_DEFERRED
+                    if e.status == MaterialStatus.DEFERRED
+                    else TimelineEvent.Kind.MATERIAL_PLEDGED,
+                    at=now,
+                    actor=staff,
+                    window=plan.window,
+                    detail={
+                        "material": e.line.material,
+                        "name": e.line.name,
+                        "due": e.due.isoformat() if e.due else None,
+                    },
+                )
+            )
+    TimelineEvent.objects.bulk_create(events)
+
+
+def notify_applicant(submission: Submission, kind: str, context: dict):
+    """Hook to the notification outbox (yichuang.notifications): the message is stored in the caller's
+    transaction and delivered by the task worker after the commit."""
+    from yichuang.notifications.services import notify
+
+    return notify(submission.contact_phone, kind, context, submission=submission.number)
+
+
+# --- refusing ----------------------------------------------------------------------------------------
+
+
+def refuse(
+    *,
+    actor,
+    applicant: dict,
+    reasons: str,
+    matters: list[str] | tuple = (),
+    bundle: str | None = None,
+    materials: list[dict] | tuple = (),
+    agent: dict | None = None,
+    window=None,
+    ticket=None,
+    now: dt.datetime | None = None,
+    request=None,
+) -> Submission:
+    """不予受理: a written refusal with reasons and the one-time notice of what is missing.
+
+    Same arguments as `submit` (window channel only) plus `reasons` (required text). The matters need only
+    exist (a refusal may be because a matter is not taken in here); the missing materials are the required
+    lines of the merged list not received, deferred or pledged. Creates a submission with status refused,
+    its materials, the Refusal, timeline, audit and notification. Raises ValidationError like `submit`.
+    """
+    _ensure_may_take_in(actor, Channel.WINDOW)
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    errors = Errors()
+    person = _check_applicant(applicant, errors, today=today)
+    agent_person = _check_agent(agent, errors, today=today)
+    chosen_window = _check_window(actor, window, Channel.WINDOW, errors)
+    chosen_ticket = _check_ticket(ticket, chosen_window, Channel.WINDOW, errors)
+    chosen = _check_matters(list(matters) if isinstance(matters, tuple) else matters, bundle, errors)
+    reasons = str(reasons or "").strip()
+    if not reasons:
+        errors.add("reasons", _("请写明不予受理的理由。"))
+    elif len(reasons) > 2000:
+        errors.add("reasons", _("理由不能超过 2000 字。"))
+    lines = merged_materials(chosen.matters) if chosen.matters else []
+    entries = _read_materials(materials, lines, errors)
+    errors.raise_if_any()
+    return _refuse(person, agent_person, chosen, entries, reasons, chosen_window, chosen_ticket, actor, now, request)
+
+
+@transaction.atomic
+def _refuse(person, agent, chosen, entries, reasons, window, ticket, actor, now, request) -> Submission:
+    applicant = _upsert_applicant(person)
+    agent = agent or Person()
+    site = window.zone.site
+    submission = Submission.objects.create(
+        site=site,
+        applicant=applicant,
+        agent_name=agent.name,
+        agent_id_number=agent.id_number,
+        agent_phone=agent.phone,
+        bundle=chosen.bundle,
+        channel=Channel.WINDOW,
+        window=window,
+        ticket=ticket,
+        accepted_by=actor,
+        accepted_at=now,
+        status=Submission.Status.REFUSED,
+    )
+    SubmissionMaterial.objects.bulk_create(_material_rows(submission, entries))
+    missing = [
+        {"material": e.line.material, "name": e.line.name, "originals": e.line.originals, "copies": e.line.copies}
+        for e in entries
+        if e.line.required
+        and e.status not in (MaterialStatus.RECEIVED, MaterialStatus.DEFERRED, MaterialStatus.PLEDGED)
+    ]
+    Refusal.objects.create(
+        submission=submission,
+        reasons=reasons,
+        matters=[{"code": m.code, "name": m.name, "department": m.department.name} for m in chosen.matters],
+        missing=missing,
+    )
+    number = _assign_number(submission, site, now)
+    TimelineEvent.objects.create(
+        submission=submission,
+        kind=TimelineEvent.Kind.REFUSED,
+        at=now,
+        actor=actor,
+        window=window,
+        detail={"number": number, "missing": [m["material"] for m in missing]},
+    )
+    audit.record(actor, "intake.refuse", submission, summary=number, request=request, missing=len(missing))
+    notify_applicant(submission, "refused", {"reasons": reasons})
+    return submission
+
+
+# --- deferral marks ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def mark_deferral_broken(applicant: Applicant, *, reason: str, actor=None, request=None) -> Applicant:
+    """Mark an applicant who did not supply a deferred material in time: no deferral until an admin clears it."""
+    applicant = Applicant.objects.select_for_update().get(pk=applicant.pk)
+    applicant.deferral_blocked = True
+    applicant.deferral_blocked_at = timezone.now()
+    applicant.deferral_block_reason = str(reason)[:200]
+    applicant.save(update_fields=["deferral_blocked", "deferral_blocked_at", "deferral_block_reason", "updated_at"])
+    audit.record(actor, "intake.mark_deferral_broken", applicant, summary=str(reason)[:200], request=request)
+    return applicant
+
+
+@transaction.atomic
+def clear_deferral_block(applicant: Applicant, admin, *, request=None) -> Applicant:
+    """A hall admin clears an applicant's broken-pledge mark, so that deferral is allowed again."""
+    if not (getattr(admin, "is_superuser", False) or (admin is not None and admin.has_role(Role.HALL_ADMIN))):
+        raise PermissionDenied(_("只有大厅管理员可以解除容缺失信标记。"))
+    applicant = Applicant.objects.select_for_update().get(pk=applicant.pk)
+    if not applicant.deferral_blocked:
+        raise ValidationError(_("该申请人没有容缺失信标记。"))
+    applicant.deferral_blocked = False
+    applicant.deferral_cleared_by = admin
+    applicant.deferral_cleared_at = timezone.now()
+    applicant.save(update_fields=["deferral_blocked", "deferral_cleared_by", "deferral_cleared_at", "updated_at"])
+    audit.record(admin, "intake.clear_deferral_block", applicant, summary=applicant.masked_id_number, request=request)
+    return applicant
+
+
+# --- files -------------------------------------------------------------------------------------------
+
+FILE_KINDS = {"pdf": "application/pdf", "jpg": "image/jpeg", "png": "image/png", "ofd": "application/ofd"}
+
+
+def max_upload_bytes() -> int:
+    return int(getattr(settings, "INTAKE_MAX_UPLOAD_MB", 20)) * 1024 * 1024
+
+
+def sniff(fileobj) -> str | None:
+    """The kind of a file by its content: "pdf", "jpg", "png", "ofd" (a zip holding OFD.xml), else None."""
+    fileobj.seek(0)
+    head = fileobj.read(8)
+    fileobj.seek(0)
+    if head.startswith(b"%PDF-"):
+        return "pdf"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "jpg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(fileobj) as archive:
+                names = archive.namelist()
+        except (zipfile.BadZipFile, OSError, ValueError):
+            return None
+        finally:
+            fileobj.seek(0)
+        if any(name.lstrip("/").upper() == "OFD.XML" for name in names):
+            return "ofd"
+    return None
+
+
+def _refuse_file(submission: Submission, material_code: str, name: str, reason: str, actor) -> ValidationError:
+    with transaction.atomic():
+        TimelineEvent.objects.create(
+            submission=submission,
+            kind=TimelineEvent.Kind.FILE_REFUSED,
+            actor=actor if getattr(actor, "pk", None) else None,
+            detail={"material": material_code, "name": name[:255], "reason": reason},
+        )
+    return ValidationError({"file": [reason]})
+
+
+def attach_file(submission: Submission, material_code: str, uploaded_file, *, actor=None, request=None) -> Attachment:
+    """Attach a scanned or uploaded material (PDF, JPEG, PNG, OFD — judged by content, not by name), at most
+    INTAKE_MAX_UPLOAD_MB. Stored through Django's storage under intake/ (not served publicly) with its SHA-256.
+
+    A file that is refused (type, size, empty) raises ValidationError({"file": [reason]}) and is recorded on the
+    timeline; nothing else of the submission changes.
+    """
+    name = str(getattr(uploaded_file, "name", "") or "file")[-255:]
+    line = submission.materials.filter(code=str(material_code)).first()
+    if line is None:
+        raise ValidationError(
+            {"material": [_("材料“%(code)s”不在本次申请的材料清单中。") % {"code": str(material_code)[:40]}]}
+        )
+    size = uploaded_file.size
+    limit = max_upload_bytes()
+    if size > limit:
+        raise _refuse_file(
+            submission,
+            line.code,
+            name,
+            _("文件“%(name)s”大小 %(size).1f MB，超过上限 %(limit)d MB。")
+            % {"name": name, "size": size / 1048576, "limit": limit // 1048576},
+            actor,
+        )
+    if size == 0:
+        raise _refuse_file(submission, line.code, name, _("文件“%(name)s”是空文件。") % {"name": name}, actor)
+    kind = sniff(uploaded_file)
+    if kind is None:
+        raise _refuse_file(
+            submission,
+            line.code,
+            name,
+            _("文件“%(name)s”的内容不是 PDF、JPEG、PNG 或 OFD（按文件内容识别，与扩展名无关）。") % {"name": name},
+            actor,
+        )
+    digest = hashlib.sha256()
+    for chunk in uploaded_file.chunks():
+        digest.update(chunk)
+    uploaded_file.seek(0)
+    sha = digest.hexdigest()
+    day = timezone.localdate()
+    path = f"intake/{day:%Y/%m}/{submission.number or submission.pk}/{line.code}-{sha[:16]}.{kind}"
+    stored = default_storage.save(path, uploaded_file)
+    try:
+        with transaction.atomic():
+            attachment = Attachment(
+                submission=submission,
+                material_code=line.code,
+                sha256=sha,
+                content_type=FILE_KINDS[kind],
+                size=size,
+                original_name=name,
+                uploaded_by=actor if getattr(actor, "pk", None) else None,
+            )
+            attachment.file.name = stored
+            attachment.save()
+            TimelineEvent.objects.create(
+                submission=submission,
+                kind=TimelineEvent.Kind.FILE_ATTACHED,
+                actor=attachment.uploaded_by,
+                detail={"material": line.code, "name": name, "sha256": sha, "size": size},
+            )
+            audit.record(
+                attachment.uploaded_by,
+                "intake.attach_file",
+                attachment,
+                summary=f"{submission.number} {line.code} {kind}",
+                request=request,
+                sha256=sha,
+                size=size,
+            )
+    except Exception:
+        default_storage.delete(stored)
+        raise
+    return attachment
+
+
+# --- reading a person's full data --------------------------------------------------------------------
+
+
+def record_personal_data_view(submission: Submission, actor, *, request=None) -> None:
+    """A member of staff looked at the applicant's full ID number and phone: written to the audit log."""
+    audit.record(
+        actor, "intake.view_personal_data", submission.applicant, summary=submission.number or "", request=request
+    )
