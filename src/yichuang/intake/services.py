@@ -1117,3 +1117,64 @@ def record_personal_data_view(submission: Submission, actor, *, request=None) ->
     audit.record(
         actor, "intake.view_personal_data", submission.applicant, summary=submission.number or "", request=request
     )
+
+
+# --- supplying a material afterwards (容缺补交, 补正) -------------------------------------------------
+
+
+def supply_material(
+    submission: Submission, material_code: str, uploaded_file, *, actor=None, window=None, request=None, now=None
+) -> SubmissionMaterial:
+    """The applicant supplies a deferred material (容缺补交), or a corrected or further copy of any material of
+    the list (补正), as a file: online (actor None) or at a window (actor the clerk, window optional).
+
+    The file is checked and stored by attach_file first (a refused file raises ValidationError({"file": …}),
+    recorded on the timeline, and changes nothing else). Then, in one transaction: a deferred or missing line
+    becomes received (its required counts, supplied_at set); the timeline gets "material_supplied" (with the
+    status it had, and whether it was a correction); the audit log an event; the applicant a notification
+    ("material_received"). Raises ValidationError for a submission that was not accepted or a material not
+    on its list.
+    """
+    if submission.status != Submission.Status.ACCEPTED:
+        raise ValidationError({"material": [_("未受理的申请不能补交材料。")]})
+    line = submission.materials.filter(code=str(material_code)).first()
+    if line is None:
+        raise ValidationError(
+            {"material": [_("材料“%(code)s”不在本次申请的材料清单中。") % {"code": str(material_code)[:40]}]}
+        )
+    attachment = attach_file(submission, line.code, uploaded_file, actor=actor, request=request)
+    return _record_supply(submission, line.pk, attachment, actor, window, request, now or timezone.now())
+
+
+@transaction.atomic
+def _record_supply(submission, line_pk, attachment, actor, window, request, now) -> SubmissionMaterial:
+    line = SubmissionMaterial.objects.select_for_update().get(pk=line_pk)
+    was = line.status
+    awaited = was in (MaterialStatus.DEFERRED, MaterialStatus.MISSING)
+    if awaited:
+        line.status = MaterialStatus.RECEIVED
+        line.originals = line.originals_required
+        line.copies = line.copies_required
+        line.supplied_at = now
+        line.save(update_fields=["status", "originals", "copies", "supplied_at"])
+    staff = actor if getattr(actor, "pk", None) else None
+    TimelineEvent.objects.create(
+        submission=submission,
+        kind="material_supplied",
+        at=now,
+        actor=staff,
+        window=window,
+        detail={
+            "material": line.code,
+            "name": line.name,
+            "was": was,
+            "correction": not awaited,
+            "attachment": attachment.pk,
+            "channel": Channel.WINDOW if staff else Channel.ONLINE,
+        },
+    )
+    audit.record(
+        staff, "intake.supply_material", line, summary=f"{submission.number} {line.code}", request=request, was=was
+    )
+    notify_applicant(submission, "material_received", {"material": line.name})
+    return line
