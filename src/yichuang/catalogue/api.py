@@ -16,6 +16,7 @@ from ninja import Field, Query, Router, Schema
 from pydantic import field_validator
 from pydantic_core import PydanticCustomError
 
+from yichuang.core.schemas import ErrorOut, InvalidOut
 from yichuang.organisation.models import Zone
 
 from . import queries
@@ -24,7 +25,9 @@ from .models import Audience, Bundle, LimitUnit, Matter
 router = Router(tags=["catalogue"])
 
 CODE_RE = re.compile(r"[A-Za-z0-9_.-]{1,40}")
-CODE_PATTERN = r"^[A-Za-z0-9_.-]*$"
+# What the filters accept, for the OpenAPI schema only: the validators below give the reasons people read.
+CODE_PATTERN = r"^\s*[A-Za-z0-9_.-]*\s*$"
+SEARCH_PATTERN = r"^[^\x00-\x1f]*$"
 MAX_LIMIT = 200
 MAX_OFFSET = 1_000_000
 
@@ -190,10 +193,19 @@ class NoticeOut(Schema):
 
 
 class MatterFilters(Schema):
-    search: str = Field("", max_length=100, description="Words (Chinese, pinyin or initials); all must match.")
-    zone: str = Field("", max_length=40, description="Zone code.")
-    department: str = Field("", max_length=40, description="Department code.")
-    life_event: str = Field("", max_length=40, description="Life event code.")
+    search: str = Field(
+        "",
+        max_length=100,
+        description="Words (Chinese, pinyin or initials); all must match. No control characters.",
+        json_schema_extra={"pattern": SEARCH_PATTERN},
+    )
+    zone: str = Field("", max_length=40, description="Zone code.", json_schema_extra={"pattern": CODE_PATTERN})
+    department: str = Field(
+        "", max_length=40, description="Department code.", json_schema_extra={"pattern": CODE_PATTERN}
+    )
+    life_event: str = Field(
+        "", max_length=40, description="Life event code.", json_schema_extra={"pattern": CODE_PATTERN}
+    )
     limit: int = Field(50, ge=1, le=MAX_LIMIT, description=f"Page size, 1 to {MAX_LIMIT}.")
     offset: int = Field(0, ge=0, le=MAX_OFFSET, description="Number of matters to skip.")
 
@@ -243,7 +255,7 @@ _ZONE_CODES = Prefetch("zones", queryset=Zone.objects.only("id", "code"))
 # --- Endpoints -------------------------------------------------------------------------------------
 
 
-@router.get("/matters", response=MatterPage, summary="Search the matters (事项)")
+@router.get("/matters", response={200: MatterPage, 422: InvalidOut}, summary="Search the matters (事项)")
 def list_matters(request, filters: Query[MatterFilters]):
     """Matters not cancelled, best matches first when searching; the same query as the guide page."""
     qs = queries.matters(
@@ -256,13 +268,13 @@ def list_matters(request, filters: Query[MatterFilters]):
     return {"items": page, "count": qs.count()}
 
 
-@router.get("/matters/{code}", response=MatterDetail, summary="One matter with its materials")
+@router.get("/matters/{code}", response={200: MatterDetail, 404: ErrorOut}, summary="One matter with its materials")
 def get_matter(request, code: str):
     """The full service guide of a matter; a cancelled matter is still shown, with its status."""
     return _matter(code)
 
 
-@router.get("/matters/{code}/notice", response=NoticeOut, summary="One-time notice of a matter")
+@router.get("/matters/{code}/notice", response={200: NoticeOut, 404: ErrorOut}, summary="One-time notice of a matter")
 def matter_notice(request, code: str):
     return {"materials": queries.merged_materials([_matter(code)])}
 
@@ -272,14 +284,16 @@ def list_bundles(request):
     return list(queries.bundles())
 
 
-@router.get("/bundles/{code}", response=BundleDetail, summary="One bundle with its matters")
+@router.get("/bundles/{code}", response={200: BundleDetail, 404: ErrorOut}, summary="One bundle with its matters")
 def get_bundle(request, code: str):
     bundle = _bundle(code)
     prefetch_related_objects([item.matter for item in bundle.items.all()], "department", _ZONE_CODES)
     return bundle
 
 
-@router.get("/bundles/{code}/notice", response=NoticeOut, summary="One-time notice of a bundle (一套材料)")
+@router.get(
+    "/bundles/{code}/notice", response={200: NoticeOut, 404: ErrorOut}, summary="One-time notice of a bundle (一套材料)"
+)
 def bundle_notice(request, code: str):
     """The merged material list of all the bundle's matters: each material asked for once."""
     bundle = _bundle(code)

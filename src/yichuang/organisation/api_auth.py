@@ -19,6 +19,8 @@ from ninja import Field, Router, Schema
 from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer, django_auth
 
+from yichuang.core.schemas import ErrorOut
+
 from . import queries
 from .models import ApiToken, User
 from .roles import Role
@@ -90,7 +92,7 @@ class MeOut(Schema):
     seat: SeatOut | None = Field(description="Today's open seat, if the person sits at a window now.")
 
 
-@router.get("/me", response=MeOut, auth=staff_auth, summary="Who am I: roles and today's seat")
+@router.get("/me", response={200: MeOut, 401: ErrorOut}, auth=staff_auth, summary="Who am I: roles and today's seat")
 def me(request):
     user: User = request.user  # set by StaffToken, or the session's user
     names = user.role_names()

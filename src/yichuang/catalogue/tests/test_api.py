@@ -434,3 +434,24 @@ def test_swagger_try_it_out_on_me_uses_the_staff_session(page, staff_login, tran
     page.wait_for_selector(".live-responses-table tr.response .response-col_status")
     assert page.inner_text(".live-responses-table tr.response .response-col_status").strip() == "200"
     assert '"clerk1"' in page.inner_text(".live-responses-table tr.response .response-col_description")
+
+
+def test_openapi_documents_every_answer_an_endpoint_gives(client):
+    """What schemathesis checks: each status an endpoint answers with, and which filter values it accepts."""
+    schema = _json(client.get("/api/openapi.json"))
+    paths = schema["paths"]
+    for path in [
+        "/api/matters/{code}",
+        "/api/matters/{code}/notice",
+        "/api/bundles/{code}",
+        "/api/bundles/{code}/notice",
+    ]:
+        assert set(paths[path]["get"]["responses"]) == {"200", "404"}, path
+    assert set(paths["/api/matters"]["get"]["responses"]) == {"200", "422"}
+    assert set(paths["/api/me"]["get"]["responses"]) == {"200", "401"}
+    components = schema["components"]["schemas"]
+    assert set(components["InvalidOut"]["properties"]) == {"detail", "errors"}
+    params = {p["name"]: p["schema"] for p in paths["/api/matters"]["get"]["parameters"]}
+    for name in ("zone", "department", "life_event"):
+        assert re.fullmatch(params[name]["pattern"], " a-b.c_1 ") and not re.search(params[name]["pattern"], "a b")
+    assert not re.search(params["search"]["pattern"], "a\x00b") and re.search(params["search"]["pattern"], "企业 开办")
