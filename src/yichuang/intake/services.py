@@ -619,6 +619,7 @@ class Plan:
     ticket: object
     site: Site
     clock: deadlines.SiteClock
+    pickups: dict[int, dt.datetime]  # delegated department id → its next pickup
 
 
 def _plan(*, actor, applicant, matters, bundle, materials, agent, channel, window, ticket, site, now) -> Plan:
@@ -643,6 +644,7 @@ def _plan(*, actor, applicant, matters, bundle, materials, agent, channel, windo
     else:
         clock = deadlines.site_calendar(the_site)
         dues = _due_times(chosen, clock, now, errors)
+    pickups = _pickups(chosen, clock, now, errors) if clock is not None else {}
     lines = merged_materials(chosen.matters) if chosen.matters else []
     entries = _read_materials(materials, lines, errors)
     known = None
@@ -650,7 +652,9 @@ def _plan(*, actor, applicant, matters, bundle, materials, agent, channel, windo
         known = Applicant.objects.filter(kind=person.kind, id_number=person.id_number).first()
     _check_material_rules(entries, dues, known, errors, today=today)
     errors.raise_if_any()
-    return Plan(person, agent_person, chosen, entries, dues, channel, chosen_window, chosen_ticket, the_site, clock)
+    return Plan(
+        person, agent_person, chosen, entries, dues, channel, chosen_window, chosen_ticket, the_site, clock, pickups
+    )
 
 
 def _upsert_applicant(person: Person) -> Applicant:
@@ -691,30 +695,40 @@ def _material_rows(submission: Submission, entries: list[MaterialInput]) -> list
     ]
 
 
-def _handoffs(plan: Plan, now: dt.datetime) -> dict[int, Handoff]:
-    """The open pickup batch of each delegated department among the cases, created when needed."""
-    delegated = {m.department_id: m.department for m in plan.chosen.matters if m.department.is_delegated}
+def _pickups(chosen: Chosen, clock: deadlines.SiteClock, now: dt.datetime, errors: Errors) -> dict[int, dt.datetime]:
+    """The next scheduled pickup of each delegated department among the matters."""
+    delegated = {
+        m.department_id: path for m, path in zip(chosen.matters, chosen.paths, strict=True) if m.department.is_delegated
+    }
     if not delegated:
         return {}
     slots: dict[int, list] = {}
     for slot in PickupSlot.objects.filter(department_id__in=delegated):
         slots.setdefault(slot.department_id, []).append(slot)
+    pickups = {}
+    for dept_id, path in delegated.items():
+        try:
+            pickups[dept_id] = deadlines.next_pickup(slots.get(dept_id, []), clock, now)
+        except CalendarUnknown as exc:
+            errors.add(
+                path,
+                _("%(year)d年的工作日历尚未录入，无法安排部门取件；请管理员录入该年节假日安排。") % {"year": exc.year},
+            )
+    return pickups
+
+
+def _handoffs(plan: Plan, now: dt.datetime) -> dict[int, Handoff]:
+    """The open pickup batch (交接单) of each delegated department among the cases, created when needed."""
     result = {}
-    for dept_id in delegated:
-        scheduled = deadlines.next_pickup(slots.get(dept_id, []), plan.clock, now)
-        lookup = {
-            "department_id": dept_id,
-            "site": plan.site,
-            "scheduled_for": scheduled,
-            "status": Handoff.Status.OPEN,
-        }
-        handoff = Handoff.objects.filter(**lookup).first()
+    for dept_id, scheduled in plan.pickups.items():
+        lookup = {"department_id": dept_id, "site": plan.site, "scheduled_for": scheduled}
+        handoff = Handoff.objects.filter(**lookup, status=Handoff.Status.OPEN).first()
         if handoff is None:
             try:
                 with transaction.atomic():
-                    handoff = Handoff.objects.create(**lookup, created_at=now)
+                    handoff = Handoff.objects.create(**lookup, status=Handoff.Status.OPEN, created_at=now)
             except IntegrityError:  # another intake opened it at the same instant
-                handoff = Handoff.objects.get(**lookup)
+                handoff = Handoff.objects.get(**lookup, status=Handoff.Status.OPEN)
         result[dept_id] = handoff
     return result
 
