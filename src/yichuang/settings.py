@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "yichuang.clock",
     "yichuang.queue",
     "yichuang.notifications",
+    "yichuang.portal",
     "yichuang.intake",
     "yichuang.demo",
 ]
@@ -252,3 +253,11 @@ NOTIFICATION_RETRY_MAX_SECONDS = int(os.environ.get("NOTIFICATION_RETRY_MAX_SECO
 # --- Intake ---------------------------------------------------------------------------------------
 # Largest scanned or uploaded material accepted at intake, in MB (PDF, JPEG, PNG, OFD).
 INTAKE_MAX_UPLOAD_MB = int(os.environ.get("INTAKE_MAX_UPLOAD_MB", "20"))
+
+# --- Online hall (网上办事大厅) -------------------------------------------------------------------------
+# Sign-in codes per phone and per client address, progress lookups per client address ("burst/seconds").
+PORTAL_CODE_RATE = os.environ.get("PORTAL_CODE_RATE", "1/60")
+PORTAL_CODE_CLIENT_RATE = os.environ.get("PORTAL_CODE_CLIENT_RATE", "20/3600")
+PORTAL_LOOKUP_RATE = os.environ.get("PORTAL_LOOKUP_RATE", "10/300")
+# How long an applicant's sign-in lasts.
+PORTAL_SESSION_MINUTES = int(os.environ.get("PORTAL_SESSION_MINUTES", "120"))

@@ -23,6 +23,7 @@ urlpatterns = [
     path("guide/", include("yichuang.catalogue.urls")),
     path("", include("yichuang.queue.urls")),
     path("notifications/", include("yichuang.notifications.urls")),
+    path("", include("yichuang.portal.urls")),
 ]
 
 # Blank forms and samples of the catalogue are public; nothing else under MEDIA_ROOT is served

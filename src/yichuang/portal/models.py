@@ -1,0 +1,33 @@
+"""The applicant's sign-in to the online hall: one-time codes sent by SMS.
+
+Neither the code nor the phone number is kept in clear: both are stored as HMACs under the SECRET_KEY, so
+this table says nothing about who signed in, and a copy of it does not let anyone try codes offline.
+"""
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class SignInCode(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", _("待验证")
+        USED = "used", _("已使用")
+        SUPERSEDED = "superseded", _("已被新验证码取代")
+        LOCKED = "locked", _("尝试次数过多")
+
+    phone_hash = models.CharField(max_length=64, db_index=True)
+    code_hash = models.CharField(max_length=64)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("登录验证码")
+        verbose_name_plural = _("登录验证码")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.get_status_display()}"

@@ -1,0 +1,239 @@
+"""State changes of the online hall: sign-in codes, the applicant's session, progress lookups.
+
+Sign-in: `request_code(phone)` sends a 6-digit code through the notification outbox (valid 5 minutes; a new
+code replaces the previous one; at most one per phone per minute and PORTAL_CODE_CLIENT_RATE per client
+address, counted in the shared cache). `verify_code(phone, code)` allows 5 tries per code. On success the
+session holds the verified phone (`sign_in`), apart from staff authentication: a signed-in applicant is no
+Django user and reaches no staff page.
+
+Progress lookup without an account: `lookup(number, last4)` answers the same for an unknown number and for
+wrong digits, and is rate-limited per client address.
+"""
+
+import hmac
+import re
+import secrets
+import time
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.translation import gettext as _
+
+from yichuang.core import audit
+from yichuang.core.masking import mask_phone
+from yichuang.notifications.models import Message
+from yichuang.notifications.services import notify
+from yichuang.queue import ratelimit
+
+from .models import SignInCode
+
+CODE_DIGITS = 6
+CODE_MINUTES = 5
+MAX_TRIES = 5
+MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+
+SESSION_PHONE = "portal_phone"
+SESSION_AT = "portal_verified_at"
+SESSION_PENDING = "portal_pending_phone"
+SESSION_LOOKUPS = "portal_lookups"
+MAX_LOOKUPS_KEPT = 20
+
+
+class Throttled(ValidationError):
+    """Too many requests: `wait` seconds before the next one is accepted."""
+
+    def __init__(self, message, wait: float):
+        super().__init__(message, code="throttled")
+        self.wait = wait
+
+
+def _setting(name: str, default):
+    return getattr(settings, name, default) or default
+
+
+def clean_mobile(value) -> str:
+    """A mainland mobile number (11 digits; spaces, dashes and +86 tolerated), or ValidationError."""
+    phone = re.sub(r"[\s\-()]", "", str(value or ""))
+    if phone.startswith("+86"):
+        phone = phone[3:]
+    if not MOBILE_RE.match(phone):
+        raise ValidationError(_("请输入 11 位手机号码。"), code="phone")
+    return phone
+
+
+def phone_hash(phone: str) -> str:
+    return salted_hmac("yichuang.portal.phone", phone, algorithm="sha256").hexdigest()
+
+
+def _code_hash(phone: str, code: str) -> str:
+    return salted_hmac("yichuang.portal.code", f"{phone}:{code}", algorithm="sha256").hexdigest()
+
+
+def _throttle(key: str, rate: str, message: str) -> None:
+    wait = ratelimit.hit(key, rate)
+    if wait:
+        raise Throttled(message % {"s": int(wait + 0.999)}, wait)
+
+
+def _client(request) -> str:
+    return ratelimit.client_key(request) if request is not None else "local"
+
+
+# --- sign-in codes -----------------------------------------------------------------------------------
+
+
+def request_code(phone, *, request=None) -> SignInCode:
+    """Send a new sign-in code to `phone` (through the outbox, after the commit)."""
+    phone = clean_mobile(phone)
+    _throttle(
+        f"portal:code:client:{_client(request)}",
+        _setting("PORTAL_CODE_CLIENT_RATE", "20/3600"),
+        _("获取验证码过于频繁，请 %(s)s 秒后再试。"),
+    )
+    _throttle(
+        f"portal:code:phone:{phone_hash(phone)[:32]}",
+        _setting("PORTAL_CODE_RATE", "1/60"),
+        _("验证码已发送，请 %(s)s 秒后再重新获取。"),
+    )
+    return _issue_code(phone, request)
+
+
+@transaction.atomic
+def _issue_code(phone: str, request) -> SignInCode:
+    now = timezone.now()
+    key = phone_hash(phone)
+    SignInCode.objects.filter(phone_hash=key, status=SignInCode.Status.OPEN).update(status=SignInCode.Status.SUPERSEDED)
+    SignInCode.objects.filter(created_at__lt=now - timedelta(days=1)).delete()  # nothing to keep them for
+    code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
+    expires = now + timedelta(minutes=CODE_MINUTES)
+    row = SignInCode.objects.create(
+        phone_hash=key, code_hash=_code_hash(phone, code), created_at=now, expires_at=expires
+    )
+    notify(phone, Message.Kind.SIGN_IN_CODE, {"code": code, "minutes": CODE_MINUTES}, expires_at=expires)
+    audit.record(None, "portal.request_code", row, summary=mask_phone(phone), request=request)
+    return row
+
+
+def verify_code(phone, code, *, request=None) -> None:
+    """Check a code typed by the applicant; raises ValidationError (with the tries left) when it is not right."""
+    phone = clean_mobile(phone)
+    code = re.sub(r"\s", "", str(code or ""))
+    outcome, tries_left = _check_code(phone, code, request)
+    if outcome == "ok":
+        return
+    if outcome == "none":
+        raise ValidationError(_("验证码已失效，请重新获取。"), code="expired")
+    if outcome == "locked":
+        raise ValidationError(_("验证码错误次数过多，请重新获取。"), code="locked")
+    raise ValidationError(_("验证码不正确，还可尝试 %(n)d 次。") % {"n": tries_left}, code="wrong")
+
+
+@transaction.atomic
+def _check_code(phone: str, code: str, request) -> tuple[str, int]:
+    """Counts the try in the database (committed, whatever the outcome)."""
+    now = timezone.now()
+    row = (
+        SignInCode.objects.select_for_update()
+        .filter(phone_hash=phone_hash(phone), status=SignInCode.Status.OPEN, expires_at__gt=now)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if row is None:
+        return "none", 0
+    row.attempts += 1
+    if re.fullmatch(rf"\d{{{CODE_DIGITS}}}", code) and constant_time_compare(row.code_hash, _code_hash(phone, code)):
+        row.status = SignInCode.Status.USED
+        row.used_at = now
+        row.save(update_fields=["attempts", "status", "used_at"])
+        audit.record(None, "portal.sign_in", row, summary=mask_phone(phone), request=request)
+        return "ok", MAX_TRIES - row.attempts
+    if row.attempts >= MAX_TRIES:
+        row.status = SignInCode.Status.LOCKED
+        row.save(update_fields=["attempts", "status"])
+        audit.record(None, "portal.code_locked", row, summary=mask_phone(phone), request=request)
+        return "locked", 0
+    row.save(update_fields=["attempts"])
+    return "wrong", MAX_TRIES - row.attempts
+
+
+# --- the applicant's session --------------------------------------------------------------------------
+
+
+def session_minutes() -> float:
+    return float(getattr(settings, "PORTAL_SESSION_MINUTES", 120))
+
+
+def sign_in(request, phone: str) -> None:
+    """The session now belongs to the holder of `phone` (a new session key: no fixation)."""
+    request.session.cycle_key()
+    request.session[SESSION_PHONE] = phone
+    request.session[SESSION_AT] = time.time()
+    request.session.pop(SESSION_PENDING, None)
+
+
+def sign_out(request) -> None:
+    for key in (SESSION_PHONE, SESSION_AT, SESSION_PENDING):
+        request.session.pop(key, None)
+    request.session.cycle_key()
+
+
+def verified_phone(request) -> str | None:
+    """The phone this session proved to hold, while the sign-in is fresh (PORTAL_SESSION_MINUTES)."""
+    session = getattr(request, "session", None)
+    if session is None:
+        return None
+    phone = session.get(SESSION_PHONE)
+    at = session.get(SESSION_AT)
+    if not phone or not isinstance(at, int | float) or time.time() - at > session_minutes() * 60:
+        return None
+    return phone
+
+
+# --- progress lookup without an account -------------------------------------------------------------
+
+
+def lookup(number, last4, *, request=None):
+    """The submission of a submission or case number, if `last4` are the last four digits of its contact
+    phone (the applicant's or the agent's). One answer for every failure, so that it tells nothing about
+    which numbers exist. Rate-limited per client address (PORTAL_LOOKUP_RATE)."""
+    from . import queries
+
+    _throttle(
+        f"portal:lookup:{_client(request)}",
+        _setting("PORTAL_LOOKUP_RATE", "10/300"),
+        _("查询过于频繁，请 %(s)s 秒后再试。"),
+    )
+    number = str(number or "").strip().upper()[:60]
+    last4 = re.sub(r"\s", "", str(last4 or ""))
+    submission = queries.submission_by_number(number) if number else None
+    phones = [p for p in (submission.applicant.phone, submission.agent_phone) if p] if submission else []
+    # Compare against a stand-in when nothing was found, so that both failures take the same path.
+    candidates = [p[-4:] for p in phones] or ["\x00\x00\x00\x00"]
+    matched = any(hmac.compare_digest(c.encode(), last4.encode()) for c in candidates)
+    if submission is None or not re.fullmatch(r"\d{4}", last4) or not matched:
+        raise ValidationError(_("编号或手机号后四位不正确。"), code="no_match")
+    if request is not None:
+        grant_lookup(request, submission.number)
+    audit.record(None, "portal.lookup", submission, summary=submission.number, request=request)
+    return submission
+
+
+def grant_lookup(request, number: str) -> None:
+    numbers = [n for n in request.session.get(SESSION_LOOKUPS, []) if n != number]
+    request.session[SESSION_LOOKUPS] = [number, *numbers][:MAX_LOOKUPS_KEPT]
+
+
+def may_follow(request, submission) -> bool:
+    """May this session see the progress page of `submission`: a lookup made, or the verified phone is its contact."""
+    if submission.number in request.session.get(SESSION_LOOKUPS, []):
+        return True
+    return owns(request, submission)
+
+
+def owns(request, submission) -> bool:
+    phone = verified_phone(request)
+    return bool(phone) and phone in (submission.applicant.phone, submission.agent_phone)
