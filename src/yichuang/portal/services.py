@@ -237,3 +237,24 @@ def may_follow(request, submission) -> bool:
 def owns(request, submission) -> bool:
     phone = verified_phone(request)
     return bool(phone) and phone in (submission.applicant.phone, submission.agent_phone)
+
+
+# --- online identity --------------------------------------------------------------------------------
+
+
+def check_online_identity(phone: str, kind: str, id_number: str) -> None:
+    """An online application in the name of an applicant already on record must come from that applicant's
+    phone: otherwise anyone could file in another's name and, as intake keeps the latest phone given, take
+    over the follow-up of that person's submissions. Raises ValidationError at applicant.id_number."""
+    from yichuang.intake.identity import normalise
+    from yichuang.intake.models import Applicant
+
+    known = Applicant.objects.filter(kind=kind, id_number=normalise(id_number)).values_list("phone", flat=True).first()
+    if known is not None and known != phone:  # also one on record without a phone: that is for the window
+        raise ValidationError(
+            {
+                "applicant.id_number": [
+                    _("该证件已登记了其他联系电话：请用登记的手机号登录后申请，或到大厅窗口办理并更新联系电话。")
+                ]
+            }
+        )

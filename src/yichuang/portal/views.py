@@ -166,6 +166,11 @@ def _apply_form(request, *, matters: list[Matter], bundle: Bundle | None, title:
         materials_ok = materials_form.is_valid()
         if applicant_ok and materials_ok:
             try:
+                services.check_online_identity(
+                    request.applicant_phone,
+                    applicant_form.cleaned_data["kind"],
+                    applicant_form.cleaned_data["id_number"],
+                )
                 submission = intake_services.submit(
                     actor=None,
                     applicant={**applicant_form.cleaned_data, "phone": request.applicant_phone},

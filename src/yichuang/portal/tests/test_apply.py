@@ -176,3 +176,27 @@ def test_my_submissions_include_window_intake_and_nobody_elses(client, hall):
     assert client.get(reverse("portal:submission", args=["411624-20990101-000001"])).status_code == 404
     response = client.post(reverse("portal:supply", args=[other.number]), {"material": "ID", "file": upload()})
     assert response.status_code == 404
+
+
+def test_nobody_applies_online_in_the_name_of_an_applicant_on_record_with_another_phone(client, hall):
+    victim = intake_services.submit(
+        actor=hall.clerk, applicant=PERSON, matters=["SETUP"], materials=received("ID", "FORM", "ARTICLES", "PREMISES")
+    )
+    sign_in(client, "13700000001")
+    response = client.post(apply_url(), setup_form(**{"applicant-id_number": PERSON["id_number"]}))
+    assert response.status_code == 200 and "该证件已登记了其他联系电话" in response.content.decode()
+    assert Submission.objects.count() == 1
+    victim.applicant.refresh_from_db()
+    assert victim.applicant.phone == PERSON["phone"]
+    assert victim.number not in client.get(reverse("portal:home")).content.decode()
+
+
+def test_the_applicant_on_record_applies_again_with_their_phone(client, hall):
+    intake_services.submit(
+        actor=hall.clerk, applicant={**PERSON, "phone": PHONE}, matters=["SETUP"],
+        materials=received("ID", "FORM", "ARTICLES", "PREMISES"),
+    )  # fmt: skip
+    sign_in(client)
+    response = client.post(apply_url(), setup_form(**{"applicant-id_number": PERSON["id_number"]}))
+    assert response.status_code == 302
+    assert Submission.objects.count() == 2
