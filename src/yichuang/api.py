@@ -14,6 +14,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from yichuang.catalogue.api import router as catalogue_router
+from yichuang.intake.api import router as intake_router
 from yichuang.organisation.api_auth import router as staff_router
 from yichuang.queue.api import router as queue_router
 
@@ -144,3 +145,4 @@ def _json_errors(view):
 api.add_router("/", catalogue_router)
 api.add_router("/", staff_router)
 api.add_router("/", queue_router)
+api.add_router("/", intake_router)

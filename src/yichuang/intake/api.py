@@ -1,0 +1,243 @@
+"""The intake API: `POST /api/submissions` (one intake, idempotent with `Idempotency-Key`) and
+`GET /api/submissions/{number}` (with the timeline; personal data masked).
+
+Every invalid part of a submission is a 422 `{"detail", "errors": [{"field", "reason"}]}` with field paths
+such as `applicant.id_number`, `matters[1]`, `materials[2].status` (services.submit checks everything at once).
+"""
+
+import datetime
+
+from django.http import Http404, HttpResponse
+from ninja import Field, Router, Schema, Status
+
+from yichuang.organisation.api_auth import staff_auth
+
+from . import queries, services
+from .models import ApplicantKind, Submission
+
+router = Router(tags=["intake"])
+
+
+class ApplicantIn(Schema):
+    kind: str = Field("", description='"person" (resident ID) or "org" (unified social credit code).')
+    name: str = ""
+    id_number: str = Field("", description="18-character resident ID (GB 11643) or credit code (GB 32100).")
+    phone: str = Field("", description="Mobile or landline; optional when the agent gives a phone.")
+
+
+class AgentIn(Schema):
+    name: str = ""
+    id_number: str = Field("", description="Resident ID of the agent (代办人).")
+    phone: str = ""
+
+
+class MaterialIn(Schema):
+    material: str = Field(description="Material code from the merged list of the matters.")
+    status: str = Field(description='"received", "deferred" (容缺, with due), "pledged" (告知承诺) or "missing".')
+    due: str | None = Field(None, description="YYYY-MM-DD, deferred materials only; not after the case's limit.")
+    originals: int | None = Field(None, description="Originals received (default: the number required).")
+    copies: int | None = Field(None, description="Copies received (default: the number required).")
+
+
+class SubmissionIn(Schema):
+    applicant: ApplicantIn
+    agent: AgentIn | None = None
+    bundle: str | None = Field(None, description="Bundle code (一件事); its matters, or the subset in `matters`.")
+    matters: list[str] = Field(default_factory=list, description="Matter codes.")
+    materials: list[MaterialIn] = Field(
+        default_factory=list, description="Per material of the merged list; a material not listed is missing."
+    )
+    channel: str = Field("window", description='"window" or "online".')
+    window: int | None = Field(
+        None, description="Intake window id; default the caller's seat today (required for a hall admin not seated)."
+    )
+    ticket: int | None = Field(None, description="Queue ticket id being served at the window.")
+
+
+class CaseOut(Schema):
+    number: str
+    matter: str = Field(description="Matter code.")
+    department: str = Field(description="Department code.")
+    due: datetime.datetime = Field(description="Due time by the working-time clock (Asia/Shanghai).")
+
+
+class SubmissionCreatedOut(Schema):
+    number: str
+    cases: list[CaseOut]
+
+
+class PersonOut(Schema):
+    kind: str
+    name: str = Field(description="Masked for a person (张*).")
+    id_number: str = Field(description="Masked: region and last four characters.")
+    phone: str = Field(description="Masked.")
+
+
+class MaterialOut(Schema):
+    material: str
+    name: str
+    required: bool
+    core: bool
+    status: str
+    originals: int
+    copies: int
+    due: datetime.date | None
+    supplied_at: datetime.datetime | None
+
+
+class CaseDetailOut(CaseOut):
+    matter_name: str
+    department_name: str
+    status: str
+    pickup: datetime.datetime | None = Field(description="Scheduled pickup of a delegated department's batch.")
+
+
+class AttachmentOut(Schema):
+    material: str
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+class TimelineOut(Schema):
+    at: datetime.datetime
+    kind: str
+    label: str
+    case: str | None
+    actor: str | None
+    window: int | None = Field(description="Window number.")
+    detail: dict
+
+
+class RefusalOut(Schema):
+    reasons: str
+    missing: list[dict]
+
+
+class SubmissionOut(Schema):
+    number: str
+    status: str
+    channel: str
+    site: str
+    window: int | None
+    ticket: str | None
+    accepted_at: datetime.datetime
+    accepted_by: str | None
+    applicant: PersonOut
+    agent: PersonOut | None
+    bundle: str | None
+    materials: list[MaterialOut]
+    cases: list[CaseDetailOut]
+    refusal: RefusalOut | None
+    attachments: list[AttachmentOut]
+    timeline: list[TimelineOut]
+
+
+class ErrorOut(Schema):
+    detail: str
+
+
+def created_out(submission: Submission) -> dict:
+    cases = submission.cases.select_related("matter", "department").order_by("seq")
+    return {
+        "number": submission.number,
+        "cases": [
+            {"number": c.number, "matter": c.matter.code, "department": c.department.code, "due": c.due_at}
+            for c in cases
+        ],
+    }
+
+
+@router.post(
+    "/submissions",
+    response={201: SubmissionCreatedOut, 403: ErrorOut},
+    auth=staff_auth,
+    summary="Take in an application: one submission, one case per matter, dispatched in one step",
+    description="Send an `Idempotency-Key` header: a retry with the same key returns the first submission "
+    "(201, header `Idempotent-Replayed: true`) and creates nothing. 422 names every invalid part.",
+)
+def create_submission(request, response: HttpResponse, payload: SubmissionIn):
+    data = payload.dict()
+    submission = services.submit(
+        actor=request.user,
+        applicant=data["applicant"],
+        agent=data["agent"],
+        bundle=data["bundle"],
+        matters=data["matters"],
+        materials=data["materials"],
+        channel=data["channel"],
+        window=data["window"],
+        ticket=data["ticket"],
+        idempotency_key=request.headers.get("Idempotency-Key"),
+        request=request,
+    )
+    if submission.replayed:
+        response["Idempotent-Replayed"] = "true"
+    return Status(201, created_out(submission))
+
+
+def _person(kind, name, id_number, phone) -> dict:
+    from yichuang.core.masking import mask_id_number, mask_phone
+
+    masked_name = name if kind == ApplicantKind.ORG else (name[:1] + "*" * max(1, len(name) - 1) if name else "")
+    return {"kind": kind, "name": masked_name, "id_number": mask_id_number(id_number), "phone": mask_phone(phone)}
+
+
+@router.get(
+    "/submissions/{number}",
+    response={200: SubmissionOut, 403: ErrorOut, 404: ErrorOut},
+    auth=staff_auth,
+    summary="A submission with its materials, cases and timeline (personal data masked)",
+)
+def get_submission(request, number: str):
+    try:
+        s = queries.submission_detail(number[:40])
+    except Submission.DoesNotExist:
+        raise Http404("no such submission") from None
+    queries.ensure_can_view(request.user, s)
+    cases = list(s.cases.all())
+    case_numbers = {c.pk: c.number for c in cases}
+    refusal = getattr(s, "refusal", None) if s.status == Submission.Status.REFUSED else None
+    return {
+        "number": s.number,
+        "status": s.status,
+        "channel": s.channel,
+        "site": s.site.code,
+        "window": s.window.number if s.window else None,
+        "ticket": s.ticket.number if s.ticket else None,
+        "accepted_at": s.accepted_at,
+        "accepted_by": s.accepted_by.display_name if s.accepted_by else None,
+        "applicant": _person(s.applicant.kind, s.applicant.name, s.applicant.id_number, s.applicant.phone),
+        "agent": _person("person", s.agent_name, s.agent_id_number, s.agent_phone) if s.agent_name else None,
+        "bundle": s.bundle.code if s.bundle else None,
+        "materials": [
+            {
+                "material": m.code, "name": m.name, "required": m.required, "core": m.core, "status": m.status,
+                "originals": m.originals, "copies": m.copies, "due": m.due, "supplied_at": m.supplied_at,
+            }
+            for m in s.materials.all()
+        ],
+        "cases": [
+            {
+                "number": c.number, "matter": c.matter.code, "matter_name": c.matter_name,
+                "department": c.department.code, "department_name": c.department.name, "due": c.due_at,
+                "status": c.status, "pickup": c.handoff.scheduled_for if c.handoff else None,
+            }
+            for c in cases
+        ],
+        "refusal": {"reasons": refusal.reasons, "missing": refusal.missing} if refusal else None,
+        "attachments": [
+            {"material": a.material_code, "name": a.original_name, "content_type": a.content_type, "size": a.size,
+             "sha256": a.sha256}
+            for a in s.attachments.all()
+        ],
+        "timeline": [
+            {
+                "at": e.at, "kind": e.kind, "label": e.kind_display, "case": case_numbers.get(e.case_id),
+                "actor": e.actor.display_name if e.actor else None, "window": e.window.number if e.window else None,
+                "detail": e.detail,
+            }
+            for e in s.timeline.all()
+        ],
+    }  # fmt: skip
