@@ -92,6 +92,8 @@ class Progress:
 def progress(submission: Submission) -> Progress:
     cases = list(submission.cases.select_related("department").order_by("seq"))
     by_case = {c.pk: c for c in cases}
+    materials = list(submission.materials.order_by("order", "id"))
+    material_names = {m.code: m.name for m in materials}
     events = []
     for event in TimelineEvent.objects.filter(submission=submission).select_related("window").order_by("at", "id"):
         label = EXTRA_EVENT_LABELS.get(event.kind) or event.kind_display
@@ -104,7 +106,9 @@ def progress(submission: Submission) -> Progress:
                 "case": case.number if case else "",
                 "window": event.window.number if event.window_id else None,
                 "online": event.actor_id is None and not event.window_id,
-                "note": detail.get("department_name") or detail.get("name") or "",
+                # The department, or the material by its name in the list: never an uploaded file's own name,
+                # which may carry personal data.
+                "note": detail.get("department_name") or material_names.get(detail.get("material"), ""),
             }
         )
     counts: dict[str, int] = {}
@@ -113,7 +117,7 @@ def progress(submission: Submission) -> Progress:
     return Progress(
         submission=submission,
         cases=cases,
-        materials=list(submission.materials.order_by("order", "id")),
+        materials=materials,
         timeline=events,
         attachments=counts,
     )
