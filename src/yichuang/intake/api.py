@@ -11,6 +11,7 @@ from django.http import Http404, HttpResponse
 from ninja import Field, Router, Schema, Status
 
 from yichuang.organisation.api_auth import staff_auth
+from yichuang.portal.api_auth import ApplicantSession, online_submission
 
 from . import queries, services
 from .models import ApplicantKind, Submission
@@ -152,15 +153,17 @@ def created_out(submission: Submission) -> dict:
 @router.post(
     "/submissions",
     response={201: SubmissionCreatedOut, 403: ErrorOut},
-    auth=staff_auth,
+    auth=[*staff_auth, ApplicantSession()],
     summary="Take in an application: one submission, one case per matter, dispatched in one step",
     description="Send an `Idempotency-Key` header: a retry with the same key returns the first submission "
-    "(201, header `Idempotent-Replayed: true`) and creates nothing. 422 names every invalid part.",
+    "(201, header `Idempotent-Replayed: true`) and creates nothing. 422 names every invalid part. "
+    'The online hall\'s applicant session may call it too, with channel "online" only (the applicant\'s phone '
+    "is then the phone verified at sign-in).",
 )
 def create_submission(request, response: HttpResponse, payload: SubmissionIn):
-    data = payload.dict()
+    actor, data = online_submission(request, payload.dict())  # staff: request.user and the payload as it is
     submission = services.submit(
-        actor=request.user,
+        actor=actor,
         applicant=data["applicant"],
         agent=data["agent"],
         bundle=data["bundle"],
