@@ -9,14 +9,16 @@ from django.views.static import serve
 
 from yichuang.api import api
 from yichuang.core import views as core_views
+from yichuang.organisation.forms import StaffAdminAuthenticationForm, StaffAuthenticationForm
 
 admin.site.site_header = _("一窗 · 政务服务中心管理")
 admin.site.site_title = _("一窗管理")
+admin.site.login_form = StaffAdminAuthenticationForm
 
 urlpatterns = [
     path("", core_views.start, name="start"),
     path("favicon.ico", RedirectView.as_view(url=static("core/favicon.svg"), permanent=True)),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", auth_views.LoginView.as_view(authentication_form=StaffAuthenticationForm), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("api/", api.urls),

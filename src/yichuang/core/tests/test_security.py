@@ -1,7 +1,7 @@
 """Sign-in throttling, security headers and the audit of sign-ins and admin changes."""
 
 import pytest
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 
 from yichuang.core.models import AuditEvent
 from yichuang.organisation.models import Department
@@ -76,3 +76,18 @@ def test_audit_log_cannot_be_edited_in_admin(client):
     event = AuditEvent.objects.first()
     assert client.post(f"/admin/core/auditevent/{event.pk}/delete/", {"post": "yes"}).status_code == 403
     assert AuditEvent.objects.filter(pk=event.pk).exists()
+
+
+@pytest.mark.parametrize("url", [reverse_lazy("login"), reverse_lazy("admin:login")])
+def test_an_overlong_username_is_a_field_error(client, settings, url):
+    # django-axes keeps the username of a failed sign-in in a varchar(255): on PostgreSQL a longer one was a 500.
+    settings.AXES_ENABLED = True
+    response = client.post(url, {"username": "x" * 10_000, "password": "wrong"})
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert list(errors) == ["username"] and "150" in errors["username"][0]
+    assert not AuditEvent.objects.filter(action="auth.login_failed").exists()
+    # A name within the limit is still an ordinary failed sign-in.
+    response = client.post(url, {"username": "x" * 150, "password": "wrong"})
+    assert response.status_code == 200 and "username" not in response.context["form"].errors
+    assert AuditEvent.objects.filter(action="auth.login_failed").count() == 1
