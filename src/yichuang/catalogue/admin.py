@@ -9,7 +9,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from yichuang.core.admin import AuditedAdminMixin
+from yichuang.core.admin import AuditedAdminMixin, SearchTermMixin
 
 from .exchange import CONTENT_TYPES, FORMATS, SUFFIXES, CatalogueImportError, export_catalogue, import_catalogue
 from .models import Bundle, BundleItem, LifeEvent, Material, Matter, MatterMaterial
@@ -53,7 +53,7 @@ class MatterMaterialInline(admin.TabularInline):
 
 
 @admin.register(Matter)
-class MatterAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class MatterAdmin(SearchTermMixin, AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["code", "name", "department", "kind", "limit_unit", "promised_limit", "legal_limit", "status"]
     list_filter = ["status", "kind", "limit_unit", "department", "zones", "online", "delegated"]
     search_fields = ["code", "name", "keywords"]
@@ -123,7 +123,7 @@ class MatterAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Material)
-class MaterialAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class MaterialAdmin(SearchTermMixin, AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["code", "name", "issuer"]
     search_fields = ["code", "name"]
 

@@ -21,6 +21,17 @@ class AuditedAdminMixin:
         return super().log_deletions(request, queryset)
 
 
+class SearchTermMixin:
+    """A search term with a NUL character finds nothing, instead of reaching PostgreSQL, which refuses NUL in
+    text (a 500). The changelist's own search box drops such a term already; the autocomplete of an admin
+    named in another admin's autocomplete_fields (/admin/autocomplete/?term=…) does not."""
+
+    def get_search_results(self, request, queryset, search_term):
+        if "\x00" in search_term:
+            return queryset.none(), False
+        return super().get_search_results(request, queryset, search_term)
+
+
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
     list_display = ["at", "actor", "action", "object_type", "object_id", "summary"]

@@ -80,3 +80,16 @@ def test_an_instant_matter_with_a_limit_is_a_field_error(client, matter, form):
     assert response.status_code == 200
     assert "legal_limit" in response.context["adminform"].form.errors
     assert Matter.objects.get(pk=matter.pk).limit_unit == "working_days"
+
+
+@pytest.mark.parametrize(
+    ("model_name", "field_name", "term"),
+    [("mattermaterial", "material", "材料\x00"), ("bundleitem", "matter", "\x00")],
+)
+def test_autocomplete_with_a_nul_finds_nothing(client, matter, form, model_name, field_name, term):
+    # PostgreSQL refuses NUL in text: this was a 500 there.
+    params = {"app_label": "catalogue", "model_name": model_name, "field_name": field_name}
+    response = client.get(reverse("admin:autocomplete"), {**params, "term": term})
+    assert response.status_code == 200 and response.json()["results"] == []
+    found = client.get(reverse("admin:autocomplete"), {**params, "term": ""}).json()["results"]
+    assert found  # without the NUL the same search finds
