@@ -24,6 +24,7 @@ urlpatterns = [
     path("api/", api.urls),
     path("guide/", include("yichuang.catalogue.urls")),
     path("", include("yichuang.queue.urls")),
+    path("desk/intake/", include("yichuang.intake.urls")),
     path("notifications/", include("yichuang.notifications.urls")),
     path("", include("yichuang.portal.urls")),
 ]

@@ -157,7 +157,7 @@ def created_out(submission: Submission) -> dict:
     summary="Take in an application: one submission, one case per matter, dispatched in one step",
     description="Send an `Idempotency-Key` header: a retry with the same key returns the first submission "
     "(201, header `Idempotent-Replayed: true`) and creates nothing. 422 names every invalid part. "
-    'The online hall\'s applicant session may call it too, with channel "online" only (the applicant\'s phone '
+    "The online hall's applicant session may call it too, with channel \"online\" only (the applicant's phone "
     "is then the phone verified at sign-in).",
 )
 def create_submission(request, response: HttpResponse, payload: SubmissionIn):
