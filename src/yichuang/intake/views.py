@@ -15,7 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -298,7 +298,12 @@ def _submission_or_404(request, number: str) -> Submission:
 
 
 def progress_url(submission: Submission) -> str:
-    return f"{settings.PUBLIC_URL}/progress/{submission.number}/"
+    """The public progress page of the submission (the portal's), as an absolute address for the QR code."""
+    try:
+        path = reverse("portal:progress_detail", args=[submission.number])
+    except NoReverseMatch:
+        path = f"/progress/{submission.number}/"
+    return settings.PUBLIC_URL + path
 
 
 def _qr_svg(url: str) -> str:
