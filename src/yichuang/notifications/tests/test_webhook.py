@@ -13,6 +13,7 @@ from django.core import checks
 
 from yichuang.notifications import services
 from yichuang.notifications.backends import DeliveryError, WebhookBackend
+from yichuang.notifications.checks import notification_backend
 from yichuang.notifications.models import Message
 
 PHONE = "13812345678"
@@ -145,12 +146,15 @@ def test_no_url_is_an_error_and_a_failed_check(db, settings):
     services.deliver_due()
     message.refresh_from_db()
     assert "NOTIFICATION_WEBHOOK_URL" in message.last_error
-    ids = [e.id for e in checks.run_checks()]
-    assert "notifications.E003" in ids
+    assert [e.id for e in notification_backend(None)] == ["notifications.E003"]
 
 
 def test_check_of_an_unknown_backend(settings):
     settings.NOTIFICATION_BACKEND = "yichuang.notifications.backends.NoSuchBackend"
-    assert "notifications.E001" in [e.id for e in checks.run_checks()]
+    assert [e.id for e in notification_backend(None)] == ["notifications.E001"]
+    settings.NOTIFICATION_BACKEND = "yichuang.notifications.backends.DeliveryError"
+    assert [e.id for e in notification_backend(None)] == ["notifications.E002"]
     settings.NOTIFICATION_BACKEND = "yichuang.notifications.backends.ConsoleBackend"
-    assert not [e for e in checks.run_checks() if e.id.startswith("notifications.")]
+    assert notification_backend(None) == []
+    # Registered with Django's checks, so `yichuang check` and every server start run it.
+    assert notification_backend in checks.registry.registry.get_checks()
