@@ -255,7 +255,8 @@ NOTIFICATION_RETRY_MAX_SECONDS = int(os.environ.get("NOTIFICATION_RETRY_MAX_SECO
 INTAKE_MAX_UPLOAD_MB = int(os.environ.get("INTAKE_MAX_UPLOAD_MB", "20"))
 
 # --- Online hall (网上办事大厅) -------------------------------------------------------------------------
-# Sign-in codes per phone and per client address, progress lookups per client address ("burst/seconds").
+# Sign-in codes per phone and per client address, progress lookups per client address ("burst/seconds",
+# the token bucket of yichuang.queue.ratelimit).
 PORTAL_CODE_RATE = os.environ.get("PORTAL_CODE_RATE", "1/60")
 PORTAL_CODE_CLIENT_RATE = os.environ.get("PORTAL_CODE_CLIENT_RATE", "20/3600")
 PORTAL_LOOKUP_RATE = os.environ.get("PORTAL_LOOKUP_RATE", "10/300")

@@ -2,7 +2,7 @@
 
 Sign-in: `request_code(phone)` sends a 6-digit code through the notification outbox (valid 5 minutes; a new
 code replaces the previous one; at most one per phone per minute and PORTAL_CODE_CLIENT_RATE per client
-address, counted in the shared cache). `verify_code(phone, code)` allows 5 tries per code. On success the
+address, counted by yichuang.queue.ratelimit). `verify_code(phone, code)` allows 5 tries per code. On success the
 session holds the verified phone (`sign_in`), apart from staff authentication: a signed-in applicant is no
 Django user and reaches no staff page.
 
