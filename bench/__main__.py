@@ -16,7 +16,8 @@ from pathlib import Path
 def machine() -> str:
     import os
 
-    return f"{platform.node()} · {platform.processor() or platform.machine()} · {os.cpu_count()} cores · Python {platform.python_version()}"
+    cpu = platform.processor() or platform.machine()
+    return f"{platform.node()} · {cpu} · {os.cpu_count()} cores · Python {platform.python_version()}"
 
 
 def main(argv: list[str]) -> int:
