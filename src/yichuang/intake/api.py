@@ -8,6 +8,7 @@ such as `applicant.id_number`, `matters[1]`, `materials[2].status` (services.sub
 import datetime
 
 from django.http import Http404, HttpResponse
+from django.utils.timezone import localtime
 from ninja import Field, Router, Schema, Status
 
 from yichuang.organisation.api_auth import staff_auth
@@ -140,11 +141,13 @@ class ErrorOut(Schema):
 
 
 def created_out(submission: Submission) -> dict:
-    cases = submission.cases.select_related("matter", "department").order_by("seq")
+    cases = getattr(submission, "accepted_cases", None)  # just made: the service's own rows
+    if cases is None:  # a replay of an earlier request
+        cases = submission.cases.select_related("matter", "department").order_by("seq")
     return {
         "number": submission.number,
         "cases": [
-            {"number": c.number, "matter": c.matter.code, "department": c.department.code, "due": c.due_at}
+            {"number": c.number, "matter": c.matter.code, "department": c.department.code, "due": localtime(c.due_at)}
             for c in cases
         ],
     }
@@ -209,7 +212,7 @@ def get_submission(request, number: str):
         "site": s.site.code,
         "window": s.window.number if s.window else None,
         "ticket": s.ticket.number if s.ticket else None,
-        "accepted_at": s.accepted_at,
+        "accepted_at": localtime(s.accepted_at),
         "accepted_by": s.accepted_by.display_name if s.accepted_by else None,
         "applicant": _person(s.applicant.kind, s.applicant.name, s.applicant.id_number, s.applicant.phone),
         "agent": _person("person", s.agent_name, s.agent_id_number, s.agent_phone) if s.agent_name else None,
@@ -224,7 +227,7 @@ def get_submission(request, number: str):
         "cases": [
             {
                 "number": c.number, "matter": c.matter.code, "matter_name": c.matter_name,
-                "department": c.department.code, "department_name": c.department.name, "due": c.due_at,
+                "department": c.department.code, "department_name": c.department.name, "due": localtime(c.due_at),
                 "status": c.status, "pickup": c.handoff.scheduled_for if c.handoff else None,
             }
             for c in cases
@@ -237,7 +240,7 @@ def get_submission(request, number: str):
         ],
         "timeline": [
             {
-                "at": e.at, "kind": e.kind, "label": e.kind_display, "case": case_numbers.get(e.case_id),
+                "at": localtime(e.at), "kind": e.kind, "label": e.kind_display, "case": case_numbers.get(e.case_id),
                 "actor": e.actor.display_name if e.actor else None, "window": e.window.number if e.window else None,
                 "detail": e.detail,
             }

@@ -21,3 +21,8 @@ class IntakeConfig(AppConfig):
                 },
             ],
         }
+
+    def ready(self):
+        from . import reference
+
+        reference.connect_signals()

@@ -95,7 +95,7 @@ class Submission(models.Model):
         ACCEPTED = "accepted", _("已受理")
         REFUSED = "refused", _("不予受理")
 
-    # Set in the accepting transaction, just before it commits (so the counter row is locked only briefly).
+    # Drawn just before the intake's transaction (services.draw_number); unique, increasing.
     number = models.CharField(_("受理编号"), max_length=40, unique=True, null=True, blank=True)
     site = models.ForeignKey(
         "organisation.Site", verbose_name=_("受理场所"), on_delete=models.PROTECT, related_name="submissions"
@@ -378,3 +378,20 @@ class TimelineEvent(models.Model):
             return str(self.Kind(self.kind).label)
         except ValueError:
             return self.kind
+
+
+class ReferenceRevision(models.Model):
+    """One row whose token changes whenever the catalogue, the hall's organisation or the working calendar
+    changes (signals in reference.py): intake's per-process cache of that reference data is valid while the
+    token it was built under is still the one in this row. A random token, never a counter, so that a rolled
+    back change can never make a stale cache look current."""
+
+    token = models.CharField(max_length=32)
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("基础数据版本")
+        verbose_name_plural = _("基础数据版本")
+
+    def __str__(self) -> str:
+        return self.token

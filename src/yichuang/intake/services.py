@@ -18,19 +18,18 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from yichuang.catalogue import services as catalogue_services
 from yichuang.catalogue.models import Bundle, Material, Matter
-from yichuang.catalogue.queries import NoticeLine, default_site, merged_materials
+from yichuang.catalogue.queries import NoticeLine, default_site
 from yichuang.clock.workcalendar import CalendarUnknown
 from yichuang.core import audit, counters
-from yichuang.organisation.models import PickupSlot, Seat, Site, Window
+from yichuang.organisation.models import Seat, Site, Window
 from yichuang.organisation.roles import Role
 
-from . import deadlines, identity
+from . import deadlines, identity, reference
 from .models import (
     Applicant,
     ApplicantKind,
@@ -157,30 +156,32 @@ def _check_agent(data, errors: Errors, *, today: dt.date) -> Person | None:
     return agent
 
 
-def _check_window(actor, window, channel: str, errors: Errors) -> Window | None:
+def _check_window(actor, window, channel: str, errors: Errors, ref: reference.Reference) -> Window | None:
     """The intake window: the clerk's seat, or one given (a hall admin may take in at any window)."""
     if channel == Channel.ONLINE:
         if window not in (None, ""):
             errors.add("window", _("网上申请不经窗口，不能指定窗口。"))
         return None
-    seat = (
-        Seat.objects.select_related("window__zone__site")
-        .filter(user_id=getattr(actor, "pk", None), date=timezone.localdate(), until__isnull=True)
+    seat_window = (
+        Seat.objects.filter(user_id=getattr(actor, "pk", None), date=timezone.localdate(), until__isnull=True)
+        .values_list("window_id", flat=True)
         .first()
     )
     if window in (None, ""):
-        if seat is None:
+        if seat_window is None:
             errors.add("window", _("您今天尚未在窗口入座，请指定受理窗口。"))
             return None
-        chosen = seat.window
+        chosen = reference.window(ref, seat_window)
     else:
         window_id = window.pk if isinstance(window, Window) else window
         try:
-            chosen = Window.objects.select_related("zone__site").get(pk=int(window_id))
-        except (TypeError, ValueError, Window.DoesNotExist):
+            chosen = reference.window(ref, int(window_id))
+        except (TypeError, ValueError):
+            chosen = None
+        if chosen is None:
             errors.add("window", _("没有这个窗口。"))
             return None
-        seated_here = seat is not None and seat.window_id == chosen.pk
+        seated_here = seat_window == chosen.pk
         if not seated_here and not (actor.is_superuser or actor.has_role(Role.HALL_ADMIN)):
             errors.add(
                 "window",
@@ -236,14 +237,14 @@ class Chosen:
     paths: list[str] = field(default_factory=list)
 
 
-def _check_matters(matters, bundle, errors: Errors) -> Chosen:
+def _check_matters(matters, bundle, errors: Errors, ref: reference.Reference) -> Chosen:
     chosen = Chosen()
     codes = matters if isinstance(matters, list | tuple) else None
     if codes is None:
         errors.add("matters", _("事项应为事项编码的列表。"))
         codes = []
     if bundle not in (None, ""):
-        found = Bundle.objects.select_related("zone").filter(code=str(bundle)).first()
+        found, bundle_matters = reference.bundle_with_matters(ref, str(bundle)[:40])
         if found is None:
             errors.add("bundle", _("没有编码为“%(code)s”的一件事。") % {"code": bundle})
         elif found.status != Matter.Status.IN_USE:
@@ -260,13 +261,13 @@ def _check_matters(matters, bundle, errors: Errors) -> Chosen:
         return chosen
     in_bundle = None
     if chosen.bundle is not None:
-        in_bundle = [m for m in chosen.bundle.ordered_matters()]
+        in_bundle = list(bundle_matters)
         if not codes:
             chosen.matters = in_bundle
             chosen.paths = ["bundle"] * len(in_bundle)
             return chosen
     text_codes = [c for c in codes if isinstance(c, str)]
-    by_code = {m.code: m for m in Matter.objects.select_related("department").filter(code__in=text_codes)}
+    by_code = reference.matters_by_code(ref, text_codes)
     seen = set()
     for i, code in enumerate(codes):
         path = f"matters[{i}]"
@@ -292,7 +293,9 @@ def _check_matters(matters, bundle, errors: Errors) -> Chosen:
     return chosen
 
 
-def _check_take_in(chosen: Chosen, window: Window | None, channel: str, errors: Errors) -> None:
+def _check_take_in(
+    chosen: Chosen, window: Window | None, channel: str, errors: Errors, ref: reference.Reference
+) -> None:
     """The catalogue's rules for each matter at this window (zone, specialized-only, status); online: status
     and whether the matter may be applied for online."""
     for matter, path in zip(chosen.matters, chosen.paths, strict=True):
@@ -306,10 +309,8 @@ def _check_take_in(chosen: Chosen, window: Window | None, channel: str, errors: 
             elif not matter.online:
                 errors.add(path, _("事项“%(name)s”不能网上办理，请到大厅窗口申请。") % {"name": matter.name})
         elif window is not None:
-            try:
-                catalogue_services.ensure_can_be_taken_in(matter, window.zone, window)
-            except ValidationError as exc:
-                errors.add_exc(path, exc)
+            for message in reference.take_in_problems(ref, matter, window):
+                errors.add(path, message)
 
 
 @dataclass
@@ -512,9 +513,10 @@ def _check_key(key) -> str | None:
 
 def _replay(key: str, actor, applicant) -> Submission | None:
     """The submission already made with this key, if it is the same caller's; ValidationError if it is not."""
-    first = Submission.objects.select_related("applicant").filter(idempotency_key=key).first()
-    if first is None:
+    found = Submission.objects.filter(idempotency_key=key).values_list("pk", flat=True).first()
+    if found is None:
         return None
+    first = Submission.objects.select_related("applicant").get(pk=found)
     same_caller = (
         first.accepted_by_id == actor.pk
         if getattr(actor, "pk", None)
@@ -594,7 +596,7 @@ def submit(
         now=now,
     )
     try:
-        submission = _accept(plan, actor=actor, key=key, now=now, request=request)
+        submission = _accept(plan, draw_number(plan.site, now), actor=actor, key=key, now=now, request=request)
     except IntegrityError:
         # The same key committed by a concurrent request between our check and our insert.
         first = _replay(key, actor, applicant) if key is not None else None
@@ -620,10 +622,12 @@ class Plan:
     site: Site
     clock: deadlines.SiteClock
     pickups: dict[int, dt.datetime]  # delegated department id → its next pickup
+    ref: reference.Reference
 
 
 def _plan(*, actor, applicant, matters, bundle, materials, agent, channel, window, ticket, site, now) -> Plan:
     errors = Errors()
+    ref = reference.load()
     today = timezone.localdate(now)
     if channel not in Channel.values:
         errors.add("channel", _("渠道应为 window 或 online。"))
@@ -632,20 +636,20 @@ def _plan(*, actor, applicant, matters, bundle, materials, agent, channel, windo
     agent_person = _check_agent(agent, errors, today=today)
     if not person.phone and not (agent_person and agent_person.phone) and "applicant.phone" not in errors.by_field:
         errors.add("applicant.phone", _("请填写联系电话，用于告知办理进度。"))
-    chosen_window = _check_window(actor, window, channel, errors)
+    chosen_window = _check_window(actor, window, channel, errors, ref)
     chosen_ticket = _check_ticket(ticket, chosen_window, channel, errors)
-    chosen = _check_matters(list(matters) if isinstance(matters, tuple) else matters, bundle, errors)
-    _check_take_in(chosen, chosen_window, channel, errors)
+    chosen = _check_matters(list(matters) if isinstance(matters, tuple) else matters, bundle, errors, ref)
+    _check_take_in(chosen, chosen_window, channel, errors, ref)
     the_site = _site_for(chosen_window, site)
     clock = None
     dues: dict[str, dt.datetime] = {}
     if the_site is None:
         errors.add("site", _("尚未设置服务场所。"))
     else:
-        clock = deadlines.site_calendar(the_site)
+        clock = reference.site_clock(ref, the_site)
         dues = _due_times(chosen, clock, now, errors)
-    pickups = _pickups(chosen, clock, now, errors) if clock is not None else {}
-    lines = merged_materials(chosen.matters) if chosen.matters else []
+    pickups = _pickups(chosen, clock, now, errors, ref) if clock is not None else {}
+    lines = reference.merged(ref, chosen.matters) if chosen.matters else []
     entries = _read_materials(materials, lines, errors)
     known = None
     if person.id_number and any(e.status == MaterialStatus.DEFERRED for e in entries):
@@ -653,27 +657,43 @@ def _plan(*, actor, applicant, matters, bundle, materials, agent, channel, windo
     _check_material_rules(entries, dues, known, errors, today=today)
     errors.raise_if_any()
     return Plan(
-        person, agent_person, chosen, entries, dues, channel, chosen_window, chosen_ticket, the_site, clock, pickups
+        person,
+        agent_person,
+        chosen,
+        entries,
+        dues,
+        channel,
+        chosen_window,
+        chosen_ticket,
+        the_site,
+        clock,
+        pickups,
+        ref,
     )
 
 
 def _upsert_applicant(person: Person) -> Applicant:
-    applicant, created = Applicant.objects.get_or_create(
-        kind=person.kind, id_number=person.id_number, defaults={"name": person.name, "phone": person.phone}
-    )
-    if not created:
-        changes = {"name": person.name} if applicant.name != person.name else {}
-        if person.phone and person.phone != applicant.phone:
-            changes["phone"] = person.phone
-        if changes:
-            Applicant.objects.filter(pk=applicant.pk).update(**changes, updated_at=timezone.now())
-            for name, value in changes.items():
-                setattr(applicant, name, value)
-    return applicant
+    """The applicant by kind and ID number, created or brought up to date (name; phone when one is given) in one
+    statement, safe when two intakes of a new applicant run at once."""
+    table = connection.ops.quote_name(Applicant._meta.db_table)
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (kind, name, id_number, phone, deferral_blocked, deferral_block_reason, created_at, "
+            f"updated_at) VALUES (%s, %s, %s, %s, %s, '', %s, %s) ON CONFLICT (kind, id_number) DO UPDATE SET "
+            f"name = excluded.name, phone = CASE WHEN excluded.phone <> '' THEN excluded.phone ELSE {table}.phone END, "
+            f"updated_at = excluded.updated_at RETURNING id, phone, deferral_blocked",
+            [person.kind, person.name, person.id_number, person.phone, False, now, now],
+        )
+        pk, phone, blocked = cursor.fetchone()
+    return Applicant(
+        pk=pk, kind=person.kind, name=person.name, id_number=person.id_number, phone=phone,
+        deferral_blocked=bool(blocked),
+    )  # fmt: skip
 
 
-def _material_rows(submission: Submission, entries: list[MaterialInput]) -> list[SubmissionMaterial]:
-    material_ids = dict(Material.objects.filter(code__in=[e.line.material for e in entries]).values_list("code", "pk"))
+def _material_rows(submission: Submission, entries: list[MaterialInput], ref: reference.Reference):
+    material_ids = reference.material_ids(ref, [e.line.material for e in entries])
     return [
         SubmissionMaterial(
             submission=submission,
@@ -695,20 +715,17 @@ def _material_rows(submission: Submission, entries: list[MaterialInput]) -> list
     ]
 
 
-def _pickups(chosen: Chosen, clock: deadlines.SiteClock, now: dt.datetime, errors: Errors) -> dict[int, dt.datetime]:
+def _pickups(
+    chosen: Chosen, clock: deadlines.SiteClock, now: dt.datetime, errors: Errors, ref: reference.Reference
+) -> dict[int, dt.datetime]:
     """The next scheduled pickup of each delegated department among the matters."""
     delegated = {
         m.department_id: path for m, path in zip(chosen.matters, chosen.paths, strict=True) if m.department.is_delegated
     }
-    if not delegated:
-        return {}
-    slots: dict[int, list] = {}
-    for slot in PickupSlot.objects.filter(department_id__in=delegated):
-        slots.setdefault(slot.department_id, []).append(slot)
     pickups = {}
     for dept_id, path in delegated.items():
         try:
-            pickups[dept_id] = deadlines.next_pickup(slots.get(dept_id, []), clock, now)
+            pickups[dept_id] = deadlines.next_pickup(reference.pickup_slots(ref, dept_id), clock, now)
         except CalendarUnknown as exc:
             errors.add(
                 path,
@@ -733,19 +750,23 @@ def _handoffs(plan: Plan, now: dt.datetime) -> dict[int, Handoff]:
     return result
 
 
-def _assign_number(submission: Submission, site: Site, now: dt.datetime) -> str:
-    """The submission's number from the counter row of its division and day. Bumped last in the transaction, so
-    that on PostgreSQL the row is locked only while the transaction finishes."""
+def draw_number(site: Site, now: dt.datetime) -> str:
+    """The next submission number of the site's division on the day of `now`: `<division>-<yyyymmdd>-<000001>`.
+
+    Drawn from the counter row in one statement (counters.bump), in a transaction of its own just before the
+    intake's transaction: the row is locked only for that statement, never while an intake is being written,
+    so intakes at many windows run side by side. Numbers are unique and increase in the order they are drawn;
+    a number drawn for an intake whose transaction then fails (a database error, or a concurrent retry with the
+    same Idempotency-Key) stays unused — a rare gap, never a duplicate. Inside an outer transaction the number
+    belongs to that transaction (and its row stays locked until it ends).
+    """
     day = timezone.localdate(now)
-    seq = counters.bump(SubmissionCounter, division_code=site.division_code, date=day)
-    number = f"{site.division_code}-{day:%Y%m%d}-{seq:06d}"
-    Submission.objects.filter(pk=submission.pk).update(number=number)
-    submission.number = number
-    return number
+    seq = counters.bump(SubmissionCounter, division_code=site.division_code, date=day)  # commits by itself
+    return f"{site.division_code}-{day:%Y%m%d}-{seq:06d}"
 
 
 @transaction.atomic
-def _accept(plan: Plan, *, actor, key: str | None, now: dt.datetime, request) -> Submission:
+def _accept(plan: Plan, number: str, *, actor, key: str | None, now: dt.datetime, request) -> Submission:
     applicant = _upsert_applicant(plan.person)
     if applicant.deferral_blocked and any(e.status == MaterialStatus.DEFERRED for e in plan.entries):
         # Marked between the check and now: the rule still holds.
@@ -753,6 +774,7 @@ def _accept(plan: Plan, *, actor, key: str | None, now: dt.datetime, request) ->
     staff = actor if getattr(actor, "pk", None) else None
     agent = plan.agent or Person()
     submission = Submission.objects.create(
+        number=number,
         site=plan.site,
         applicant=applicant,
         agent_name=agent.name,
@@ -767,17 +789,17 @@ def _accept(plan: Plan, *, actor, key: str | None, now: dt.datetime, request) ->
         status=Submission.Status.ACCEPTED,
         idempotency_key=key,
     )
-    SubmissionMaterial.objects.bulk_create(_material_rows(submission, plan.entries))
+    SubmissionMaterial.objects.bulk_create(_material_rows(submission, plan.entries, plan.ref))
     handoffs = _handoffs(plan, now)
-    snapshots = _snapshots(plan.chosen.matters)
     cases = Case.objects.bulk_create(
         [
             Case(
+                number=f"{number}-{n:02d}",
                 submission=submission,
                 seq=n,
                 matter=matter,
-                department_id=matter.department_id,
-                matter_snapshot=snapshots[matter.pk],
+                department=matter.department,
+                matter_snapshot=reference.snapshot(plan.ref, matter),
                 accepted_at=now,
                 due_at=plan.dues[matter.code],
                 status=Case.Status.ACCEPTED,
@@ -786,10 +808,6 @@ def _accept(plan: Plan, *, actor, key: str | None, now: dt.datetime, request) ->
             for n, matter in enumerate(plan.chosen.matters, start=1)
         ]
     )
-    number = _assign_number(submission, plan.site, now)
-    for case in cases:
-        case.number = f"{number}-{case.seq:02d}"
-    Case.objects.bulk_update(cases, ["number"])
     _timeline_of_acceptance(submission, cases, plan, staff, now)
     deferred = [e for e in plan.entries if e.status == MaterialStatus.DEFERRED]
     what = plan.chosen.bundle.name if plan.chosen.bundle else "、".join(m.name for m in plan.chosen.matters)
@@ -805,17 +823,9 @@ def _accept(plan: Plan, *, actor, key: str | None, now: dt.datetime, request) ->
         deferred=[e.line.material for e in deferred],
         pledged=[e.line.material for e in plan.entries if e.status == MaterialStatus.PLEDGED],
     )
-    notify_applicant(
-        submission,
-        "accepted",
-        {"cases": len(cases), "deferred": bool(deferred)},
-    )
+    notify_applicant(submission, "accepted", {"cases": len(cases), "deferred": bool(deferred)})
+    submission.accepted_cases = cases
     return submission
-
-
-def _snapshots(matters: list[Matter]) -> dict[int, dict]:
-    """Matter.snapshot() of each matter (what the case keeps as it was at acceptance)."""
-    return {m.pk: m.snapshot() for m in matters}
 
 
 def _timeline_of_acceptance(submission, cases, plan: Plan, staff, now) -> None:
@@ -827,7 +837,6 @@ def _timeline_of_acceptance(submission, cases, plan: Plan, staff, now) -> None:
             actor=staff,
             window=plan.window,
             detail={
-                "number": submission.number,
                 "channel": plan.channel,
                 "bundle": plan.chosen.bundle.code if plan.chosen.bundle else None,
                 "ticket": plan.ticket.number if plan.ticket else None,
@@ -837,7 +846,7 @@ def _timeline_of_acceptance(submission, cases, plan: Plan, staff, now) -> None:
     ]
     for case in cases:
         department = case.matter.department
-        detail = {"case": case.number, "department": department.code, "department_name": department.name}
+        detail = {"department": department.code, "department_name": department.name}
         if case.handoff_id:
             detail["handoff"] = case.handoff_id
             detail["scheduled_for"] = case.handoff.scheduled_for.isoformat()
@@ -909,28 +918,33 @@ def refuse(
     now = now or timezone.now()
     today = timezone.localdate(now)
     errors = Errors()
+    ref = reference.load()
     person = _check_applicant(applicant, errors, today=today)
     agent_person = _check_agent(agent, errors, today=today)
-    chosen_window = _check_window(actor, window, Channel.WINDOW, errors)
+    chosen_window = _check_window(actor, window, Channel.WINDOW, errors, ref)
     chosen_ticket = _check_ticket(ticket, chosen_window, Channel.WINDOW, errors)
-    chosen = _check_matters(list(matters) if isinstance(matters, tuple) else matters, bundle, errors)
+    chosen = _check_matters(list(matters) if isinstance(matters, tuple) else matters, bundle, errors, ref)
     reasons = str(reasons or "").strip()
     if not reasons:
         errors.add("reasons", _("请写明不予受理的理由。"))
     elif len(reasons) > 2000:
         errors.add("reasons", _("理由不能超过 2000 字。"))
-    lines = merged_materials(chosen.matters) if chosen.matters else []
+    lines = reference.merged(ref, chosen.matters) if chosen.matters else []
     entries = _read_materials(materials, lines, errors)
     errors.raise_if_any()
-    return _refuse(person, agent_person, chosen, entries, reasons, chosen_window, chosen_ticket, actor, now, request)
+    number = draw_number(chosen_window.zone.site, now)
+    return _refuse(
+        ref, number, person, agent_person, chosen, entries, reasons, chosen_window, chosen_ticket, actor, now, request
+    )
 
 
 @transaction.atomic
-def _refuse(person, agent, chosen, entries, reasons, window, ticket, actor, now, request) -> Submission:
+def _refuse(ref, number, person, agent, chosen, entries, reasons, window, ticket, actor, now, request) -> Submission:
     applicant = _upsert_applicant(person)
     agent = agent or Person()
     site = window.zone.site
     submission = Submission.objects.create(
+        number=number,
         site=site,
         applicant=applicant,
         agent_name=agent.name,
@@ -944,7 +958,7 @@ def _refuse(person, agent, chosen, entries, reasons, window, ticket, actor, now,
         accepted_at=now,
         status=Submission.Status.REFUSED,
     )
-    SubmissionMaterial.objects.bulk_create(_material_rows(submission, entries))
+    SubmissionMaterial.objects.bulk_create(_material_rows(submission, entries, ref))
     missing = [
         {"material": e.line.material, "name": e.line.name, "originals": e.line.originals, "copies": e.line.copies}
         for e in entries
@@ -957,7 +971,6 @@ def _refuse(person, agent, chosen, entries, reasons, window, ticket, actor, now,
         matters=[{"code": m.code, "name": m.name, "department": m.department.name} for m in chosen.matters],
         missing=missing,
     )
-    number = _assign_number(submission, site, now)
     TimelineEvent.objects.create(
         submission=submission,
         kind=TimelineEvent.Kind.REFUSED,

@@ -1,0 +1,381 @@
+"""一窗受理 over HTTP: granian (WSGI, 2 workers, --blocking-threads 1) with PostgreSQL, intake of the 企业开办
+bundle (6 cases, its merged materials, no files) by several clients at once (`python -m bench intake_http`).
+
+- A scratch database `bench_intake` on the server of $DATABASE_URL (if postgres://) or
+  postgres://postgres@127.0.0.1:5432/postgres, created, migrated and dropped by the benchmark.
+- The hall: the Shenqiu demo (yichuang.demo: hall, staff seated today, catalogue); the two 企业开办 intake
+  windows (10 and 11) each with its seated clerk's API token.
+- Each request: POST /api/submissions with the bundle `enterprise-opening`, every required material of its
+  merged list received, a new organisation (a valid unified social credit code) and its own Idempotency-Key —
+  what a window sends for a real intake. The service checks everything (credit code, take-in rules of all six
+  matters, material rules), then in one transaction writes the applicant, the submission, 16 material rows,
+  6 cases with snapshots and due times, the number, the timeline, the audit event and the notification.
+- Two runs on the same server: CLOSED (CLIENTS clients, each sending its next request when the last one is
+  answered) for the capacity, then OPEN (requests sent on a schedule at RATE per second whatever the answers;
+  latency counts from the scheduled moment, so a late server cannot hide its lateness) for the latency at the
+  target rate. Each after a warm-up.
+- Checked afterwards in the database: one submission per 201, no duplicate submission or case number, numbers
+  gap-free per day, six well-formed case numbers per submission.
+
+Environment: YICHUANG_BENCH_SECONDS (each run, default 30), YICHUANG_BENCH_RATE (open run, default 150),
+YICHUANG_BENCH_CLIENTS (default 8), YICHUANG_BENCH_PORT (default 8766).
+"""
+
+import http.client
+import itertools
+import json
+import os
+import random
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_DEFAULT = "postgres://postgres@127.0.0.1:5432/postgres"
+BENCH_DB = "bench_intake"
+CHILD_FLAG = "YICHUANG_BENCH_INTAKE_HTTP_SETUP"
+PORT = int(os.environ.get("YICHUANG_BENCH_PORT", "8766"))
+SECONDS = int(os.environ.get("YICHUANG_BENCH_SECONDS", "30"))
+RATE = float(os.environ.get("YICHUANG_BENCH_RATE", "150"))
+CLIENTS = int(os.environ.get("YICHUANG_BENCH_CLIENTS", "8"))
+OPEN_SENDERS = 24  # threads sending the open-loop schedule (each waits for its answer)
+WARMUP = 5
+BUNDLE = "enterprise-opening"
+TARGET_RATE = 150
+TARGET_P99_MS = 250
+
+
+# --- setup child (Django) ------------------------------------------------------------------------------
+
+
+def setup_child() -> None:
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yichuang.settings")
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from yichuang.catalogue.models import Bundle
+    from yichuang.catalogue.queries import merged_materials
+    from yichuang.clock.models import CalendarYear
+    from yichuang.demo import hall as demo
+    from yichuang.organisation import services as org_services
+    from yichuang.organisation.models import Seat
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    call_command("migrate", verbosity=0)
+    call_command("createcachetable", verbosity=0)
+    demo.load_demo()
+    # Limits may reach into next year late in December: the bench measures intake, not the calendar.
+    CalendarYear.objects.get_or_create(year=timezone.localdate().year + 1, defaults={"complete": True})
+    seats = Seat.objects.filter(
+        window__zone__code="sq-enterprise", window__kind="intake", date=timezone.localdate(), until__isnull=True
+    ).select_related("user", "window")
+    tokens = [{"window": s.window.number, "token": org_services.issue_api_token(s.user, "bench")} for s in seats]
+    bundle = Bundle.objects.get(code=BUNDLE)
+    lines = merged_materials(bundle.ordered_matters())
+    materials = [{"material": line.material, "status": "received", "due": None} for line in lines if line.required]
+    print(json.dumps({"tokens": tokens, "materials": materials, "lines": len(lines), "cases": len(bundle.matters.all())}))
+
+
+# --- parent ----------------------------------------------------------------------------------------------
+
+
+def pg_urls() -> tuple[str, str]:
+    base = os.environ.get("DATABASE_URL", "")
+    base = base if base.startswith("postgres") else PG_DEFAULT
+    parts = urlsplit(base)
+    return base, urlunsplit(parts._replace(path=f"/{BENCH_DB}"))
+
+
+def psql(url: str, sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(sql)
+
+
+class Recorder:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.latency: list[float] = []
+        self.status: dict[int, int] = {}
+        self.numbers: list[str] = []
+        self.errors: list[str] = []
+        self.sent = 0
+
+    def add(self, status: int, ms: float, number: str | None, measuring: bool):
+        with self.lock:
+            if number:
+                self.numbers.append(number)
+            if measuring:
+                self.latency.append(ms)
+                self.status[status] = self.status.get(status, 0) + 1
+
+
+_serial = itertools.count(1)
+_serial_lock = threading.Lock()
+
+
+def new_body(materials: list[dict]) -> tuple[dict, str]:
+    """A new organisation (valid credit code) and a new Idempotency-Key for each request."""
+    sys.path.insert(0, str(ROOT / "src"))
+    from yichuang.intake.identity import uscc_check
+
+    with _serial_lock:
+        n = next(_serial)
+    first17 = f"91411624MA{n:07d}"
+    body = {
+        "applicant": {"kind": "org", "name": f"沈丘县压测商贸有限公司{n}", "id_number": first17 + uscc_check(first17),
+                      "phone": f"139{n % 100_000_000:08d}"},
+        "agent": None,
+        "bundle": BUNDLE,
+        "matters": [],
+        "materials": materials,
+        "channel": "window",
+        "window": None,
+        "ticket": None,
+    }  # fmt: skip
+    return body, f"bench-{os.getpid()}-{n}"
+
+
+def post(conn: http.client.HTTPConnection, token: str, body: dict, key: str) -> tuple[int, bytes]:
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}", "Idempotency-Key": key}
+    conn.request("POST", "/api/submissions", body=json.dumps(body), headers=headers)
+    response = conn.getresponse()
+    return response.status, response.read()
+
+
+def _one(conn, token, materials, rec: Recorder, scheduled: float, measuring: bool) -> None:
+    body, key = new_body(materials)
+    status, data = post(conn, token, body, key)
+    number = None
+    if status == 201:
+        answer = json.loads(data)
+        number = answer["number"]
+        if len(answer["cases"]) != 6:
+            rec.errors.append(f"{number}: {len(answer['cases'])} cases")
+    elif len(rec.errors) < 20:
+        rec.errors.append(f"{status}: {data[:200]!r}")
+    rec.add(status, (time.monotonic() - scheduled) * 1000, number, measuring)
+
+
+def run_closed(setup: dict) -> Recorder:
+    """CLIENTS clients, each sending its next intake as soon as the last one is answered."""
+    rec = Recorder()
+    start = time.monotonic() + 0.5
+    measure_from, stop_at = start + WARMUP, start + WARMUP + SECONDS
+
+    def client(i: int):
+        token = setup["tokens"][i % len(setup["tokens"])]["token"]
+        conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=60)
+        try:
+            while time.monotonic() < start:
+                time.sleep(0.001)
+            while (t := time.monotonic()) < stop_at:
+                _one(conn, token, setup["materials"], rec, t, t >= measure_from)
+        except Exception as exc:  # reported, not hidden
+            rec.errors.append(f"client {i}: {exc!r}")
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(CLIENTS)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    return rec
+
+
+def run_open(setup: dict) -> Recorder:
+    """Intakes sent on a fixed schedule of RATE per second (spread over OPEN_SENDERS connections)."""
+    rec = Recorder()
+    start = time.monotonic() + 0.5
+    measure_from, stop_at = start + WARMUP, start + WARMUP + SECONDS
+    period = OPEN_SENDERS / RATE
+
+    def sender(i: int):
+        token = setup["tokens"][i % len(setup["tokens"])]["token"]
+        conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=60)
+        t = start + i * period / OPEN_SENDERS
+        try:
+            while t < stop_at:
+                delay = t - time.monotonic()
+                if delay > 0:
+                    time.sleep(delay)
+                _one(conn, token, setup["materials"], rec, t, t >= measure_from)
+                t += period
+        except Exception as exc:
+            rec.errors.append(f"sender {i}: {exc!r}")
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=sender, args=(i,)) for i in range(OPEN_SENDERS)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    return rec
+
+
+def check_database(url: str) -> dict:
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        one = lambda sql: conn.execute(sql).fetchone()[0]  # noqa: E731
+        return {
+            "submissions": one("SELECT count(*) FROM intake_submission"),
+            "duplicate_numbers": one(
+                "SELECT count(*) FROM (SELECT number FROM intake_submission GROUP BY number HAVING count(*) > 1) d"
+            ),
+            "without_number": one("SELECT count(*) FROM intake_submission WHERE number IS NULL"),
+            "days_with_gaps": one(
+                "SELECT count(*) FROM (SELECT left(number, length(number) - 7) AS day, "
+                "max(right(number, 6)::int) AS top, count(*) AS n FROM intake_submission GROUP BY 1) d "
+                "WHERE top <> n"
+            ),
+            "cases": one("SELECT count(*) FROM intake_case"),
+            "duplicate_case_numbers": one(
+                "SELECT count(*) FROM (SELECT number FROM intake_case GROUP BY number HAVING count(*) > 1) d"
+            ),
+            "bad_case_numbers": one(
+                "SELECT count(*) FROM intake_case c JOIN intake_submission s ON s.id = c.submission_id "
+                "WHERE c.number IS NULL OR c.number <> s.number || '-' || lpad(c.seq::text, 2, '0')"
+            ),
+            "submissions_without_six_cases": one(
+                "SELECT count(*) FROM (SELECT s.id FROM intake_submission s LEFT JOIN intake_case c "
+                "ON c.submission_id = s.id GROUP BY s.id HAVING count(c.id) <> 6) d"
+            ),
+            "materials": one("SELECT count(*) FROM intake_submissionmaterial"),
+            "messages": one("SELECT count(*) FROM notifications_message"),
+        }
+
+
+def pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(q * len(values)))] if values else float("nan")
+
+
+def wait_for_server(proc) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"granian exited with {proc.returncode}: {proc.stderr.read()[-2000:]}")
+        try:
+            with socket.create_connection(("127.0.0.1", PORT), timeout=1):
+                pass
+            conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=5)
+            conn.request("GET", "/api/bundles")
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("granian did not answer")
+
+
+def report(name: str, rec: Recorder, seconds: float) -> tuple[float, float]:
+    ok = rec.status.get(201, 0)
+    lat = rec.latency
+    print(
+        f"  {name:<6} {ok / seconds:6.1f} submissions/s ({ok / seconds * 6:5.0f} cases/s)   p50 {pct(lat, 0.5):6.1f}  "
+        f"p95 {pct(lat, 0.95):6.1f}  p99 {pct(lat, 0.99):6.1f}  max {max(lat) if lat else 0:7.1f} ms   "
+        f"statuses {rec.status}"
+    )
+    if rec.errors:
+        print(f"         errors: {len(rec.errors)}, e.g. {rec.errors[:3]}")
+    return ok / seconds, pct(lat, 0.99)
+
+
+def main() -> None:
+    import psycopg
+
+    base, url = pg_urls()
+    psql(base, f"DROP DATABASE IF EXISTS {BENCH_DB}")
+    psql(base, f"CREATE DATABASE {BENCH_DB}")
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DJANGO_SETTINGS_MODULE": "yichuang.settings",
+        "PYTHONPATH": str(ROOT / "src"),
+        "LOG_LEVEL": "WARNING",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DEBUG": "0",
+        "REDIS_URL": "",
+    }
+    proc = None
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "bench.intake_http"], env={**env, CHILD_FLAG: "1"}, cwd=ROOT,
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        if done.returncode:
+            raise SystemExit(done.stderr[-4000:])
+        setup = json.loads(done.stdout.strip().splitlines()[-1])
+        granian = str(Path(sys.executable).parent / "granian")
+        proc = subprocess.Popen(
+            [granian, "--interface", "wsgi", "--workers", "2", "--blocking-threads", "1", "--host", "127.0.0.1",
+             "--port", str(PORT), "--no-ws", "--log-level", "warning", "yichuang.wsgi:application"],
+            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        wait_for_server(proc)
+        with psycopg.connect(url) as conn:
+            pg_version = conn.execute("SHOW server_version").fetchone()[0]
+        closed = run_closed(setup)
+        load_closed = os.getloadavg()[0]
+        opened = run_open(setup)
+        load_open = os.getloadavg()[0]
+    finally:
+        if proc is not None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+    checks = check_database(url)
+    psql(base, f"DROP DATABASE IF EXISTS {BENCH_DB}")
+
+    print(
+        f"granian WSGI, 2 workers, --blocking-threads 1; PostgreSQL {pg_version}; bundle {BUNDLE} "
+        f"({setup['cases']} cases, {setup['lines']} merged materials, {len(setup['materials'])} required, no files); "
+        f"windows {[t['window'] for t in setup['tokens']]}; each run {SECONDS} s after {WARMUP} s warm-up"
+    )
+    closed_rate, closed_p99 = report("closed", closed, SECONDS)
+    print(f"         ({CLIENTS} clients back to back; load average {load_closed:.1f})")
+    open_rate, open_p99 = report("open", opened, SECONDS)
+    print(f"         ({RATE:.0f}/s offered on a fixed schedule over {OPEN_SENDERS} connections; load average {load_open:.1f})")
+    answered = len(closed.numbers) + len(opened.numbers)
+    print(
+        f"  database: {checks['submissions']} submissions for {answered} answers 201, {checks['cases']} cases, "
+        f"{checks['materials']} material rows, {checks['messages']} messages; duplicate numbers "
+        f"{checks['duplicate_numbers']}, duplicate case numbers {checks['duplicate_case_numbers']}, "
+        f"days with a gap {checks['days_with_gaps']}, malformed case numbers {checks['bad_case_numbers']}, "
+        f"submissions without 6 cases {checks['submissions_without_six_cases']}, without number "
+        f"{checks['without_number']}; duplicate numbers in the answers {answered - len(set(closed.numbers + opened.numbers))}"
+    )
+    ok = (
+        open_rate >= TARGET_RATE * 0.98
+        and open_p99 < TARGET_P99_MS
+        and closed_rate >= TARGET_RATE
+        and checks["submissions"] == answered
+        and checks["duplicate_numbers"] == checks["duplicate_case_numbers"] == 0
+        and checks["days_with_gaps"] == checks["bad_case_numbers"] == checks["submissions_without_six_cases"] == 0
+        and not closed.errors
+        and not opened.errors
+    )
+    print(
+        f"targets (≥ {TARGET_RATE} submissions/s, p99 < {TARGET_P99_MS} ms at {TARGET_RATE}/s, no duplicate or "
+        f"missing number): {'met' if ok else 'NOT met'}"
+    )
+
+
+if __name__ == "__main__":
+    if os.environ.get(CHILD_FLAG):
+        setup_child()
+    else:
+        main()
