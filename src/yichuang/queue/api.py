@@ -5,6 +5,7 @@ import datetime
 import functools
 
 from django.conf import settings
+from django.db import transaction
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -177,10 +178,14 @@ def rate_limited(request) -> JsonResponse | None:
 
 
 def _zone(code: str, field: str = "zone") -> Zone:
-    zone = Zone.objects.select_related("site").filter(code=code).first()
-    if zone is None:
+    found = list(
+        Zone.objects.raw(
+            f"SELECT id, site_id, code, name, ticket_letter FROM {Zone._meta.db_table} WHERE code = %s", [code]
+        )
+    )
+    if not found:
         raise services.QueueError({field: "unknown zone code"})
-    return zone
+    return found[0]
 
 
 @router.post(
@@ -190,22 +195,24 @@ def _zone(code: str, field: str = "zone") -> Zone:
 )
 @conflicts_are_409
 def take_ticket(request, payload: TicketIn):
-    if refused := rate_limited(request):
-        return refused
-    zone = _zone(payload.zone)
-    matter = None
-    if payload.matter:
-        matter = Matter.objects.filter(code=payload.matter).first()
-        if matter is None:
-            raise services.QueueError({"matter": "unknown matter code"})
-    ticket = services.issue_ticket(
-        zone,
-        priority=payload.priority,
-        phone=payload.phone,
-        matter=matter,
-        source=Ticket.Source.API,
-        request=request,
-    )
+    # The token taken and the ticket issued commit together: one commit per ticket.
+    with transaction.atomic():
+        if refused := rate_limited(request):
+            return refused
+        zone = _zone(payload.zone)
+        matter = None
+        if payload.matter:
+            matter = Matter.objects.filter(code=payload.matter).first()
+            if matter is None:
+                raise services.QueueError({"matter": "unknown matter code"})
+        ticket = services.issue_ticket(
+            zone,
+            priority=payload.priority,
+            phone=payload.phone,
+            matter=matter,
+            source=Ticket.Source.API,
+            request=request,
+        )
     return Status(201, issued_out(ticket))
 
 
@@ -217,20 +224,20 @@ def take_ticket(request, payload: TicketIn):
 )
 @conflicts_are_409
 def call(request, window_id: int):
-    window = get_object_or_404(Window.objects.select_related("zone"), pk=window_id)
-    ticket = services.call_next(window, request.user, request=request)
+    # The service reads the window, its zone and the seating in one statement (404 if there is no such window).
+    ticket = services.call_next(Window(pk=window_id), request.user, request=request)
     if ticket is None:
         return Status(204, None)
-    ticket.window = window
     return Status(200, {"ticket": ticket_out(ticket)})
 
 
 def _ticket(ticket_id: int) -> Ticket:
-    return get_object_or_404(Ticket.objects.select_related("zone", "window"), pk=ticket_id)
+    """A reference the service loads (and locks) itself: 404 if there is no such ticket."""
+    return Ticket(pk=ticket_id)
 
 
 def _done(ticket: Ticket) -> dict:
-    return {"ticket": ticket_out(Ticket.objects.select_related("zone", "window").get(pk=ticket.pk))}
+    return {"ticket": ticket_out(ticket)}
 
 
 @router.post(
@@ -270,7 +277,7 @@ def no_show(request, ticket_id: int):
     "/tickets/{ticket_id}/reactivate",
     response={200: CallOut, 409: ErrorOut},
     auth=staff_auth,
-    summary="A missed ticket queues again",
+    summary="A missed ticket queues again (at the end; ?front=true: at the front)",
 )
 @conflicts_are_409
 def reactivate(request, ticket_id: int, front: bool = False):

@@ -7,6 +7,22 @@ class QueueConfig(AppConfig):
     label = "queue"
     verbose_name = _("一号服务（排队叫号）")
 
+    def ready(self):
+        from django.db.models.signals import post_delete, post_save
+
+        from yichuang.organisation.models import OpeningPeriod
+
+        from . import queries
+        from .models import QueueSettings
+
+        for model in (QueueSettings, OpeningPeriod):
+            post_save.connect(
+                queries.clear_caches, sender=model, dispatch_uid=f"queue.clear_caches.save.{model.__name__}"
+            )
+            post_delete.connect(
+                queries.clear_caches, sender=model, dispatch_uid=f"queue.clear_caches.delete.{model.__name__}"
+            )
+
     def surfaces(self, request):
         from django.urls import reverse
 

@@ -79,6 +79,21 @@ class QueueSettings(models.Model):
             raise ValidationError(_("排队规则须指定一个服务区，或者一个服务场所（适用于其所有服务区）。"))
 
 
+class RateBucket(models.Model):
+    """The rate limit of the public endpoints, per client address: GCRA's theoretical arrival time
+    (seconds since the epoch), advanced by one atomic statement (ratelimit.py)."""
+
+    key = models.CharField(max_length=200, primary_key=True)
+    tat = models.FloatField()
+
+    class Meta:
+        verbose_name = _("限流计数")
+        verbose_name_plural = _("限流计数")
+
+    def __str__(self) -> str:
+        return self.key
+
+
 class TicketCounter(models.Model):
     """The last number issued per zone and day; advanced by one INSERT … ON CONFLICT … RETURNING."""
 
@@ -237,11 +252,38 @@ class Ticket(models.Model):
         ordering = ["-date", "issued_at", "id"]
         constraints = [
             models.UniqueConstraint(fields=["issued_zone", "date", "seq"], name="ticket_number_once_per_zone_day"),
+            # A window holds at most one ticket at a time, even if it calls twice at the same instant.
+            models.UniqueConstraint(
+                fields=["window"], condition=Q(status__in=["called", "serving"]), name="one_open_ticket_per_window"
+            ),
         ]
         indexes = [
             models.Index(fields=["zone", "date", "status"], name="ticket_queue_idx"),
             models.Index(fields=["zone", "date", "called_at"], name="ticket_calls_idx"),
             models.Index(fields=["window", "status"], name="ticket_window_idx"),
+            # The two orders the claim statement walks (绿色通道 first, or an ordinary ticket first), so that
+            # claiming the head of a long queue reads one index entry instead of sorting the queue.
+            models.Index(
+                fields=["zone", "date", "-front", "-priority", "-booked", "queued_at", "id"],
+                condition=Q(status="waiting"),
+                name="ticket_claim_priority_idx",
+            ),
+            models.Index(
+                fields=["zone", "date", "-front", "priority", "-booked", "queued_at", "id"],
+                condition=Q(status="waiting"),
+                name="ticket_claim_ordinary_idx",
+            ),
+            models.Index(
+                fields=["zone", "date", "priority", "queued_at"],
+                condition=Q(status="waiting"),
+                name="ticket_oldest_idx",
+            ),
+            models.Index(
+                fields=["zone", "date", "finished_at"], condition=Q(status="finished"), name="ticket_finished_idx"
+            ),
+            models.Index(
+                fields=["zone", "date", "issued_at"], condition=Q(priority=True), name="ticket_priority_rate_idx"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,15 +1,18 @@
 """Reads of the queue shared by the kiosk, desk, display and mobile pages and the API."""
 
 import datetime
+import time
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from yichuang.organisation.models import Seat, Site, Window, Zone
+from yichuang.organisation.models import OpeningPeriod, Seat, Site, Window, Zone
 
 from . import estimate as model
+from . import sql
 from .models import Appointment, QueueSettings, Ticket, TicketEvent
 
 OPEN_STATES = (Ticket.Status.CALLED, Ticket.Status.SERVING)
@@ -18,13 +21,33 @@ RATE_WINDOW = datetime.timedelta(minutes=60)
 DIGITS = "零一二三四五六七八九"
 
 
+# Queue rules and opening hours are read on every call and every ticket but change a few times a year: each
+# process keeps them for CONFIG_SECONDS, and forgets them at once when they are saved here (apps.py).
+CONFIG_SECONDS = 10.0
+_rules: dict[int, tuple[float, QueueSettings]] = {}
+_periods: dict[tuple[int, int], tuple[float, list]] = {}
+
+
+def clear_caches(**kwargs) -> None:
+    _rules.clear()
+    _periods.clear()
+
+
 def rules_for(zone: Zone) -> QueueSettings:
     """The zone's queue rules: its own, else its site's, else the defaults."""
+    cached = _rules.get(zone.pk)
+    if cached and cached[0] > time.monotonic():
+        return cached[1]
     found = {
         (row.zone_id is not None): row
-        for row in QueueSettings.objects.filter(Q(zone_id=zone.pk) | Q(site_id=zone.site_id, zone__isnull=True))
+        for row in QueueSettings.objects.raw(
+            f"SELECT * FROM {sql.table(QueueSettings)} WHERE zone_id = %s OR (site_id = %s AND zone_id IS NULL)",
+            [zone.pk, zone.site_id],
+        )
     }
-    return found.get(True) or found.get(False) or QueueSettings(zone=zone)
+    rules = found.get(True) or found.get(False) or QueueSettings(zone_id=zone.pk)
+    _rules[zone.pk] = (time.monotonic() + CONFIG_SECONDS, rules)
+    return rules
 
 
 def before(*, front: bool, priority: bool, booked: bool, queued_at, pk: int | None) -> Q:
@@ -55,12 +78,6 @@ def ahead_of(ticket: Ticket) -> int:
     ).count()
 
 
-def position_for_new(zone: Zone, date: datetime.date, *, priority: bool, booked: bool, now=None) -> int:
-    """How many waiting tickets come before a ticket issued now."""
-    condition = before(front=False, priority=priority, booked=booked, queued_at=now or timezone.now(), pk=None)
-    return Ticket.objects.filter(condition, zone=zone, date=date, status=Ticket.Status.WAITING).count()
-
-
 @dataclass(frozen=True)
 class Estimate:
     ahead: int
@@ -74,65 +91,153 @@ def _minutes(delta: datetime.timedelta) -> float:
     return delta.total_seconds() / 60
 
 
+@dataclass(frozen=True)
+class ZoneSnapshot:
+    """The numbers of a zone the estimate needs, read in one statement."""
+
+    waiting: int  # every waiting ticket
+    waiting_first: int  # transferred to the front, or 绿色通道
+    waiting_before_walk_ins: int  # those, and appointments checked in within their window
+    busy: int  # tickets called or being served
+    seated: int  # open windows with someone seated
+    open_windows: int
+    priority_last_hour: int
+    appointments_next_hour: int
+
+    def position_for_new(self, *, priority: bool, booked: bool) -> int:
+        """How many waiting tickets come before a ticket issued now."""
+        if priority:
+            return self.waiting_first
+        if booked:
+            return self.waiting_before_walk_ins
+        return self.waiting
+
+    @property
+    def servers(self) -> int:
+        """Windows working now; before opening or with everyone away, the open windows."""
+        return self.seated or max(self.open_windows, 1)
+
+
+def zone_snapshot(zone: Zone, now=None) -> ZoneSnapshot:
+    now = now or timezone.now()
+    date = timezone.localdate(now)
+    local = timezone.localtime(now)
+    horizon = (local + RATE_WINDOW).time() if (local + RATE_WINDOW).date() == date else datetime.time.max
+    t, seat, window = Ticket._meta.db_table, Seat._meta.db_table, Window._meta.db_table
+    appointment, slot = Appointment._meta.db_table, Appointment._meta.get_field("slot").related_model._meta.db_table
+    first = "CASE WHEN front = %s OR priority = %s THEN 1 ELSE 0 END"
+    before = "CASE WHEN front = %s OR priority = %s OR booked = %s THEN 1 ELSE 0 END"
+    statement = (
+        f"SELECT q.n, q.first, q.before, b.n, s.n, w.n, p.n, a.n FROM "
+        f"(SELECT count(*) AS n, coalesce(sum({first}), 0) AS first, coalesce(sum({before}), 0) AS before "
+        f" FROM {t} WHERE zone_id = %s AND date = %s AND status = %s) q, "
+        f"(SELECT count(*) AS n FROM {t} WHERE zone_id = %s AND date = %s AND status IN (%s, %s)) b, "
+        f"(SELECT count(*) AS n FROM {seat} JOIN {window} ON {window}.id = {seat}.window_id "
+        f" WHERE {window}.zone_id = %s AND {window}.is_open = %s AND {seat}.date = %s AND {seat}.until IS NULL) s, "
+        f"(SELECT count(*) AS n FROM {window} WHERE zone_id = %s AND is_open = %s) w, "
+        f"(SELECT count(*) AS n FROM {t} WHERE zone_id = %s AND date = %s AND priority = %s "
+        f" AND issued_at >= %s AND issued_at <= %s) p, "
+        f"(SELECT count(*) AS n FROM {appointment} JOIN {slot} ON {slot}.id = {appointment}.slot_id "
+        f" WHERE {slot}.zone_id = %s AND {slot}.date = %s AND {appointment}.status = %s "
+        f" AND {slot}.start >= %s AND {slot}.start < %s) a"
+    )
+    params = sql.params(
+        True,
+        True,
+        True,
+        True,
+        True,
+        zone.pk,
+        date,
+        Ticket.Status.WAITING,
+        zone.pk,
+        date,
+        *OPEN_STATES,
+        zone.pk,
+        True,
+        date,
+        zone.pk,
+        True,
+        zone.pk,
+        date,
+        True,
+        now - RATE_WINDOW,
+        now,
+        zone.pk,
+        date,
+        Appointment.Status.BOOKED,
+        local.time(),
+        horizon,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        return ZoneSnapshot(*(int(v) for v in cursor.fetchone()))
+
+
 def zone_service_time(zone: Zone, date: datetime.date, default: float) -> model.ServiceTime:
-    """What a window of the zone spends per ticket today: finished tickets, and the time lost on no-shows."""
-    finished = list(
-        Ticket.objects.filter(zone=zone, date=date, status=Ticket.Status.FINISHED, called_at__isnull=False)
-        .order_by("-finished_at")
-        .values_list("called_at", "finished_at")[:LEARN_FROM_LAST]
-    )
-    service = model.learn_service_time([_minutes(b - a) for a, b in finished], default)
-    missed = list(
-        Ticket.objects.filter(zone=zone, date=date, status=Ticket.Status.MISSED, called_at__isnull=False)
-        .order_by("-missed_at")
-        .values_list("called_at", "missed_at")[: LEARN_FROM_LAST // 4]
-    )
+    """What a window of the zone spends per ticket today: the last finished tickets, and the time lost calling
+    those who did not come (one plain statement)."""
+    t = sql.table(Ticket)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT status, called_at, finished_at, missed_at FROM {t} WHERE zone_id = %s AND date = %s "
+            f"AND status IN (%s, %s) AND called_at IS NOT NULL ORDER BY called_at DESC LIMIT %s",
+            sql.params(
+                zone.pk, date, Ticket.Status.FINISHED, Ticket.Status.MISSED, LEARN_FROM_LAST + LEARN_FROM_LAST // 4
+            ),
+        )
+        closed = cursor.fetchall()
+    finished, missed = [], []
+    for status, called, done, gone in closed:
+        called = sql.to_datetime(called)
+        if status == Ticket.Status.FINISHED and done and len(finished) < LEARN_FROM_LAST:
+            finished.append(_minutes(sql.to_datetime(done) - called))
+        elif status == Ticket.Status.MISSED and gone and len(missed) < LEARN_FROM_LAST // 4:
+            missed.append(_minutes(sql.to_datetime(gone) - called))
+    service = model.learn_service_time(finished, default)
     if not missed or not finished:
         return service
     share = len(missed) / (len(missed) + len(finished))
-    lost = sum(_minutes(b - a) for a, b in missed) / len(missed)
-    return model.blend_no_shows(service, share, lost)
+    return model.blend_no_shows(service, share, sum(missed) / len(missed))
 
 
-def windows_working(zone: Zone, date: datetime.date) -> int:
-    """Windows of the zone with someone seated now; else (before opening, everyone away) the open windows."""
-    seated = Seat.objects.filter(window__zone=zone, window__is_open=True, date=date, until__isnull=True).count()
-    if seated:
-        return seated
-    return max(Window.objects.filter(zone=zone, is_open=True).count(), 1)
-
-
-def jump_rate(zone: Zone, now: datetime.datetime) -> float:
+def jump_rate(snapshot: ZoneSnapshot) -> float:
     """People per minute who will queue ahead of an ordinary walk-in: the 绿色通道 (today's recent rate)
     and appointments booked for the coming hour."""
-    date = timezone.localdate(now)
-    priority = Ticket.objects.filter(
-        zone=zone, date=date, priority=True, issued_at__gte=now - RATE_WINDOW, issued_at__lte=now
-    ).count()
-    local = timezone.localtime(now)
-    horizon = (local + RATE_WINDOW).time() if (local + RATE_WINDOW).date() == date else datetime.time.max
-    upcoming = Appointment.objects.filter(
-        slot__zone=zone,
-        slot__date=date,
-        status=Appointment.Status.BOOKED,
-        slot__start__gte=local.time(),
-        slot__start__lt=horizon,
-    ).count()
-    return (priority + upcoming) / _minutes(RATE_WINDOW)
+    return (snapshot.priority_last_hour + snapshot.appointments_next_hour) / _minutes(RATE_WINDOW)
 
 
-def opening_periods(site: Site, date: datetime.date) -> list[tuple[datetime.time, datetime.time]]:
-    return list(site.opening_periods.filter(weekday=date.weekday()).values_list("start", "end"))
+def opening_periods(site_id: int, date: datetime.date) -> list[tuple[datetime.time, datetime.time]]:
+    key = (site_id, date.weekday())
+    cached = _periods.get(key)
+    if cached and cached[0] > time.monotonic():
+        return cached[1]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'SELECT start, "end" FROM {sql.table(OpeningPeriod)} WHERE site_id = %s AND weekday = %s ORDER BY start',
+            [site_id, date.weekday()],
+        )
+        periods = [(sql.to_time(a), sql.to_time(b)) for a, b in cursor.fetchall()]
+    _periods[key] = (time.monotonic() + CONFIG_SECONDS, periods)
+    return periods
 
 
-def estimate(zone: Zone, *, ahead: int, priority: bool, now=None, rules: QueueSettings | None = None) -> Estimate:
+def estimate(
+    zone: Zone,
+    *,
+    ahead: int,
+    priority: bool,
+    now=None,
+    rules: QueueSettings | None = None,
+    snapshot: ZoneSnapshot | None = None,
+) -> Estimate:
     """The wait range for someone with `ahead` tickets before them in `zone`, now."""
     now = now or timezone.now()
     date = timezone.localdate(now)
     rules = rules or rules_for(zone)
+    snapshot = snapshot or zone_snapshot(zone, now)
     service = zone_service_time(zone, date, rules.default_service_minutes)
-    servers = windows_working(zone, date)
-    busy = Ticket.objects.filter(zone=zone, date=date, status__in=OPEN_STATES).count()
+    servers = snapshot.servers
     if priority:
         oldest = (
             Ticket.objects.filter(zone=zone, date=date, status=Ticket.Status.WAITING, priority=False)
@@ -141,7 +246,7 @@ def estimate(zone: Zone, *, ahead: int, priority: bool, now=None, rules: QueueSe
             .first()
         )
         # Will ordinary tickets have waited past the bound by the time this one's turn comes?
-        soon = _minutes(now - oldest) + (ahead + 1) * service.mean / max(servers, 1) if oldest else 0.0
+        soon = _minutes(now - oldest) + (ahead + 1) * service.mean / servers if oldest else 0.0
         effective = model.effective_ahead(
             ahead,
             priority=True,
@@ -152,15 +257,15 @@ def estimate(zone: Zone, *, ahead: int, priority: bool, now=None, rules: QueueSe
         rate = 0.0
     else:
         effective = float(ahead)
-        rate = jump_rate(zone, now)
+        rate = jump_rate(snapshot)
     low, high = model.wait_range(
         now=timezone.localtime(now),
         ahead=effective,
         servers=servers,
-        busy=busy,
+        busy=snapshot.busy,
         service=service,
         jump_rate=rate,
-        periods=opening_periods(zone.site, date),
+        periods=opening_periods(zone.site_id, date),
     )
     return Estimate(ahead=ahead, low=low, high=high, servers=servers, service_minutes=round(service.mean, 1))
 

@@ -1,25 +1,29 @@
-"""Rate limit of the public ticket endpoints, kept in the shared cache (database or Redis, never process
-memory, so that every app server sees the same counts).
+"""Rate limit of the public ticket and booking endpoints, per client address, shared by every app server.
 
-A token bucket per client address, written as GCRA (one cached number per client: the theoretical
-arrival time). The bucket holds `burst` tokens and refills `burst` per `period` seconds, so a kiosk that
-serves 30 people in a minute — or every minute — is never refused with the default 40 per 60 s, while a
-script is held to that pace after its first 40 tickets. Settings: QUEUE_TICKET_RATE = "40/60".
+A token bucket written as GCRA: one number per client (its theoretical arrival time), kept in the database
+table RateBucket and advanced by ONE statement (`INSERT … ON CONFLICT DO UPDATE … WHERE … RETURNING`, on
+SQLite and PostgreSQL), so that concurrent requests of one client cannot both take the last token — unlike
+a read-then-write on a cache — and the count is never in process memory. Called inside the transaction that
+issues the ticket, it costs one statement and no commit of its own.
 
-With the database cache two requests of one client at the very same instant may both pass (read, then
-write); a flood still stays within the rate plus the client's concurrency.
+The bucket holds `burst` tokens and refills `burst` per `period` seconds: with the default 40 per 60 s a kiosk
+that serves 30 people in a minute — or every minute — is never refused, while a script is held to that pace
+after its first 40 tickets. Settings: QUEUE_TICKET_RATE = "40/60".
 """
 
-import math
+import random
 import time
 
 from django.conf import settings
-from django.core.cache import cache
+from django.db import connection
 
 from yichuang.core.audit import client_ip
 
+from .models import RateBucket
+
 DEFAULT_RATE = "40/60"
 clock = time.time
+CLEANUP_CHANCE = 0.01  # of requests that also delete buckets that have been full for a while
 
 
 def parse_rate(rate: str) -> tuple[int, float]:
@@ -32,14 +36,24 @@ def hit(key: str, rate: str | None = None, now: float | None = None) -> float:
     burst, period = parse_rate(rate or getattr(settings, "QUEUE_TICKET_RATE", DEFAULT_RATE))
     interval = period / burst
     now = clock() if now is None else now
-    cache_key = f"queue:rate:{key}"
-    tat = max(float(cache.get(cache_key) or now), now)
-    new_tat = tat + interval
-    earliest = new_tat - period  # the bucket is full again at tat; it holds `burst` tokens
-    if earliest > now + 1e-6:
-        return earliest - now
-    cache.set(cache_key, new_tat, timeout=int(math.ceil(new_tat - now)) + 1)
-    return 0.0
+    table = RateBucket._meta.db_table
+    greatest = "GREATEST" if connection.vendor == "postgresql" else "MAX"
+    key = key[:200]
+    with connection.cursor() as cursor:
+        if random.random() < CLEANUP_CHANCE:
+            cursor.execute(f"DELETE FROM {table} WHERE tat < %s", [now - period])
+        cursor.execute(
+            f"INSERT INTO {table} (key, tat) VALUES (%s, %s) ON CONFLICT (key) DO UPDATE "
+            f"SET tat = {greatest}({table}.tat, %s) + %s WHERE {greatest}({table}.tat, %s) + %s - %s <= %s "
+            f"RETURNING tat",
+            [key, now + interval, now, interval, now, interval, period, now + 1e-6],
+        )
+        if cursor.fetchone() is not None:
+            return 0.0
+        cursor.execute(f"SELECT tat FROM {table} WHERE key = %s", [key])
+        row = cursor.fetchone()
+    tat = row[0] if row else now
+    return max(tat + interval - period - now, 0.001)
 
 
 def client_key(request) -> str:

@@ -15,17 +15,19 @@ import time
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yichuang.core import audit
 from yichuang.organisation.models import Seat, Window, Zone
 
-from . import queries
-from .models import Appointment, AppointmentSlot, Ticket, TicketCounter, TicketEvent
+from . import queries, sql
+from .models import Appointment, AppointmentSlot, Ticket, TicketCounter, TicketEvent, new_token
 
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 CLAIM_ATTEMPTS = 4
+OPEN_STATES = (Ticket.Status.CALLED, Ticket.Status.SERVING)
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 
 
@@ -62,25 +64,29 @@ def next_seq(zone: Zone, date: datetime.date) -> int:
     numbers of a day have no gaps; on PostgreSQL the counter row stays locked until commit, so two
     issuers never get the same number.
     """
-    table = TicketCounter._meta.db_table
+    table = sql.table(TicketCounter)
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (zone_id, date, last) VALUES (%s, %s, 1) "
             f"ON CONFLICT (zone_id, date) DO UPDATE SET last = {table}.last + 1 RETURNING last",
-            [zone.pk, date],
+            sql.params(zone.pk, date),
         )
         return cursor.fetchone()[0]
 
 
-def _event(ticket: Ticket, kind: str, at, *, window=None, staff=None, **detail) -> TicketEvent:
-    return TicketEvent.objects.create(
-        ticket=ticket,
-        kind=kind,
-        at=at,
-        zone_id=ticket.zone_id,
-        window=window,
-        staff=staff if getattr(staff, "pk", None) else None,
-        detail=detail,
+def _event(ticket: Ticket, kind: str, at, *, window=None, staff=None, **detail) -> int:
+    """Record what happened to the ticket (one plain INSERT: this runs on every call)."""
+    return sql.insert(
+        TicketEvent,
+        {
+            "ticket_id": ticket.pk,
+            "kind": kind,
+            "at": at,
+            "zone_id": ticket.zone_id,
+            "window_id": getattr(window, "pk", window),
+            "staff_id": getattr(staff, "pk", None),
+            "detail": detail,
+        },
     )
 
 
@@ -96,15 +102,37 @@ def _seat_window(actor) -> Window:
     return seat.window
 
 
-def _lock_ticket(ticket: Ticket) -> Ticket:
-    return Ticket.objects.select_for_update().select_related("zone").get(pk=ticket.pk)
+def _lock_ticket(ticket: Ticket, actor=None) -> Ticket:
+    """The ticket, locked for this transaction, with its zone and window (Http404 if there is none), and
+    `ticket.actor_seated`: whether `actor` sits at the ticket's window now. One statement."""
+    t, z, w, s = sql.table(Ticket), sql.table(Zone), sql.table(Window), sql.table(Seat)
+    lock = f" FOR UPDATE OF {t}" if connection.vendor == "postgresql" else ""
+    rows = list(
+        Ticket.objects.raw(
+            f"SELECT {t}.*, {z}.code AS zone_code, {z}.name AS zone_name, {z}.site_id AS zone_site_id, "
+            f"{w}.number AS window_number, EXISTS (SELECT 1 FROM {s} WHERE {s}.user_id = %s "
+            f"AND {s}.window_id = {t}.window_id AND {s}.date = %s AND {s}.until IS NULL) AS actor_seated "
+            f"FROM {t} JOIN {z} ON {z}.id = {t}.zone_id LEFT JOIN {w} ON {w}.id = {t}.window_id "
+            f"WHERE {t}.id = %s{lock}",
+            [getattr(actor, "pk", None), timezone.localdate(), ticket.pk],
+        )
+    )
+    if not rows:
+        raise Http404("no such ticket")
+    locked = rows[0]
+    locked.zone = Zone(id=locked.zone_id, code=locked.zone_code, name=locked.zone_name, site_id=locked.zone_site_id)
+    locked.window = (
+        Window(id=locked.window_id, number=locked.window_number, zone_id=locked.zone_id) if locked.window_id else None
+    )
+    locked.actor_seated = bool(locked.actor_seated)
+    return locked
 
 
-def _ensure_at_ticket_window(actor, ticket: Ticket) -> Window:
-    window = _seat_window(actor)
-    if ticket.window_id != window.pk:
+def _ensure_at_ticket_window(ticket: Ticket) -> Window:
+    """The ticket's window, if the actor of _lock_ticket sits there now; else PermissionDenied."""
+    if ticket.window_id is None or not ticket.actor_seated:
         raise PermissionDenied(_("号码 %(number)s 不在您的窗口。") % {"number": ticket.number})
-    return window
+    return ticket.window
 
 
 def _ensure_status(ticket: Ticket, *allowed: str) -> None:
@@ -113,6 +141,17 @@ def _ensure_status(ticket: Ticket, *allowed: str) -> None:
             _("号码 %(number)s 当前状态为“%(status)s”，不能这样操作。")
             % {"number": ticket.number, "status": ticket.get_status_display()}
         )
+
+
+def _save(ticket: Ticket, **changes) -> Ticket:
+    """Set fields on the (locked) ticket and write just those, in one plain UPDATE."""
+    columns = {}
+    for name, value in changes.items():
+        setattr(ticket, name, value)
+        attname = Ticket._meta.get_field(name).attname
+        columns[attname] = getattr(ticket, attname)
+    sql.update(Ticket, ticket.pk, columns)
+    return ticket
 
 
 # --- issuing ---------------------------------------------------------------------------------------
@@ -138,27 +177,34 @@ def issue_ticket(
     today = timezone.localdate(now)
     if matter is not None and not matter.zones.filter(pk=zone.pk).exists():
         raise QueueError({"matter": _("该事项不在此服务区办理。")})
-    position = queries.position_for_new(zone, today, priority=priority, booked=booked, now=now)
-    estimate = queries.estimate(zone, ahead=position, priority=priority, now=now)
+    snapshot = queries.zone_snapshot(zone, now)
+    position = snapshot.position_for_new(priority=priority, booked=booked)
+    estimate = queries.estimate(zone, ahead=position, priority=priority, now=now, snapshot=snapshot)
     seq = next_seq(zone, today)
-    ticket = Ticket.objects.create(
-        zone=zone,
-        issued_zone=zone,
-        date=today,
-        seq=seq,
-        number=ticket_number(zone.ticket_letter, seq),
-        priority=priority,
-        booked=booked,
-        appointment=appointment,
-        matter=matter,
-        phone=phone,
-        source=source,
-        issued_at=now,
-        queued_at=now,
-        ahead_at_issue=position,
-        wait_low=estimate.low,
-        wait_high=estimate.high,
-    )
+    values = {
+        "zone_id": zone.pk,
+        "issued_zone_id": zone.pk,
+        "date": today,
+        "seq": seq,
+        "number": ticket_number(zone.ticket_letter, seq),
+        "status": Ticket.Status.WAITING,
+        "source": source,
+        "priority": priority,
+        "front": False,
+        "booked": booked,
+        "appointment_id": getattr(appointment, "pk", None),
+        "matter_id": getattr(matter, "pk", None),
+        "phone": phone,
+        "token": new_token(),
+        "issued_at": now,
+        "queued_at": now,
+        "call_count": 0,
+        "ahead_at_issue": position,
+        "wait_low": estimate.low,
+        "wait_high": estimate.high,
+    }
+    ticket = Ticket(id=sql.insert(Ticket, values), **values)
+    ticket.zone = zone
     _event(
         ticket,
         TicketEvent.Kind.ISSUED,
@@ -190,46 +236,53 @@ def ordinary_due(zone: Zone, date: datetime.date, rules, now) -> bool:
     `priority_run_length` calls of the zone were all priority tickets, or when one has waited past
     `priority_wait_bound_minutes` — but then one at a time: after such a call a waiting priority ticket goes
     again, so that in an overloaded zone, where every ordinary ticket waits past the bound, the lanes
-    alternate instead of the 绿色通道 waiting for the whole ordinary queue."""
-    oldest = (
-        Ticket.objects.filter(zone=zone, date=date, status=Ticket.Status.WAITING, priority=False)
-        .order_by("queued_at")
-        .values_list("queued_at", flat=True)
-        .first()
-    )
-    if oldest is None:
-        return False
+    alternate instead of the 绿色通道 waiting for the whole ordinary queue. One statement."""
+    t = sql.table(Ticket)
+    waiting = f"FROM {t} WHERE zone_id = %s AND date = %s AND status = %s AND priority = %s"
+    recent = f"FROM {t} WHERE zone_id = %s AND date = %s AND called_at IS NOT NULL ORDER BY called_at DESC, id DESC"
     run = rules.priority_run_length
-    recent = list(
-        Ticket.objects.filter(zone=zone, date=date, called_at__isnull=False)
-        .order_by("-called_at", "-id")
-        .values_list("priority", flat=True)[:run]
-    )
-    if len(recent) == run and all(recent):
+    bound = now - datetime.timedelta(minutes=rules.priority_wait_bound_minutes)
+    key, wait = (zone.pk, date), Ticket.Status.WAITING
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT EXISTS (SELECT 1 {waiting}), EXISTS (SELECT 1 {waiting} AND queued_at <= %s), "
+            f"(SELECT count(*) FROM (SELECT priority {recent} LIMIT %s) r WHERE r.priority = %s), "
+            f"(SELECT count(*) FROM (SELECT id {recent} LIMIT %s) r), "
+            f"(SELECT priority {recent} LIMIT 1)",
+            sql.params(*key, wait, False, *key, wait, False, bound, *key, run, True, *key, run, *key),
+        )
+        ordinary_waiting, starved, priority_run, recent_calls, last_priority = cursor.fetchone()
+    if not ordinary_waiting:
+        return False
+    if recent_calls == run and priority_run == run:
         return True
-    starved = now - oldest >= datetime.timedelta(minutes=rules.priority_wait_bound_minutes)
-    return starved and (not recent or recent[0])
+    return bool(starved) and (last_priority is None or bool(last_priority))
 
 
-def claim_sql(vendor: str) -> str:
-    """Claim the head of the zone's queue in ONE statement; the lane order is a parameter.
+CLAIMED_COLUMNS = "id, number, status, priority, booked, front, zone_id, issued_zone_id, date, window_id, call_count, "
+CLAIMED_COLUMNS += "issued_at, queued_at, called_at, first_called_at"
 
-    On PostgreSQL rows other windows are claiming right now are skipped, not waited for; on SQLite the
-    IMMEDIATE transaction has already serialized the writers.
+
+def claim_sql(vendor: str, *, ordinary_first: bool = False) -> str:
+    """Claim the head of the zone's queue in ONE statement, in one of the two lane orders.
+
+    Each order has its partial index (models.Ticket.Meta), so the head is one index entry away however long
+    the queue. On PostgreSQL rows other windows are claiming right now are skipped, not waited for; on
+    SQLite the IMMEDIATE transaction has already serialized the writers.
     """
     table = Ticket._meta.db_table
     lock = " FOR UPDATE SKIP LOCKED" if vendor == "postgresql" else ""
+    lane = "priority" if ordinary_first else "priority DESC"
     return (
         f"UPDATE {table} SET status = %s, window_id = %s, called_by_id = %s, called_at = %s, "
         f"first_called_at = COALESCE(first_called_at, %s), call_count = 1, front = %s "
         f"WHERE id = (SELECT id FROM {table} WHERE zone_id = %s AND date = %s AND status = %s "
-        f"ORDER BY front DESC, CASE WHEN priority THEN %s ELSE %s END, booked DESC, queued_at, id "
-        f"LIMIT 1{lock}) RETURNING id"
+        f"ORDER BY front DESC, {lane}, booked DESC, queued_at, id LIMIT 1{lock}) RETURNING {CLAIMED_COLUMNS}"
     )
 
 
-def claim(zone: Zone, date: datetime.date, window: Window, actor, now, *, ordinary_first: bool) -> int | None:
-    params = [
+def claim_params(zone: Zone, date: datetime.date, window: Window, actor, now) -> list:
+    return sql.params(
         Ticket.Status.CALLED,
         window.pk,
         getattr(actor, "pk", None),
@@ -239,48 +292,77 @@ def claim(zone: Zone, date: datetime.date, window: Window, actor, now, *, ordina
         zone.pk,
         date,
         Ticket.Status.WAITING,
-        1 if ordinary_first else 0,
-        0 if ordinary_first else 1,
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(claim_sql(connection.vendor), params)
-        row = cursor.fetchone()
-    return row[0] if row else None
+    )
+
+
+def claim(zone: Zone, date: datetime.date, window: Window, actor, now, *, ordinary_first: bool) -> Ticket | None:
+    """The claimed ticket (its columns as claimed), or None when every waiting ticket was taken or held."""
+    rows = list(
+        Ticket.objects.raw(
+            claim_sql(connection.vendor, ordinary_first=ordinary_first), claim_params(zone, date, window, actor, now)
+        )
+    )
+    return rows[0] if rows else None
+
+
+def _call_context(actor, window: Window, date: datetime.date) -> Window:
+    """The window with its zone, whether the actor sits there now and the number it holds open, in one
+    statement (Http404 if there is no such window)."""
+    w, z, s, t = sql.table(Window), sql.table(Zone), sql.table(Seat), sql.table(Ticket)
+    rows = list(
+        Window.objects.raw(
+            f"SELECT {w}.*, {z}.code AS zone_code, {z}.name AS zone_name, {z}.site_id AS zone_site_id, "
+            f"{z}.ticket_letter AS zone_letter, "
+            f"EXISTS (SELECT 1 FROM {s} WHERE {s}.user_id = %s AND {s}.window_id = {w}.id AND {s}.date = %s "
+            f"AND {s}.until IS NULL) AS actor_seated, "
+            f"(SELECT {t}.number FROM {t} WHERE {t}.window_id = {w}.id AND {t}.status IN (%s, %s) LIMIT 1) AS holding "
+            f"FROM {w} JOIN {z} ON {z}.id = {w}.zone_id WHERE {w}.id = %s",
+            [getattr(actor, "pk", None), date, *OPEN_STATES, window.pk],
+        )
+    )
+    if not rows:
+        raise Http404("no such window")
+    found = rows[0]
+    found.zone = Zone(
+        id=found.zone_id,
+        code=found.zone_code,
+        name=found.zone_name,
+        site_id=found.zone_site_id,
+        ticket_letter=found.zone_letter,
+    )
+    return found
 
 
 @transaction.atomic
 def call_next(window: Window, actor, *, now=None, request=None) -> Ticket | None:
     """The next ticket of the window's zone, for this window; None when nobody is waiting."""
     now = now or timezone.now()
-    # Serializes calls of one window (a double click), never two windows.
-    window = Window.objects.select_for_update(no_key=True).select_related("zone").get(pk=window.pk)
-    seated = _seat_window(actor)
-    if seated.pk != window.pk:
+    window = _call_context(actor, window, timezone.localdate())
+    if not window.actor_seated:
         raise PermissionDenied(_("您今天不在 %(number)s 号窗口入座。") % {"number": window.number})
     if not window.is_open:
         raise Conflict(_("%(number)s 号窗口已关闭。") % {"number": window.number})
-    current = (
-        Ticket.objects.filter(window=window, status__in=[Ticket.Status.CALLED, Ticket.Status.SERVING])
-        .values_list("number", flat=True)
-        .first()
-    )
-    if current:
-        raise Conflict(_("请先办结、过号或转移当前号码 %(number)s。") % {"number": current})
+    if window.holding:
+        raise Conflict(_("请先办结、过号或转移当前号码 %(number)s。") % {"number": window.holding})
     zone = window.zone
     today = timezone.localdate(now)
     rules = queries.rules_for(zone)
     ordinary_first = ordinary_due(zone, today, rules, now)
-    ticket_id = None
+    ticket = None
     for attempt in range(CLAIM_ATTEMPTS):
-        ticket_id = claim(zone, today, window, actor, now, ordinary_first=ordinary_first)
-        if ticket_id is not None:
+        try:
+            ticket = claim(zone, today, window, actor, now, ordinary_first=ordinary_first)
+        except IntegrityError:
+            # The same window called twice at the same instant (a double click): the other call won.
+            raise Conflict(_("该窗口已有正在办理的号码。")) from None
+        if ticket is not None:
             break
         if not Ticket.objects.filter(zone=zone, date=today, status=Ticket.Status.WAITING).exists():
             return None
         time.sleep(0.002 * (attempt + 1))
-    if ticket_id is None:
+    if ticket is None:
         raise TryAgain(_("等候的号码正被其他窗口叫取，请再叫一次。"))
-    ticket = Ticket.objects.select_related("zone").get(pk=ticket_id)
+    ticket.zone, ticket.window = zone, window
     _event(
         ticket,
         TicketEvent.Kind.CALLED,
@@ -297,12 +379,10 @@ def call_next(window: Window, actor, *, now=None, request=None) -> Ticket | None
 @transaction.atomic
 def recall(ticket: Ticket, actor, *, now=None, request=None) -> Ticket:
     now = now or timezone.now()
-    ticket = _lock_ticket(ticket)
-    window = _ensure_at_ticket_window(actor, ticket)
+    ticket = _lock_ticket(ticket, actor)
+    window = _ensure_at_ticket_window(ticket)
     _ensure_status(ticket, Ticket.Status.CALLED)
-    ticket.call_count = F("call_count") + 1
-    ticket.save(update_fields=["call_count"])
-    ticket.refresh_from_db(fields=["call_count"])
+    _save(ticket, call_count=ticket.call_count + 1)  # the row is locked: no lost update
     _event(ticket, TicketEvent.Kind.RECALLED, now, window=window, staff=actor, call=ticket.call_count)
     audit.record(actor, "queue.recall", ticket, summary=f"{ticket.number} ×{ticket.call_count}", request=request)
     return ticket
@@ -312,11 +392,10 @@ def recall(ticket: Ticket, actor, *, now=None, request=None) -> Ticket:
 def start_serving(ticket: Ticket, actor, *, now=None, request=None) -> Ticket:
     """The person came to the window (开始办理)."""
     now = now or timezone.now()
-    ticket = _lock_ticket(ticket)
-    window = _ensure_at_ticket_window(actor, ticket)
+    ticket = _lock_ticket(ticket, actor)
+    window = _ensure_at_ticket_window(ticket)
     _ensure_status(ticket, Ticket.Status.CALLED)
-    ticket.status, ticket.served_at = Ticket.Status.SERVING, now
-    ticket.save(update_fields=["status", "served_at"])
+    _save(ticket, status=Ticket.Status.SERVING, served_at=now)
     _event(ticket, TicketEvent.Kind.SERVED, now, window=window, staff=actor)
     audit.record(actor, "queue.serve", ticket, summary=ticket.number, request=request)
     return ticket
@@ -326,8 +405,8 @@ def start_serving(ticket: Ticket, actor, *, now=None, request=None) -> Ticket:
 def mark_no_show(ticket: Ticket, actor, *, now=None, request=None) -> Ticket:
     """过号: only after the zone's number of calls."""
     now = now or timezone.now()
-    ticket = _lock_ticket(ticket)
-    window = _ensure_at_ticket_window(actor, ticket)
+    ticket = _lock_ticket(ticket, actor)
+    window = _ensure_at_ticket_window(ticket)
     _ensure_status(ticket, Ticket.Status.CALLED)
     needed = queries.rules_for(ticket.zone).no_show_after_calls
     if ticket.call_count < needed:
@@ -335,8 +414,7 @@ def mark_no_show(ticket: Ticket, actor, *, now=None, request=None) -> Ticket:
             _("号码 %(number)s 须呼叫满 %(needed)s 次才能过号（已呼叫 %(count)s 次）。")
             % {"number": ticket.number, "needed": needed, "count": ticket.call_count}
         )
-    ticket.status, ticket.missed_at, ticket.window = Ticket.Status.MISSED, now, None
-    ticket.save(update_fields=["status", "missed_at", "window"])
+    _save(ticket, status=Ticket.Status.MISSED, missed_at=now, window=None)
     _event(ticket, TicketEvent.Kind.NO_SHOW, now, window=window, staff=actor, calls=ticket.call_count)
     audit.record(actor, "queue.no_show", ticket, summary=ticket.number, request=request)
     return ticket
@@ -346,16 +424,14 @@ def mark_no_show(ticket: Ticket, actor, *, now=None, request=None) -> Ticket:
 def reactivate(ticket: Ticket, actor, *, front: bool = False, now=None, request=None) -> Ticket:
     """A missed ticket whose holder came back queues again (at the end, or at the front)."""
     now = now or timezone.now()
-    ticket = _lock_ticket(ticket)
+    ticket = _lock_ticket(ticket, actor)
     window = _seat_window(actor)
     if window.zone_id != ticket.zone_id:
         raise PermissionDenied(_("号码 %(number)s 不属于您所在的服务区。") % {"number": ticket.number})
     _ensure_status(ticket, Ticket.Status.MISSED)
     if ticket.date != timezone.localdate(now):
         raise Conflict(_("只能恢复当天的号码。"))
-    ticket.status, ticket.queued_at, ticket.front = Ticket.Status.WAITING, now, bool(front)
-    ticket.call_count, ticket.called_at = 0, None
-    ticket.save(update_fields=["status", "queued_at", "front", "call_count", "called_at"])
+    _save(ticket, status=Ticket.Status.WAITING, queued_at=now, front=bool(front), call_count=0, called_at=None)
     _event(ticket, TicketEvent.Kind.REACTIVATED, now, window=window, staff=actor, front=bool(front))
     audit.record(actor, "queue.reactivate", ticket, summary=ticket.number, request=request, front=bool(front))
     return ticket
@@ -365,7 +441,7 @@ def reactivate(ticket: Ticket, actor, *, front: bool = False, now=None, request=
 def transfer(ticket: Ticket, zone: Zone, actor, *, front: bool = False, now=None, request=None) -> Ticket:
     """To another zone of the same site, keeping its number; optionally to the front of that queue."""
     now = now or timezone.now()
-    ticket = _lock_ticket(ticket)
+    ticket = _lock_ticket(ticket, actor)
     _ensure_status(ticket, Ticket.Status.WAITING, Ticket.Status.CALLED, Ticket.Status.SERVING)
     window = _seat_window(actor)
     if ticket.status == Ticket.Status.WAITING:
@@ -378,20 +454,17 @@ def transfer(ticket: Ticket, zone: Zone, actor, *, front: bool = False, now=None
     if zone.site_id != ticket.zone.site_id:
         raise QueueError({"zone": _("只能转到本场所的服务区。")})
     source = ticket.zone
-    ticket.zone, ticket.status, ticket.front, ticket.booked = zone, Ticket.Status.WAITING, bool(front), False
-    ticket.queued_at, ticket.window, ticket.called_at, ticket.call_count, ticket.served_at = now, None, None, 0, None
-    ticket.save(
-        update_fields=[
-            "zone",
-            "status",
-            "front",
-            "booked",
-            "queued_at",
-            "window",
-            "called_at",
-            "call_count",
-            "served_at",
-        ]
+    _save(
+        ticket,
+        zone=zone,
+        status=Ticket.Status.WAITING,
+        front=bool(front),
+        booked=False,
+        queued_at=now,
+        window=None,
+        called_at=None,
+        call_count=0,
+        served_at=None,
     )
     _event(
         ticket,
@@ -417,11 +490,10 @@ def transfer(ticket: Ticket, zone: Zone, actor, *, front: bool = False, now=None
 @transaction.atomic
 def finish(ticket: Ticket, actor, *, now=None, request=None) -> Ticket:
     now = now or timezone.now()
-    ticket = _lock_ticket(ticket)
-    window = _ensure_at_ticket_window(actor, ticket)
+    ticket = _lock_ticket(ticket, actor)
+    window = _ensure_at_ticket_window(ticket)
     _ensure_status(ticket, Ticket.Status.CALLED, Ticket.Status.SERVING)
-    ticket.status, ticket.finished_at = Ticket.Status.FINISHED, now
-    ticket.save(update_fields=["status", "finished_at"])
+    _save(ticket, status=Ticket.Status.FINISHED, finished_at=now)
     _event(ticket, TicketEvent.Kind.FINISHED, now, window=window, staff=actor)
     audit.record(actor, "queue.finish", ticket, summary=ticket.number, request=request)
     return ticket

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -84,6 +85,11 @@ def _refused_by_rate(request, site: Site):
 @require_POST
 def kiosk_take(request, site: str):
     site = _site(site)
+    with transaction.atomic():
+        return _kiosk_take(request, site)
+
+
+def _kiosk_take(request, site: Site):
     if refused := _refused_by_rate(request, site):
         return refused
     matter = None

@@ -1,39 +1,29 @@
-"""Fixtures of the queue tests: a small hall (two zones, three windows, seated clerks) and a clean cache."""
+"""Fixtures of the queue tests: a small hall (two zones, three windows, seated clerks)."""
 
 import datetime
 from dataclasses import dataclass, field
 
 import pytest
-from django.core.cache import cache
-from django.core.management import call_command
 from django.utils import timezone
 
 from yichuang.organisation import services as org_services
 from yichuang.organisation.tests.factories import SiteFactory, UserFactory, WindowFactory, ZoneFactory
 
 
-@pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
-    """The rate limit lives in the database cache, whose table migrations do not create."""
-    with django_db_blocker.unblock():
-        call_command("createcachetable", verbosity=0)
+@pytest.fixture(autouse=True)
+def _fresh_config_caches():
+    """Rules and opening hours are cached per process; a test's database is new, the cache must be too."""
+    from yichuang.queue import queries
+
+    queries.clear_caches()
+    yield
+    queries.clear_caches()
 
 
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     """Every hall fixture makes three clerks; PBKDF2 would spend seconds hashing their passwords."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
-def _clean_cache(request):
-    if (
-        "db" in request.fixturenames
-        or "transactional_db" in request.fixturenames
-        or request.node.get_closest_marker("django_db")
-    ):
-        cache.clear()
-    yield
 
 
 @dataclass
