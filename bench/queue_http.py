@@ -10,7 +10,7 @@ and calling with 30 windows calling at once for 60 s (`python -m bench queue_htt
   window every WINDOW_PERIOD seconds (start times spread at random) and finishing the ticket at once
   (POST /api/windows/{id}/call, then POST /api/tickets/{id}/finish); ISSUERS kiosk threads taking tickets
   (POST /api/tickets, no token, through the rate limiter with QUEUE_TICKET_RATE raised for the run) at
-  ISSUE_RATE per second in all, spread over the zones.
+  ISSUE_RATE per second in all, spread over the zones, each kiosk from its own loopback address.
 - Checked afterwards in the database: no ticket called twice (its 'called' events; the clients' answers),
   ticket numbers unique and gap-free per zone.
 - Then, on the same machine in the same run, the bare claim statement (services.claim_sql("postgresql"))
@@ -37,7 +37,7 @@ PORT = int(os.environ.get("YICHUANG_BENCH_PORT", "8765"))
 
 ZONES = 5
 WINDOWS_PER_ZONE = 6
-BACKLOG_PER_ZONE = 60
+BACKLOG_PER_ZONE = 150
 SECONDS = int(os.environ.get("YICHUANG_BENCH_SECONDS", "60"))
 WARMUP = 5
 WINDOW_PERIOD = 0.25  # each window calls 4 times a second: 120 calls/s + 120 finishes/s
@@ -173,7 +173,9 @@ def run_load(setup: dict) -> tuple[Recorder, float]:
             conn.close()
 
     def issuer_thread(i: int):
-        conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+        # Each kiosk from its own address (127.0.0.11, .12 …), as kiosks in a hall: the rate limit counts
+        # per address, and one address issues one ticket at a time.
+        conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30, source_address=(f"127.0.0.{11 + i}", 0))
         rng = random.Random(1000 + i)
         period = ISSUERS / ISSUE_RATE
         t = start + rng.uniform(0, period)

@@ -5,7 +5,6 @@ import datetime
 import functools
 
 from django.conf import settings
-from django.db import transaction
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -168,13 +167,15 @@ def conflicts_are_409(view):
     return wrapper
 
 
-def rate_limited(request) -> JsonResponse | None:
-    wait = ratelimit.check(request)
-    if not wait:
-        return None
-    response = JsonResponse({"detail": "too many tickets from this address; try again later"}, status=429)
+def too_many(wait: float) -> JsonResponse:
+    response = JsonResponse({"detail": "too many requests from this address; try again later"}, status=429)
     response["Retry-After"] = str(max(1, int(wait + 0.999)))
     return response
+
+
+def rate_limited(request) -> JsonResponse | None:
+    wait = ratelimit.check(request)
+    return too_many(wait) if wait else None
 
 
 def _zone(code: str, field: str = "zone") -> Zone:
@@ -195,16 +196,14 @@ def _zone(code: str, field: str = "zone") -> Zone:
 )
 @conflicts_are_409
 def take_ticket(request, payload: TicketIn):
-    # The token taken and the ticket issued commit together: one commit per ticket.
-    with transaction.atomic():
-        if refused := rate_limited(request):
-            return refused
-        zone = _zone(payload.zone)
-        matter = None
-        if payload.matter:
-            matter = Matter.objects.filter(code=payload.matter).first()
-            if matter is None:
-                raise services.QueueError({"matter": "unknown matter code"})
+    zone = _zone(payload.zone)
+    matter = None
+    if payload.matter:
+        matter = Matter.objects.filter(code=payload.matter).first()
+        if matter is None:
+            raise services.QueueError({"matter": "unknown matter code"})
+    try:
+        # The rate limit's token is taken in the issuing transaction: one commit per ticket.
         ticket = services.issue_ticket(
             zone,
             priority=payload.priority,
@@ -212,7 +211,10 @@ def take_ticket(request, payload: TicketIn):
             matter=matter,
             source=Ticket.Source.API,
             request=request,
+            rate_key=ratelimit.client_key(request),
         )
+    except services.RateLimited as refused:
+        return too_many(refused.wait)
     return Status(201, issued_out(ticket))
 
 

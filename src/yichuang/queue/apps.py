@@ -10,12 +10,12 @@ class QueueConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_delete, post_save
 
-        from yichuang.organisation.models import OpeningPeriod
+        from yichuang.organisation.models import OpeningPeriod, Window
 
         from . import queries
         from .models import QueueSettings
 
-        for model in (QueueSettings, OpeningPeriod):
+        for model in (QueueSettings, OpeningPeriod, Window):
             post_save.connect(
                 queries.clear_caches, sender=model, dispatch_uid=f"queue.clear_caches.save.{model.__name__}"
             )

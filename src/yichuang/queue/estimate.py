@@ -57,12 +57,31 @@ def learn_service_time(
 ) -> ServiceTime:
     """Mean and spread of today's service times (minutes), shrunk towards `default` while samples are few."""
     values = [min(max(float(d), 0.0), MAX_SERVICE_MINUTES) for d in durations]
-    n = len(values)
+    return learn_from_sums(
+        len(values),
+        sum(values),
+        sum(v * v for v in values),
+        default,
+        prior_weight=prior_weight,
+        default_cv=default_cv,
+    )
+
+
+def learn_from_sums(
+    n: int,
+    total: float,
+    total_sq: float,
+    default: float,
+    *,
+    prior_weight: float = PRIOR_WEIGHT,
+    default_cv: float = DEFAULT_CV,
+) -> ServiceTime:
+    """learn_service_time from the count, sum and sum of squares of the (capped) durations."""
     prior_var = (default_cv * default) ** 2
     if n == 0:
         return ServiceTime(float(default), math.sqrt(prior_var), 0)
-    sample_mean = sum(values) / n
-    sample_var = sum((v - sample_mean) ** 2 for v in values) / (n - 1) if n > 1 else prior_var
+    sample_mean = total / n
+    sample_var = max(total_sq - n * sample_mean**2, 0.0) / (n - 1) if n > 1 else prior_var
     mean = (n * sample_mean + prior_weight * default) / (n + prior_weight)
     var = (n * sample_var + prior_weight * prior_var) / (n + prior_weight)
     return ServiceTime(mean, math.sqrt(var), n)

@@ -28,9 +28,23 @@ _rules: dict[int, tuple[float, QueueSettings]] = {}
 _periods: dict[tuple[int, int], tuple[float, list]] = {}
 
 
+_window_zones: dict[int, tuple[float, Zone]] = {}
+
+
 def clear_caches(**kwargs) -> None:
     _rules.clear()
     _periods.clear()
+    _window_zones.clear()
+
+
+def window_zone(window_id: int) -> Zone | None:
+    """The zone (id and site only) a window was in a moment ago, if this process knows it."""
+    cached = _window_zones.get(window_id)
+    return cached[1] if cached and cached[0] > time.monotonic() else None
+
+
+def remember_window_zone(window_id: int, zone: Zone) -> None:
+    _window_zones[window_id] = (time.monotonic() + CONFIG_SECONDS, Zone(id=zone.pk, site_id=zone.site_id))
 
 
 def rules_for(zone: Zone) -> QueueSettings:
@@ -103,6 +117,13 @@ class ZoneSnapshot:
     open_windows: int
     priority_last_hour: int
     appointments_next_hour: int
+    # Today's last finished tickets (count, sum and sum of squares of their minutes at the window, each capped),
+    # and the last no-shows (count, sum of the minutes spent calling them).
+    finished: int = 0
+    finished_minutes: float = 0.0
+    finished_squares: float = 0.0
+    missed: int = 0
+    missed_minutes: float = 0.0
 
     def position_for_new(self, *, priority: bool, booked: bool) -> int:
         """How many waiting tickets come before a ticket issued now."""
@@ -117,8 +138,25 @@ class ZoneSnapshot:
         """Windows working now; before opening or with everyone away, the open windows."""
         return self.seated or max(self.open_windows, 1)
 
+    def service_time(self, default: float) -> model.ServiceTime:
+        """What a window of the zone spends per ticket today, no-shows included."""
+        service = model.learn_from_sums(self.finished, self.finished_minutes, self.finished_squares, default)
+        if not self.missed or not self.finished:
+            return service
+        share = self.missed / (self.missed + self.finished)
+        return model.blend_no_shows(service, share, self.missed_minutes / self.missed)
+
+
+def _minutes_between(start: str, end: str) -> str:
+    """SQL for the minutes from one datetime column to another, capped at the longest credible service."""
+    cap = model.MAX_SERVICE_MINUTES
+    if connection.vendor == "postgresql":
+        return f"GREATEST(LEAST(EXTRACT(EPOCH FROM ({end} - {start})) / 60.0, {cap}), 0)"
+    return f"max(min((julianday({end}) - julianday({start})) * 1440.0, {cap}), 0)"
+
 
 def zone_snapshot(zone: Zone, now=None) -> ZoneSnapshot:
+    """Everything the estimate needs about a zone, in one statement."""
     now = now or timezone.now()
     date = timezone.localdate(now)
     local = timezone.localtime(now)
@@ -127,8 +165,9 @@ def zone_snapshot(zone: Zone, now=None) -> ZoneSnapshot:
     appointment, slot = Appointment._meta.db_table, Appointment._meta.get_field("slot").related_model._meta.db_table
     first = "CASE WHEN front = %s OR priority = %s THEN 1 ELSE 0 END"
     before = "CASE WHEN front = %s OR priority = %s OR booked = %s THEN 1 ELSE 0 END"
+    served, lost = _minutes_between("called_at", "finished_at"), _minutes_between("called_at", "missed_at")
     statement = (
-        f"SELECT q.n, q.first, q.before, b.n, s.n, w.n, p.n, a.n FROM "
+        f"SELECT q.n, q.first, q.before, b.n, s.n, w.n, p.n, a.n, f.n, f.total, f.squares, m.n, m.total FROM "
         f"(SELECT count(*) AS n, coalesce(sum({first}), 0) AS first, coalesce(sum({before}), 0) AS before "
         f" FROM {t} WHERE zone_id = %s AND date = %s AND status = %s) q, "
         f"(SELECT count(*) AS n FROM {t} WHERE zone_id = %s AND date = %s AND status IN (%s, %s)) b, "
@@ -139,66 +178,30 @@ def zone_snapshot(zone: Zone, now=None) -> ZoneSnapshot:
         f" AND issued_at >= %s AND issued_at <= %s) p, "
         f"(SELECT count(*) AS n FROM {appointment} JOIN {slot} ON {slot}.id = {appointment}.slot_id "
         f" WHERE {slot}.zone_id = %s AND {slot}.date = %s AND {appointment}.status = %s "
-        f" AND {slot}.start >= %s AND {slot}.start < %s) a"
+        f" AND {slot}.start >= %s AND {slot}.start < %s) a, "
+        f"(SELECT count(*) AS n, coalesce(sum(d), 0) AS total, coalesce(sum(d * d), 0) AS squares FROM "
+        f" (SELECT {served} AS d FROM {t} WHERE zone_id = %s AND date = %s AND status = %s "
+        f"  AND called_at IS NOT NULL ORDER BY finished_at DESC LIMIT %s) x) f, "
+        f"(SELECT count(*) AS n, coalesce(sum(d), 0) AS total FROM "
+        f" (SELECT {lost} AS d FROM {t} WHERE zone_id = %s AND date = %s AND status = %s "
+        f"  AND called_at IS NOT NULL ORDER BY missed_at DESC LIMIT %s) y) m"
     )
+    # fmt: off
     params = sql.params(
-        True,
-        True,
-        True,
-        True,
-        True,
-        zone.pk,
-        date,
-        Ticket.Status.WAITING,
-        zone.pk,
-        date,
-        *OPEN_STATES,
-        zone.pk,
-        True,
-        date,
-        zone.pk,
-        True,
-        zone.pk,
-        date,
-        True,
-        now - RATE_WINDOW,
-        now,
-        zone.pk,
-        date,
-        Appointment.Status.BOOKED,
-        local.time(),
-        horizon,
+        True, True, True, True, True, zone.pk, date, Ticket.Status.WAITING,
+        zone.pk, date, *OPEN_STATES,
+        zone.pk, True, date,
+        zone.pk, True,
+        zone.pk, date, True, now - RATE_WINDOW, now,
+        zone.pk, date, Appointment.Status.BOOKED, local.time(), horizon,
+        zone.pk, date, Ticket.Status.FINISHED, LEARN_FROM_LAST,
+        zone.pk, date, Ticket.Status.MISSED, LEARN_FROM_LAST // 4,
     )
+    # fmt: on
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
-        return ZoneSnapshot(*(int(v) for v in cursor.fetchone()))
-
-
-def zone_service_time(zone: Zone, date: datetime.date, default: float) -> model.ServiceTime:
-    """What a window of the zone spends per ticket today: the last finished tickets, and the time lost calling
-    those who did not come (one plain statement)."""
-    t = sql.table(Ticket)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT status, called_at, finished_at, missed_at FROM {t} WHERE zone_id = %s AND date = %s "
-            f"AND status IN (%s, %s) AND called_at IS NOT NULL ORDER BY called_at DESC LIMIT %s",
-            sql.params(
-                zone.pk, date, Ticket.Status.FINISHED, Ticket.Status.MISSED, LEARN_FROM_LAST + LEARN_FROM_LAST // 4
-            ),
-        )
-        closed = cursor.fetchall()
-    finished, missed = [], []
-    for status, called, done, gone in closed:
-        called = sql.to_datetime(called)
-        if status == Ticket.Status.FINISHED and done and len(finished) < LEARN_FROM_LAST:
-            finished.append(_minutes(sql.to_datetime(done) - called))
-        elif status == Ticket.Status.MISSED and gone and len(missed) < LEARN_FROM_LAST // 4:
-            missed.append(_minutes(sql.to_datetime(gone) - called))
-    service = model.learn_service_time(finished, default)
-    if not missed or not finished:
-        return service
-    share = len(missed) / (len(missed) + len(finished))
-    return model.blend_no_shows(service, share, sum(missed) / len(missed))
+        row = cursor.fetchone()
+    return ZoneSnapshot(*(int(v) for v in row[:9]), float(row[9]), float(row[10]), int(row[11]), float(row[12]))
 
 
 def jump_rate(snapshot: ZoneSnapshot) -> float:
@@ -236,7 +239,7 @@ def estimate(
     date = timezone.localdate(now)
     rules = rules or rules_for(zone)
     snapshot = snapshot or zone_snapshot(zone, now)
-    service = zone_service_time(zone, date, rules.default_service_minutes)
+    service = snapshot.service_time(rules.default_service_minutes)
     servers = snapshot.servers
     if priority:
         oldest = (

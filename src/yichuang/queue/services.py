@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from yichuang.core import audit
 from yichuang.organisation.models import Seat, Window, Zone
 
-from . import queries, sql
+from . import queries, ratelimit, sql
 from .models import Appointment, AppointmentSlot, Ticket, TicketCounter, TicketEvent, new_token
 
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
@@ -157,6 +157,14 @@ def _save(ticket: Ticket, **changes) -> Ticket:
 # --- issuing ---------------------------------------------------------------------------------------
 
 
+class RateLimited(Exception):
+    """Too many tickets from one client address (ratelimit.py): try again after `wait` seconds."""
+
+    def __init__(self, wait: float):
+        super().__init__(f"rate limited for {wait:.1f} s")
+        self.wait = wait
+
+
 @transaction.atomic
 def issue_ticket(
     zone: Zone,
@@ -170,9 +178,16 @@ def issue_ticket(
     booked: bool = False,
     now=None,
     request=None,
+    rate_key: str | None = None,
 ) -> Ticket:
-    """A new ticket for `zone`: numbered per zone and day, with the number ahead and the wait range."""
+    """A new ticket for `zone`: numbered per zone and day, with the number ahead and the wait range.
+
+    `rate_key` (a kiosk's client address) takes a token of the public rate limit in the same transaction:
+    RateLimited when there is none, and a ticket refused for bad input gives its token back.
+    """
     now = now or timezone.now()
+    if rate_key is not None and (wait := ratelimit.hit(rate_key)):
+        raise RateLimited(wait)
     phone = clean_phone(phone)
     today = timezone.localdate(now)
     if matter is not None and not matter.zones.filter(pk=zone.pk).exists():
@@ -180,13 +195,10 @@ def issue_ticket(
     snapshot = queries.zone_snapshot(zone, now)
     position = snapshot.position_for_new(priority=priority, booked=booked)
     estimate = queries.estimate(zone, ahead=position, priority=priority, now=now, snapshot=snapshot)
-    seq = next_seq(zone, today)
     values = {
         "zone_id": zone.pk,
         "issued_zone_id": zone.pk,
         "date": today,
-        "seq": seq,
-        "number": ticket_number(zone.ticket_letter, seq),
         "status": Ticket.Status.WAITING,
         "source": source,
         "priority": priority,
@@ -203,19 +215,22 @@ def issue_ticket(
         "wait_low": estimate.low,
         "wait_high": estimate.high,
     }
-    ticket = Ticket(id=sql.insert(Ticket, values), **values)
+    detail = {
+        "source": source,
+        "priority": priority,
+        "booked": booked,
+        "ahead": position,
+        "wait": [estimate.low, estimate.high],
+    }
+    if connection.vendor == "postgresql":
+        pk, values["seq"], values["number"] = _insert_numbered(values, zone.ticket_letter, detail, actor)
+        ticket = Ticket(id=pk, **values)
+    else:
+        values["seq"] = next_seq(zone, today)
+        values["number"] = ticket_number(zone.ticket_letter, values["seq"])
+        ticket = Ticket(id=sql.insert(Ticket, values), **values)
+        _event(ticket, TicketEvent.Kind.ISSUED, now, staff=actor, **detail)
     ticket.zone = zone
-    _event(
-        ticket,
-        TicketEvent.Kind.ISSUED,
-        now,
-        staff=actor,
-        source=source,
-        priority=priority,
-        booked=booked,
-        ahead=position,
-        wait=[estimate.low, estimate.high],
-    )
     audit.record(
         actor,
         "queue.issue",
@@ -228,7 +243,69 @@ def issue_ticket(
     return ticket
 
 
+def _insert_numbered(values: dict, letter: str, detail: dict, actor) -> tuple[int, int, str]:
+    """PostgreSQL: number the ticket (next_seq's upsert), insert it and its 'issued' event in ONE statement.
+
+    (id, seq, number). The number is formatted as ticket_number() does."""
+    counter, t, e = sql.table(TicketCounter), sql.table(Ticket), sql.table(TicketEvent)
+    names, prepared = sql.prepared(Ticket, values)
+    _names, event = sql.prepared(
+        TicketEvent,
+        {
+            "kind": TicketEvent.Kind.ISSUED,
+            "at": values["issued_at"],
+            "zone_id": values["zone_id"],
+            "staff_id": getattr(actor, "pk", None),
+            "detail": detail,
+        },
+    )
+    number = "%s || CASE WHEN c.last < 1000 THEN lpad(c.last::text, 3, '0') ELSE c.last::text END"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH c AS (INSERT INTO {counter} (zone_id, date, last) VALUES (%s, %s, 1) "
+            f"ON CONFLICT (zone_id, date) DO UPDATE SET last = {counter}.last + 1 RETURNING last), "
+            f"tk AS (INSERT INTO {t} ({', '.join(names)}, seq, number) "
+            f"SELECT {', '.join(['%s'] * len(names))}, c.last, {number} FROM c RETURNING id, seq, number), "
+            f"ev AS (INSERT INTO {e} (ticket_id, kind, at, zone_id, window_id, staff_id, detail) "
+            f"SELECT tk.id, %s, %s, %s, NULL, %s, %s FROM tk) "
+            f"SELECT id, seq, number FROM tk",
+            [*sql.params(values["zone_id"], values["date"]), *prepared, letter, *event],
+        )
+        return cursor.fetchone()
+
+
 # --- calling ---------------------------------------------------------------------------------------
+
+
+def _lane_columns(zone_sql: str = "%s") -> str:
+    """The five facts the anti-starvation rule needs, as SQL columns (see _ordinary_first)."""
+    t = sql.table(Ticket)
+    waiting = f"FROM {t} WHERE zone_id = {zone_sql} AND date = %s AND status = %s AND priority = %s"
+    recent = (
+        f"FROM {t} WHERE zone_id = {zone_sql} AND date = %s AND called_at IS NOT NULL ORDER BY called_at DESC, id DESC"
+    )
+    return (
+        f"EXISTS (SELECT 1 {waiting}) AS ordinary_waiting, EXISTS (SELECT 1 {waiting} AND queued_at <= %s) AS starved, "
+        f"(SELECT count(*) FROM (SELECT priority {recent} LIMIT %s) r WHERE r.priority = %s) AS priority_run, "
+        f"(SELECT count(*) FROM (SELECT id {recent} LIMIT %s) r) AS recent_calls, "
+        f"(SELECT priority {recent} LIMIT 1) AS last_priority"
+    )
+
+
+def _lane_params(zone_id, date: datetime.date, rules, now) -> list:
+    run = rules.priority_run_length
+    bound = now - datetime.timedelta(minutes=rules.priority_wait_bound_minutes)
+    key, wait = (zone_id, date), Ticket.Status.WAITING
+    return sql.params(*key, wait, False, *key, wait, False, bound, *key, run, True, *key, run, *key)
+
+
+def _ordinary_first(rules, ordinary_waiting, starved, priority_run, recent_calls, last_priority) -> bool:
+    if not ordinary_waiting:
+        return False
+    run = rules.priority_run_length
+    if recent_calls == run and priority_run == run:
+        return True
+    return bool(starved) and (last_priority is None or bool(last_priority))
 
 
 def ordinary_due(zone: Zone, date: datetime.date, rules, now) -> bool:
@@ -237,26 +314,9 @@ def ordinary_due(zone: Zone, date: datetime.date, rules, now) -> bool:
     `priority_wait_bound_minutes` — but then one at a time: after such a call a waiting priority ticket goes
     again, so that in an overloaded zone, where every ordinary ticket waits past the bound, the lanes
     alternate instead of the 绿色通道 waiting for the whole ordinary queue. One statement."""
-    t = sql.table(Ticket)
-    waiting = f"FROM {t} WHERE zone_id = %s AND date = %s AND status = %s AND priority = %s"
-    recent = f"FROM {t} WHERE zone_id = %s AND date = %s AND called_at IS NOT NULL ORDER BY called_at DESC, id DESC"
-    run = rules.priority_run_length
-    bound = now - datetime.timedelta(minutes=rules.priority_wait_bound_minutes)
-    key, wait = (zone.pk, date), Ticket.Status.WAITING
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT EXISTS (SELECT 1 {waiting}), EXISTS (SELECT 1 {waiting} AND queued_at <= %s), "
-            f"(SELECT count(*) FROM (SELECT priority {recent} LIMIT %s) r WHERE r.priority = %s), "
-            f"(SELECT count(*) FROM (SELECT id {recent} LIMIT %s) r), "
-            f"(SELECT priority {recent} LIMIT 1)",
-            sql.params(*key, wait, False, *key, wait, False, bound, *key, run, True, *key, run, *key),
-        )
-        ordinary_waiting, starved, priority_run, recent_calls, last_priority = cursor.fetchone()
-    if not ordinary_waiting:
-        return False
-    if recent_calls == run and priority_run == run:
-        return True
-    return bool(starved) and (last_priority is None or bool(last_priority))
+        cursor.execute(f"SELECT {_lane_columns()}", _lane_params(zone.pk, date, rules, now))
+        return _ordinary_first(rules, *cursor.fetchone())
 
 
 CLAIMED_COLUMNS = "id, number, status, priority, booked, front, zone_id, issued_zone_id, date, window_id, call_count, "
@@ -296,28 +356,60 @@ def claim_params(zone: Zone, date: datetime.date, window: Window, actor, now) ->
 
 
 def claim(zone: Zone, date: datetime.date, window: Window, actor, now, *, ordinary_first: bool) -> Ticket | None:
-    """The claimed ticket (its columns as claimed), or None when every waiting ticket was taken or held."""
-    rows = list(
-        Ticket.objects.raw(
-            claim_sql(connection.vendor, ordinary_first=ordinary_first), claim_params(zone, date, window, actor, now)
+    """The claimed ticket (its columns as claimed), or None when every waiting ticket was taken or held.
+
+    On PostgreSQL the 'called' event is written by the same statement (a data-modifying WITH)."""
+    statement = claim_sql(connection.vendor, ordinary_first=ordinary_first)
+    params = claim_params(zone, date, window, actor, now)
+    if connection.vendor == "postgresql":
+        _names, event = sql.prepared(
+            TicketEvent,
+            {
+                "kind": TicketEvent.Kind.CALLED,
+                "at": now,
+                "window_id": window.pk,
+                "staff_id": getattr(actor, "pk", None),
+            },
         )
-    )
+        statement = (
+            f"WITH claimed AS ({statement}), logged AS (INSERT INTO {sql.table(TicketEvent)} "
+            f"(ticket_id, kind, at, zone_id, window_id, staff_id, detail) SELECT id, %s, %s, zone_id, %s, %s, "
+            f"jsonb_build_object('priority', priority, 'ordinary_first', %s) FROM claimed) "
+            f"SELECT {CLAIMED_COLUMNS} FROM claimed"
+        )
+        params = [*params, *event, ordinary_first]
+    rows = list(Ticket.objects.raw(statement, params))
+    if rows and connection.vendor != "postgresql":
+        _event(
+            rows[0],
+            TicketEvent.Kind.CALLED,
+            now,
+            window=window,
+            staff=actor,
+            priority=rows[0].priority,
+            ordinary_first=ordinary_first,
+        )
     return rows[0] if rows else None
 
 
-def _call_context(actor, window: Window, date: datetime.date) -> Window:
+def _call_context(actor, window: Window, date: datetime.date, lane: tuple | None = None) -> Window:
     """The window with its zone, whether the actor sits there now and the number it holds open, in one
-    statement (Http404 if there is no such window)."""
+    statement (Http404 if there is no such window). With `lane` = (zone id, rules, now), the same statement
+    also reads the zone's anti-starvation facts: `window.lane` (for _ordinary_first)."""
     w, z, s, t = sql.table(Window), sql.table(Zone), sql.table(Seat), sql.table(Ticket)
+    lane_columns, lane_params = "", []
+    if lane is not None:
+        lane_columns = ", " + _lane_columns()
+        lane_params = _lane_params(lane[0], date, lane[1], lane[2])
     rows = list(
         Window.objects.raw(
             f"SELECT {w}.*, {z}.code AS zone_code, {z}.name AS zone_name, {z}.site_id AS zone_site_id, "
             f"{z}.ticket_letter AS zone_letter, "
             f"EXISTS (SELECT 1 FROM {s} WHERE {s}.user_id = %s AND {s}.window_id = {w}.id AND {s}.date = %s "
             f"AND {s}.until IS NULL) AS actor_seated, "
-            f"(SELECT {t}.number FROM {t} WHERE {t}.window_id = {w}.id AND {t}.status IN (%s, %s) LIMIT 1) AS holding "
-            f"FROM {w} JOIN {z} ON {z}.id = {w}.zone_id WHERE {w}.id = %s",
-            [getattr(actor, "pk", None), date, *OPEN_STATES, window.pk],
+            f"(SELECT {t}.number FROM {t} WHERE {t}.window_id = {w}.id AND {t}.status IN (%s, %s) LIMIT 1) AS holding"
+            f"{lane_columns} FROM {w} JOIN {z} ON {z}.id = {w}.zone_id WHERE {w}.id = %s",
+            [*sql.params(getattr(actor, "pk", None), date, *OPEN_STATES), *lane_params, window.pk],
         )
     )
     if not rows:
@@ -330,6 +422,14 @@ def _call_context(actor, window: Window, date: datetime.date) -> Window:
         site_id=found.zone_site_id,
         ticket_letter=found.zone_letter,
     )
+    if lane is not None:
+        found.lane = (
+            found.ordinary_waiting,
+            found.starved,
+            found.priority_run,
+            found.recent_calls,
+            found.last_priority,
+        )
     return found
 
 
@@ -337,7 +437,11 @@ def _call_context(actor, window: Window, date: datetime.date) -> Window:
 def call_next(window: Window, actor, *, now=None, request=None) -> Ticket | None:
     """The next ticket of the window's zone, for this window; None when nobody is waiting."""
     now = now or timezone.now()
-    window = _call_context(actor, window, timezone.localdate())
+    today = timezone.localdate(now)
+    # Where the window was a moment ago: then one statement reads the window, the seating and the lane facts.
+    known = queries.window_zone(window.pk)
+    rules = queries.rules_for(known) if known else None
+    window = _call_context(actor, window, timezone.localdate(), lane=(known.pk, rules, now) if known else None)
     if not window.actor_seated:
         raise PermissionDenied(_("您今天不在 %(number)s 号窗口入座。") % {"number": window.number})
     if not window.is_open:
@@ -345,9 +449,12 @@ def call_next(window: Window, actor, *, now=None, request=None) -> Ticket | None
     if window.holding:
         raise Conflict(_("请先办结、过号或转移当前号码 %(number)s。") % {"number": window.holding})
     zone = window.zone
-    today = timezone.localdate(now)
-    rules = queries.rules_for(zone)
-    ordinary_first = ordinary_due(zone, today, rules, now)
+    queries.remember_window_zone(window.pk, zone)
+    if known is not None and known.pk == zone.pk:
+        ordinary_first = _ordinary_first(rules, *window.lane)
+    else:
+        rules = queries.rules_for(zone)
+        ordinary_first = ordinary_due(zone, today, rules, now)
     ticket = None
     for attempt in range(CLAIM_ATTEMPTS):
         try:
@@ -363,15 +470,6 @@ def call_next(window: Window, actor, *, now=None, request=None) -> Ticket | None
     if ticket is None:
         raise TryAgain(_("等候的号码正被其他窗口叫取，请再叫一次。"))
     ticket.zone, ticket.window = zone, window
-    _event(
-        ticket,
-        TicketEvent.Kind.CALLED,
-        now,
-        window=window,
-        staff=actor,
-        priority=ticket.priority,
-        ordinary_first=ordinary_first,
-    )
     audit.record(actor, "queue.call", ticket, summary=f"{ticket.number} → {window.number}", request=request)
     return ticket
 
@@ -490,13 +588,43 @@ def transfer(ticket: Ticket, zone: Zone, actor, *, front: bool = False, now=None
 @transaction.atomic
 def finish(ticket: Ticket, actor, *, now=None, request=None) -> Ticket:
     now = now or timezone.now()
-    ticket = _lock_ticket(ticket, actor)
-    window = _ensure_at_ticket_window(ticket)
-    _ensure_status(ticket, Ticket.Status.CALLED, Ticket.Status.SERVING)
-    _save(ticket, status=Ticket.Status.FINISHED, finished_at=now)
-    _event(ticket, TicketEvent.Kind.FINISHED, now, window=window, staff=actor)
-    audit.record(actor, "queue.finish", ticket, summary=ticket.number, request=request)
-    return ticket
+    done = _finish_in_one(ticket, actor, now) if connection.vendor == "postgresql" else None
+    if done is None:  # SQLite, or a refusal to explain: the step by step way
+        done = _lock_ticket(ticket, actor)
+        window = _ensure_at_ticket_window(done)
+        _ensure_status(done, Ticket.Status.CALLED, Ticket.Status.SERVING)
+        _save(done, status=Ticket.Status.FINISHED, finished_at=now)
+        _event(done, TicketEvent.Kind.FINISHED, now, window=window, staff=actor)
+    audit.record(actor, "queue.finish", done, summary=done.number, request=request)
+    return done
+
+
+def _finish_in_one(ticket: Ticket, actor, now) -> Ticket | None:
+    """PostgreSQL, the usual case in one statement: finish the ticket if it is called or being served at the
+    window where `actor` sits now, and write its 'finished' event. None if any of that is not so."""
+    t, z, w, s, e = sql.table(Ticket), sql.table(Zone), sql.table(Window), sql.table(Seat), sql.table(TicketEvent)
+    rows = list(
+        Ticket.objects.raw(
+            f"WITH done AS (UPDATE {t} SET status = %s, finished_at = %s WHERE {t}.id = %s AND {t}.status IN (%s, %s) "
+            f"AND EXISTS (SELECT 1 FROM {s} WHERE {s}.user_id = %s AND {s}.window_id = {t}.window_id "
+            f"AND {s}.date = %s AND {s}.until IS NULL) RETURNING *), "
+            f"logged AS (INSERT INTO {e} (ticket_id, kind, at, zone_id, window_id, staff_id, detail) "
+            f"SELECT id, %s, %s, zone_id, window_id, %s, '{{}}'::jsonb FROM done) "
+            f"SELECT done.*, {z}.code AS zone_code, {z}.name AS zone_name, {z}.site_id AS zone_site_id, "
+            f"{w}.number AS window_number FROM done JOIN {z} ON {z}.id = done.zone_id "
+            f"JOIN {w} ON {w}.id = done.window_id",
+            [
+                *sql.params(Ticket.Status.FINISHED, now, ticket.pk, *OPEN_STATES, getattr(actor, "pk", None)),
+                *sql.params(timezone.localdate(), TicketEvent.Kind.FINISHED, now, getattr(actor, "pk", None)),
+            ],
+        )
+    )
+    if not rows:
+        return None
+    done = rows[0]
+    done.zone = Zone(id=done.zone_id, code=done.zone_code, name=done.zone_name, site_id=done.zone_site_id)
+    done.window = Window(id=done.window_id, number=done.window_number, zone_id=done.zone_id)
+    return done
 
 
 # --- appointments ----------------------------------------------------------------------------------

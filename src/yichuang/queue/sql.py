@@ -38,7 +38,8 @@ def _fields(model) -> dict:
     return {f.attname: f for f in model._meta.concrete_fields}
 
 
-def _prepared(model, values: dict) -> tuple[list[str], list]:
+def prepared(model, values: dict) -> tuple[list[str], list]:
+    """Quoted column names and parameters prepared by the model's fields."""
     fields = _fields(model)
     names, prepared = [], []
     for attname, value in values.items():
@@ -50,24 +51,24 @@ def _prepared(model, values: dict) -> tuple[list[str], list]:
 
 def insert(model, values: dict) -> int:
     """INSERT one row; its primary key."""
-    names, prepared = _prepared(model, values)
+    names, row = prepared(model, values)
     pk = connection.ops.quote_name(model._meta.pk.column)
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table(model)} ({', '.join(names)}) VALUES ({', '.join(['%s'] * len(names))}) RETURNING {pk}",
-            prepared,
+            row,
         )
         return cursor.fetchone()[0]
 
 
 def update(model, pk, values: dict) -> int:
     """UPDATE one row by primary key; the number of rows changed."""
-    names, prepared = _prepared(model, values)
+    names, row = prepared(model, values)
     assignments = ", ".join(f"{name} = %s" for name in names)
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table(model)} SET {assignments} WHERE {connection.ops.quote_name(model._meta.pk.column)} = %s",
-            [*prepared, pk],
+            [*row, pk],
         )
         return cursor.rowcount
 

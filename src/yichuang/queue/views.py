@@ -7,7 +7,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -85,13 +84,6 @@ def _refused_by_rate(request, site: Site):
 @require_POST
 def kiosk_take(request, site: str):
     site = _site(site)
-    with transaction.atomic():
-        return _kiosk_take(request, site)
-
-
-def _kiosk_take(request, site: Site):
-    if refused := _refused_by_rate(request, site):
-        return refused
     matter = None
     if code := request.POST.get("matter"):
         matter = _matters_at(site).filter(code=code).first()
@@ -108,7 +100,11 @@ def _kiosk_take(request, site: Site):
             matter=matter,
             source=Ticket.Source.KIOSK,
             request=request,
+            rate_key=ratelimit.client_key(request),
         )
+    except services.RateLimited as refused:
+        messages.error(request, _("取号过于频繁，请 %(s)s 秒后再试。") % {"s": int(refused.wait + 0.999)})
+        return redirect("queue:kiosk", site.code)
     except ValidationError as exc:
         messages.error(request, _first_error(exc))
         return redirect("queue:kiosk", site.code)
