@@ -25,7 +25,6 @@ import http.client
 import itertools
 import json
 import os
-import random
 import socket
 import subprocess
 import sys
@@ -81,7 +80,9 @@ def setup_child() -> None:
     bundle = Bundle.objects.get(code=BUNDLE)
     lines = merged_materials(bundle.ordered_matters())
     materials = [{"material": line.material, "status": "received", "due": None} for line in lines if line.required]
-    print(json.dumps({"tokens": tokens, "materials": materials, "lines": len(lines), "cases": len(bundle.matters.all())}))
+    print(
+        json.dumps({"tokens": tokens, "materials": materials, "lines": len(lines), "cases": len(bundle.matters.all())})
+    )
 
 
 # --- parent ----------------------------------------------------------------------------------------------
@@ -108,15 +109,23 @@ class Recorder:
         self.status: dict[int, int] = {}
         self.numbers: list[str] = []
         self.errors: list[str] = []
-        self.sent = 0
+        self.done_at: list[float] = []  # monotonic time of every 201 answer
+        self.window = (0.0, 0.0)  # the measured stretch (monotonic)
+        self.cpu: dict[str, float] = {}
 
     def add(self, status: int, ms: float, number: str | None, measuring: bool):
         with self.lock:
             if number:
                 self.numbers.append(number)
+                self.done_at.append(time.monotonic())
             if measuring:
                 self.latency.append(ms)
                 self.status[status] = self.status.get(status, 0) + 1
+
+    def throughput(self) -> float:
+        """201 answers received within the measured stretch, per second."""
+        start, stop = self.window
+        return sum(1 for t in self.done_at if start <= t < stop) / (stop - start)
 
 
 _serial = itertools.count(1)
@@ -171,6 +180,8 @@ def run_closed(setup: dict) -> Recorder:
     rec = Recorder()
     start = time.monotonic() + 0.5
     measure_from, stop_at = start + WARMUP, start + WARMUP + SECONDS
+    rec.window = (measure_from, stop_at)
+    sampler = CpuSampler(measure_from, stop_at)
 
     def client(i: int):
         token = setup["tokens"][i % len(setup["tokens"])]["token"]
@@ -186,10 +197,11 @@ def run_closed(setup: dict) -> Recorder:
             conn.close()
 
     threads = [threading.Thread(target=client, args=(i,)) for i in range(CLIENTS)]
-    for th in threads:
+    for th in threads + [sampler]:
         th.start()
-    for th in threads:
+    for th in threads + [sampler]:
         th.join()
+    rec.cpu = sampler.cores
     return rec
 
 
@@ -198,6 +210,8 @@ def run_open(setup: dict) -> Recorder:
     rec = Recorder()
     start = time.monotonic() + 0.5
     measure_from, stop_at = start + WARMUP, start + WARMUP + SECONDS
+    rec.window = (measure_from, stop_at)
+    sampler = CpuSampler(measure_from, stop_at)
     period = OPEN_SENDERS / RATE
 
     def sender(i: int):
@@ -217,11 +231,50 @@ def run_open(setup: dict) -> Recorder:
             conn.close()
 
     threads = [threading.Thread(target=sender, args=(i,)) for i in range(OPEN_SENDERS)]
-    for th in threads:
+    for th in threads + [sampler]:
         th.start()
-    for th in threads:
+    for th in threads + [sampler]:
         th.join()
+    rec.cpu = sampler.cores
     return rec
+
+
+def _cpu_by_process() -> dict[str, float]:
+    """CPU seconds used so far by granian, PostgreSQL and everything else on the machine (from /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    used = {"granian": 0.0, "postgres": 0.0, "bench": 0.0, "other": 0.0}
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as fh:
+                cmd = fh.read().replace(b"\0", b" ").decode("utf-8", "replace")
+            with open(f"/proc/{pid}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        seconds = (int(fields[11]) + int(fields[12])) / tick
+        key = "granian" if "granian" in cmd else "postgres" if cmd.startswith("postgres") else "other"
+        if int(pid) == os.getpid():
+            key = "bench"
+        used[key] += seconds
+    return used
+
+
+class CpuSampler(threading.Thread):
+    """Cores used by granian, PostgreSQL (all its processes), this load generator and the rest of the machine
+    over the measured stretch; processes that start or end within it count partly or not at all."""
+
+    def __init__(self, start: float, stop: float):
+        super().__init__(daemon=True)
+        self.start_at, self.stop_at, self.cores = start, stop, {}
+
+    def run(self):
+        time.sleep(max(0.0, self.start_at - time.monotonic()))
+        before, t0 = _cpu_by_process(), time.monotonic()
+        time.sleep(max(0.0, self.stop_at - time.monotonic()))
+        after, t1 = _cpu_by_process(), time.monotonic()
+        self.cores = {k: max(0.0, after[k] - before[k]) / (t1 - t0) for k in after}
 
 
 def check_database(url: str) -> dict:
@@ -279,17 +332,19 @@ def wait_for_server(proc) -> None:
     raise SystemExit("granian did not answer")
 
 
-def report(name: str, rec: Recorder, seconds: float) -> tuple[float, float]:
-    ok = rec.status.get(201, 0)
+def report(name: str, rec: Recorder) -> tuple[float, float]:
+    rate = rec.throughput()
     lat = rec.latency
+    cpu = ", ".join(f"{k} {v:.2f}" for k, v in rec.cpu.items())
     print(
-        f"  {name:<6} {ok / seconds:6.1f} submissions/s ({ok / seconds * 6:5.0f} cases/s)   p50 {pct(lat, 0.5):6.1f}  "
+        f"  {name:<6} {rate:6.1f} submissions/s ({rate * 6:5.0f} cases/s)   p50 {pct(lat, 0.5):6.1f}  "
         f"p95 {pct(lat, 0.95):6.1f}  p99 {pct(lat, 0.99):6.1f}  max {max(lat) if lat else 0:7.1f} ms   "
         f"statuses {rec.status}"
     )
+    print(f"         cores used: {cpu}")
     if rec.errors:
         print(f"         errors: {len(rec.errors)}, e.g. {rec.errors[:3]}")
-    return ok / seconds, pct(lat, 0.99)
+    return rate, pct(lat, 0.99)
 
 
 def main() -> None:
@@ -345,18 +400,22 @@ def main() -> None:
         f"({setup['cases']} cases, {setup['lines']} merged materials, {len(setup['materials'])} required, no files); "
         f"windows {[t['window'] for t in setup['tokens']]}; each run {SECONDS} s after {WARMUP} s warm-up"
     )
-    closed_rate, closed_p99 = report("closed", closed, SECONDS)
+    closed_rate, closed_p99 = report("closed", closed)
     print(f"         ({CLIENTS} clients back to back; load average {load_closed:.1f})")
-    open_rate, open_p99 = report("open", opened, SECONDS)
-    print(f"         ({RATE:.0f}/s offered on a fixed schedule over {OPEN_SENDERS} connections; load average {load_open:.1f})")
+    open_rate, open_p99 = report("open", opened)
+    print(
+        f"         ({RATE:.0f}/s offered on a fixed schedule over {OPEN_SENDERS} connections; "
+        f"load average {load_open:.1f})"
+    )
     answered = len(closed.numbers) + len(opened.numbers)
+    repeated = answered - len(set(closed.numbers + opened.numbers))
     print(
         f"  database: {checks['submissions']} submissions for {answered} answers 201, {checks['cases']} cases, "
         f"{checks['materials']} material rows, {checks['messages']} messages; duplicate numbers "
         f"{checks['duplicate_numbers']}, duplicate case numbers {checks['duplicate_case_numbers']}, "
         f"days with a gap {checks['days_with_gaps']}, malformed case numbers {checks['bad_case_numbers']}, "
         f"submissions without 6 cases {checks['submissions_without_six_cases']}, without number "
-        f"{checks['without_number']}; duplicate numbers in the answers {answered - len(set(closed.numbers + opened.numbers))}"
+        f"{checks['without_number']}; duplicate numbers in the answers {repeated}"
     )
     ok = (
         open_rate >= TARGET_RATE * 0.98

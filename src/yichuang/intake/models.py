@@ -89,7 +89,11 @@ class SubmissionCounter(models.Model):
 
 
 class Submission(models.Model):
-    """One intake (一窗受理 / 一次提交): one applicant, one merged set of materials, one receipt."""
+    """One intake (一窗受理 / 一次提交): one applicant, one merged set of materials, one receipt.
+
+    Foreign keys that nothing looks rows up by, or that a composite index already leads with, carry no index of
+    their own in this app's models: every intake would pay for maintaining it.
+    """
 
     class Status(models.TextChoices):
         ACCEPTED = "accepted", _("已受理")
@@ -98,7 +102,11 @@ class Submission(models.Model):
     # Drawn just before the intake's transaction (services.draw_number); unique, increasing.
     number = models.CharField(_("受理编号"), max_length=40, unique=True, null=True, blank=True)
     site = models.ForeignKey(
-        "organisation.Site", verbose_name=_("受理场所"), on_delete=models.PROTECT, related_name="submissions"
+        "organisation.Site",
+        verbose_name=_("受理场所"),
+        on_delete=models.PROTECT,
+        related_name="submissions",
+        db_index=False,
     )
     applicant = models.ForeignKey(
         Applicant, verbose_name=_("申请人"), on_delete=models.PROTECT, related_name="submissions"
@@ -107,7 +115,13 @@ class Submission(models.Model):
     agent_id_number = models.CharField(_("代办人身份证号码"), max_length=18, blank=True)
     agent_phone = models.CharField(_("代办人电话"), max_length=20, blank=True)
     bundle = models.ForeignKey(
-        "catalogue.Bundle", verbose_name=_("一件事"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "catalogue.Bundle",
+        verbose_name=_("一件事"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     channel = models.CharField(_("渠道"), max_length=8, choices=Channel.choices, default=Channel.WINDOW)
     window = models.ForeignKey(
@@ -117,6 +131,7 @@ class Submission(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     ticket = models.ForeignKey(
         "queue.Ticket", verbose_name=_("排队号"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -128,6 +143,7 @@ class Submission(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     accepted_at = models.DateTimeField(_("受理时间"), db_index=True)
     status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.ACCEPTED)
@@ -168,10 +184,10 @@ class MaterialStatus(models.TextChoices):
 class SubmissionMaterial(models.Model):
     """One line of the merged material list (一套材料) of a submission, asked for and received once."""
 
-    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="materials")
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="materials", db_index=False)
     order = models.PositiveSmallIntegerField(_("序号"), default=0)
     material = models.ForeignKey(
-        "catalogue.Material", verbose_name=_("材料"), on_delete=models.PROTECT, related_name="+"
+        "catalogue.Material", verbose_name=_("材料"), on_delete=models.PROTECT, related_name="+", db_index=False
     )
     code = models.CharField(_("材料编码"), max_length=32)
     name = models.CharField(_("材料名称"), max_length=200)
@@ -240,11 +256,19 @@ class Case(models.Model):
         ACCEPTED = "accepted", _("已受理")
 
     number = models.CharField(_("办件编号"), max_length=44, unique=True, null=True, blank=True)
-    submission = models.ForeignKey(Submission, verbose_name=_("受理"), on_delete=models.PROTECT, related_name="cases")
+    submission = models.ForeignKey(
+        Submission, verbose_name=_("受理"), on_delete=models.PROTECT, related_name="cases", db_index=False
+    )
     seq = models.PositiveSmallIntegerField(_("序号"))
-    matter = models.ForeignKey("catalogue.Matter", verbose_name=_("事项"), on_delete=models.PROTECT, related_name="+")
+    matter = models.ForeignKey(
+        "catalogue.Matter", verbose_name=_("事项"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     department = models.ForeignKey(
-        "organisation.Department", verbose_name=_("实施部门"), on_delete=models.PROTECT, related_name="cases"
+        "organisation.Department",
+        verbose_name=_("实施部门"),
+        on_delete=models.PROTECT,
+        related_name="cases",
+        db_index=False,
     )
     matter_snapshot = models.JSONField(_("受理时事项快照"))
     accepted_at = models.DateTimeField(_("受理时间"))
@@ -341,7 +365,7 @@ class TimelineEvent(models.Model):
         FILE_ATTACHED = "file_attached", _("上传材料文件")
         FILE_REFUSED = "file_refused", _("材料文件未通过检查")
 
-    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="timeline")
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="timeline", db_index=False)
     case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.CASCADE, related_name="timeline")
     kind = models.CharField(_("事件"), max_length=32)
     at = models.DateTimeField(_("时间"), default=timezone.now)
@@ -352,6 +376,7 @@ class TimelineEvent(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     window = models.ForeignKey(
         "organisation.Window",
@@ -360,6 +385,7 @@ class TimelineEvent(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     detail = models.JSONField(_("详情"), default=dict, blank=True)
 

@@ -29,7 +29,7 @@ from yichuang.core import audit, counters
 from yichuang.organisation.models import Seat, Site, Window
 from yichuang.organisation.roles import Role
 
-from . import deadlines, identity, reference
+from . import deadlines, identity, reference, rows
 from .models import (
     Applicant,
     ApplicantKind,
@@ -38,6 +38,7 @@ from .models import (
     Channel,
     Handoff,
     MaterialStatus,
+    ReferenceRevision,
     Refusal,
     Submission,
     SubmissionCounter,
@@ -156,17 +157,14 @@ def _check_agent(data, errors: Errors, *, today: dt.date) -> Person | None:
     return agent
 
 
-def _check_window(actor, window, channel: str, errors: Errors, ref: reference.Reference) -> Window | None:
+def _check_window(
+    actor, window, channel: str, errors: Errors, ref: reference.Reference, seat_window: int | None
+) -> Window | None:
     """The intake window: the clerk's seat, or one given (a hall admin may take in at any window)."""
     if channel == Channel.ONLINE:
         if window not in (None, ""):
             errors.add("window", _("网上申请不经窗口，不能指定窗口。"))
         return None
-    seat_window = (
-        Seat.objects.filter(user_id=getattr(actor, "pk", None), date=timezone.localdate(), until__isnull=True)
-        .values_list("window_id", flat=True)
-        .first()
-    )
     if window in (None, ""):
         if seat_window is None:
             errors.add("window", _("您今天尚未在窗口入座，请指定受理窗口。"))
@@ -511,9 +509,33 @@ def _check_key(key) -> str | None:
     return key
 
 
-def _replay(key: str, actor, applicant) -> Submission | None:
+@dataclass
+class FirstReads:
+    token: str | None  # the reference data's revision (reference.py)
+    seat_window: int | None  # the window the actor sits at today
+    existing: int | None  # the submission already made with the Idempotency-Key
+
+
+def _first_reads(actor, key: str | None) -> FirstReads:
+    """What every intake reads before anything else, in one round trip."""
+    q = connection.ops.quote_name
+    seat, revision = Seat._meta, ReferenceRevision._meta
+    sql = (
+        f"SELECT (SELECT {q('token')} FROM {q(revision.db_table)} WHERE {q('id')} = %s), "
+        f"(SELECT {q(seat.get_field('window').column)} FROM {q(seat.db_table)} WHERE {q(seat.get_field('user').column)}"
+        f" = %s AND {q('date')} = %s AND {q('until')} IS NULL), "
+        f"(SELECT {q('id')} FROM {q(Submission._meta.db_table)} WHERE {q('idempotency_key')} = %s)"
+    )
+    today = connection.ops.adapt_datefield_value(timezone.localdate())
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [reference.ROW_ID, getattr(actor, "pk", None), today, key])
+        return FirstReads(*cursor.fetchone())
+
+
+def _replay(key: str, actor, applicant, found: int | None = None) -> Submission | None:
     """The submission already made with this key, if it is the same caller's; ValidationError if it is not."""
-    found = Submission.objects.filter(idempotency_key=key).values_list("pk", flat=True).first()
+    if found is None:
+        found = Submission.objects.filter(idempotency_key=key).values_list("pk", flat=True).first()
     if found is None:
         return None
     first = Submission.objects.select_related("applicant").get(pk=found)
@@ -577,12 +599,12 @@ def submit(
     """
     _ensure_may_take_in(actor, channel)
     key = _check_key(idempotency_key)
-    if key is not None:
-        first = _replay(key, actor, applicant)
-        if first is not None:
-            return first
+    reads = _first_reads(actor, key)
+    if reads.existing is not None:
+        return _replay(key, actor, applicant, reads.existing)
     now = now or timezone.now()
     plan = _plan(
+        reads,
         actor=actor,
         applicant=applicant,
         matters=matters,
@@ -625,9 +647,11 @@ class Plan:
     ref: reference.Reference
 
 
-def _plan(*, actor, applicant, matters, bundle, materials, agent, channel, window, ticket, site, now) -> Plan:
+def _plan(
+    reads: FirstReads, *, actor, applicant, matters, bundle, materials, agent, channel, window, ticket, site, now
+) -> Plan:
     errors = Errors()
-    ref = reference.load()
+    ref = reference.Reference(reads.token)
     today = timezone.localdate(now)
     if channel not in Channel.values:
         errors.add("channel", _("渠道应为 window 或 online。"))
@@ -636,7 +660,7 @@ def _plan(*, actor, applicant, matters, bundle, materials, agent, channel, windo
     agent_person = _check_agent(agent, errors, today=today)
     if not person.phone and not (agent_person and agent_person.phone) and "applicant.phone" not in errors.by_field:
         errors.add("applicant.phone", _("请填写联系电话，用于告知办理进度。"))
-    chosen_window = _check_window(actor, window, channel, errors, ref)
+    chosen_window = _check_window(actor, window, channel, errors, ref, reads.seat_window)
     chosen_ticket = _check_ticket(ticket, chosen_window, channel, errors)
     chosen = _check_matters(list(matters) if isinstance(matters, tuple) else matters, bundle, errors, ref)
     _check_take_in(chosen, chosen_window, channel, errors, ref)
@@ -773,7 +797,7 @@ def _accept(plan: Plan, number: str, *, actor, key: str | None, now: dt.datetime
         raise ValidationError({"materials": [_("申请人有未履行的容缺承诺，管理员解除标记前不能容缺受理。")]})
     staff = actor if getattr(actor, "pk", None) else None
     agent = plan.agent or Person()
-    submission = Submission.objects.create(
+    submission = Submission(
         number=number,
         site=plan.site,
         applicant=applicant,
@@ -789,9 +813,10 @@ def _accept(plan: Plan, number: str, *, actor, key: str | None, now: dt.datetime
         status=Submission.Status.ACCEPTED,
         idempotency_key=key,
     )
-    SubmissionMaterial.objects.bulk_create(_material_rows(submission, plan.entries, plan.ref))
+    rows.insert([submission], returning=True)
+    rows.insert(_material_rows(submission, plan.entries, plan.ref))
     handoffs = _handoffs(plan, now)
-    cases = Case.objects.bulk_create(
+    cases = rows.insert(
         [
             Case(
                 number=f"{number}-{n:02d}",
@@ -806,7 +831,8 @@ def _accept(plan: Plan, number: str, *, actor, key: str | None, now: dt.datetime
                 handoff=handoffs.get(matter.department_id),
             )
             for n, matter in enumerate(plan.chosen.matters, start=1)
-        ]
+        ],
+        returning=True,
     )
     _timeline_of_acceptance(submission, cases, plan, staff, now)
     deferred = [e for e in plan.entries if e.status == MaterialStatus.DEFERRED]
@@ -879,7 +905,7 @@ def _timeline_of_acceptance(submission, cases, plan: Plan, staff, now) -> None:
                     },
                 )
             )
-    TimelineEvent.objects.bulk_create(events)
+    rows.insert(events)
 
 
 def notify_applicant(submission: Submission, kind: str, context: dict):
@@ -918,10 +944,11 @@ def refuse(
     now = now or timezone.now()
     today = timezone.localdate(now)
     errors = Errors()
-    ref = reference.load()
+    reads = _first_reads(actor, None)
+    ref = reference.Reference(reads.token)
     person = _check_applicant(applicant, errors, today=today)
     agent_person = _check_agent(agent, errors, today=today)
-    chosen_window = _check_window(actor, window, Channel.WINDOW, errors, ref)
+    chosen_window = _check_window(actor, window, Channel.WINDOW, errors, ref, reads.seat_window)
     chosen_ticket = _check_ticket(ticket, chosen_window, Channel.WINDOW, errors)
     chosen = _check_matters(list(matters) if isinstance(matters, tuple) else matters, bundle, errors, ref)
     reasons = str(reasons or "").strip()
