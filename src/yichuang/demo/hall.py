@@ -378,6 +378,10 @@ def load_demo(progress: Progress | None = None, *, hall_path: Path = HALL_PATH, 
         say("3/3 事项目录（实施清单）…")
         result = load_catalogue(catalogue_path)
         say(f"    {result.summary()}")
+
+        from yichuang.queue.demo import load_demo_history  # yesterday's and this morning's tickets
+
+        say(f"    {load_demo_history(site)}")
     return DemoLoad(site=site, staff=staff, hall=hall, people=people, catalogue=result)
 
 
