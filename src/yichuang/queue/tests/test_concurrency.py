@@ -53,6 +53,41 @@ def test_slot_capacity_under_concurrent_booking():
     assert result == {"errors": [], "ok": 3, "full": 9, "booked": 3, "appointments": 3}
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_double_click_calls_one_ticket():
+    if connection.vendor == "sqlite":
+        pytest.skip("SQLite serializes writers; the window's open ticket is checked before the claim")
+    import threading
+
+    from yichuang.queue import services
+    from yichuang.queue.models import Ticket
+
+    zone, seats = hammer.build_hall()
+    window, clerk = seats[0]
+    for _ in range(10):
+        services.issue_ticket(zone)
+    for _round in range(5):
+        barrier, outcomes = threading.Barrier(4), []
+
+        def click(barrier=barrier, outcomes=outcomes):
+            barrier.wait()
+            try:
+                outcomes.append(services.call_next(window, clerk).number)
+            except services.Conflict:
+                outcomes.append("refused")
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=click) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        held = list(Ticket.objects.filter(window=window, status__in=["called", "serving"]))
+        assert len(held) == 1 and outcomes.count("refused") == 3, outcomes
+        services.finish(held[0], clerk)
+
+
 def test_many_windows_call_at_once_on_a_sqlite_file(tmp_path):
     if os.environ.get("DATABASE_URL", "").startswith("postgres"):
         pytest.skip("the PostgreSQL run uses test_many_windows_call_at_once")

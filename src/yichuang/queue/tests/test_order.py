@@ -133,3 +133,12 @@ def test_ahead_counts_follow_the_order(hall, t0):
     tickets = issue(hall, "OOPO", t0)
     assert [queries.ahead_of(t) for t in tickets] == [1, 2, 0, 3]
     assert [t.ahead_at_issue for t in tickets] == [0, 1, 0, 3]
+
+
+def test_rules_saved_take_effect_at_once(hall, t0):
+    issue(hall, "OOPPP", t0)
+    called = call_all(hall, t0 + 10 * S, 1)  # reads (and keeps for a while) the default rules
+    assert kinds(called) == "P"
+    QueueSettings.objects.create(zone=hall.a, priority_run_length=1)
+    # The process forgot the rules it kept: the run of one priority call lets an ordinary ticket through.
+    assert kinds(call_all(hall, t0 + 20 * S, 2)) == "OP"
