@@ -18,7 +18,8 @@ bundle (6 cases, its merged materials, no files) by several clients at once (`py
   gap-free per day, six well-formed case numbers per submission.
 
 Environment: YICHUANG_BENCH_SECONDS (each run, default 30), YICHUANG_BENCH_RATE (open run, default 150),
-YICHUANG_BENCH_CLIENTS (default 8), YICHUANG_BENCH_PORT (default 8766).
+YICHUANG_BENCH_CLIENTS (default 8), YICHUANG_BENCH_PORT (default 8766); YICHUANG_BENCH_WORKERS and
+YICHUANG_BENCH_BLOCKING_THREADS (default 2 and 1, the deployment's settings) to try others.
 """
 
 import http.client
@@ -41,6 +42,8 @@ PORT = int(os.environ.get("YICHUANG_BENCH_PORT", "8766"))
 SECONDS = int(os.environ.get("YICHUANG_BENCH_SECONDS", "30"))
 RATE = float(os.environ.get("YICHUANG_BENCH_RATE", "150"))
 CLIENTS = int(os.environ.get("YICHUANG_BENCH_CLIENTS", "8"))
+WORKERS = os.environ.get("YICHUANG_BENCH_WORKERS", "2")  # granian worker processes
+BLOCKING_THREADS = os.environ.get("YICHUANG_BENCH_BLOCKING_THREADS", "1")
 OPEN_SENDERS = 24  # threads sending the open-loop schedule (each waits for its answer)
 WARMUP = 5
 BUNDLE = "enterprise-opening"
@@ -374,8 +377,9 @@ def main() -> None:
         setup = json.loads(done.stdout.strip().splitlines()[-1])
         granian = str(Path(sys.executable).parent / "granian")
         proc = subprocess.Popen(
-            [granian, "--interface", "wsgi", "--workers", "2", "--blocking-threads", "1", "--host", "127.0.0.1",
-             "--port", str(PORT), "--no-ws", "--log-level", "warning", "yichuang.wsgi:application"],
+            [granian, "--interface", "wsgi", "--workers", WORKERS, "--blocking-threads", BLOCKING_THREADS,
+             "--host", "127.0.0.1", "--port", str(PORT), "--no-ws", "--log-level", "warning",
+             "yichuang.wsgi:application"],
             env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
         )  # fmt: skip
         wait_for_server(proc)
@@ -396,7 +400,8 @@ def main() -> None:
     psql(base, f"DROP DATABASE IF EXISTS {BENCH_DB}")
 
     print(
-        f"granian WSGI, 2 workers, --blocking-threads 1; PostgreSQL {pg_version}; bundle {BUNDLE} "
+        f"granian WSGI, {WORKERS} workers, --blocking-threads {BLOCKING_THREADS}; PostgreSQL {pg_version}; "
+        f"bundle {BUNDLE} "
         f"({setup['cases']} cases, {setup['lines']} merged materials, {len(setup['materials'])} required, no files); "
         f"windows {[t['window'] for t in setup['tokens']]}; each run {SECONDS} s after {WARMUP} s warm-up"
     )
