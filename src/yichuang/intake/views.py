@@ -319,6 +319,7 @@ def _document_context(submission: Submission) -> dict:
         "materials": materials,
         "cases": cases,
         "received": [m for m in materials if m.status == MaterialStatus.RECEIVED],
+        "taken": [m for m in materials if m.status != MaterialStatus.MISSING],  # what the receipt lists
         "deferred": [m for m in materials if m.status == MaterialStatus.DEFERRED],
         "pledged": [m for m in materials if m.status == MaterialStatus.PLEDGED],
         "refusal": getattr(submission, "refusal", None) if submission.status == Submission.Status.REFUSED else None,

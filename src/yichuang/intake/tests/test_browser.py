@@ -37,7 +37,7 @@ def test_clerk_calls_a_ticket_and_takes_in_the_enterprise_bundle(transactional_d
     page.goto("/desk/")
     page.locator("#btn-call").click()
     expect(page.locator("#current-number")).to_have_text(ticket.number)
-    page.goto(f"/desk/intake/?ticket={ticket.pk}")  # TEMP
+    page.get_by_role("link", name="受理", exact=True).click()
     expect(page.locator("#ticket-banner")).to_contain_text(ticket.number)
     expect(page.locator("h1")).to_contain_text("10 号窗口")
 
