@@ -1,0 +1,126 @@
+"""Intake in the admin: read-only views of submissions, cases and pickup batches, and the one change an admin
+makes here — clearing an applicant's broken-pledge mark (through services.clear_deferral_block).
+
+Everything else changes only through the services (desk, portal, API), so the admin never edits these rows.
+Personal data is shown masked.
+"""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from yichuang.core.admin import SearchTermMixin
+
+from . import services
+from .models import Applicant, Case, Handoff, Submission, SubmissionMaterial, TimelineEvent
+
+
+class ReadOnlyAdmin(SearchTermMixin, admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class MaterialInline(ReadOnlyInline):
+    model = SubmissionMaterial
+    fields = ["name", "status", "originals", "copies", "due", "supplied_at"]
+    readonly_fields = fields
+
+
+class CaseInline(ReadOnlyInline):
+    model = Case
+    fields = ["number", "matter", "department", "due_at", "status", "handoff"]
+    readonly_fields = fields
+
+
+class TimelineInline(ReadOnlyInline):
+    model = TimelineEvent
+    fields = ["at", "kind", "case", "actor", "window"]
+    readonly_fields = fields
+
+
+@admin.register(Submission)
+class SubmissionAdmin(ReadOnlyAdmin):
+    list_display = ["number", "status", "channel", "applicant_masked", "bundle", "window", "accepted_at"]
+    list_filter = ["status", "channel", "site"]
+    search_fields = ["number"]
+    date_hierarchy = "accepted_at"
+    fields = ["number", "status", "channel", "site", "window", "ticket", "accepted_by", "accepted_at", "bundle"]
+    readonly_fields = fields
+    inlines = [CaseInline, MaterialInline, TimelineInline]
+    list_select_related = ["applicant", "bundle", "window"]
+
+    @admin.display(description=_("申请人"))
+    def applicant_masked(self, obj):
+        return f"{obj.applicant.masked_name} {obj.applicant.masked_id_number}"
+
+
+@admin.register(Case)
+class CaseAdmin(ReadOnlyAdmin):
+    list_display = ["number", "matter", "department", "status", "due_at", "handoff"]
+    list_filter = ["status", "department"]
+    search_fields = ["number"]
+    list_select_related = ["matter", "department", "handoff"]
+    readonly_fields = ["number", "submission", "matter", "department", "accepted_at", "due_at", "status", "handoff"]
+    exclude = ["matter_snapshot"]
+
+
+@admin.register(Handoff)
+class HandoffAdmin(ReadOnlyAdmin):
+    list_display = ["department", "site", "scheduled_for", "status", "case_count"]
+    list_filter = ["status", "department"]
+    date_hierarchy = "scheduled_for"
+
+    @admin.display(description=_("办件数"))
+    def case_count(self, obj):
+        return obj.cases.count()
+
+
+@admin.register(Applicant)
+class ApplicantAdmin(ReadOnlyAdmin):
+    list_display = ["masked_name", "kind", "masked_id_number", "deferral_blocked", "deferral_blocked_at"]
+    list_filter = ["kind", "deferral_blocked"]
+    fields = ["kind", "masked_name", "masked_id_number", "masked_phone", "deferral_blocked", "deferral_blocked_at",
+              "deferral_block_reason", "deferral_cleared_by", "deferral_cleared_at"]  # fmt: skip
+    readonly_fields = fields
+    actions = ["clear_deferral_block"]
+
+    @admin.display(description=_("名称"))
+    def masked_name(self, obj):
+        return obj.masked_name
+
+    @admin.display(description=_("证件号码"))
+    def masked_id_number(self, obj):
+        return obj.masked_id_number
+
+    @admin.display(description=_("联系电话"))
+    def masked_phone(self, obj):
+        return obj.masked_phone
+
+    @admin.action(description=_("解除容缺失信标记"))
+    def clear_deferral_block(self, request, queryset):
+        cleared = 0
+        for applicant in queryset.filter(deferral_blocked=True):
+            try:
+                services.clear_deferral_block(applicant, request.user, request=request)
+                cleared += 1
+            except (PermissionDenied, ValidationError) as exc:
+                self.message_user(request, str(exc.messages[0] if hasattr(exc, "messages") else exc), messages.ERROR)
+                return
+        self.message_user(request, _("已解除 %(n)d 位申请人的容缺失信标记。") % {"n": cleared}, messages.SUCCESS)
