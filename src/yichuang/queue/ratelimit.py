@@ -57,6 +57,13 @@ def hit(key: str, rate: str | None = None, now: float | None = None) -> float:
 
 
 def client_key(request) -> str:
+    """The client's address. Behind the hall's TLS proxy (BEHIND_TLS_PROXY=1) every request comes from the
+    proxy, so the address the proxy appended to X-Forwarded-For counts (the last one: those before it are
+    whatever the client sent)."""
+    if settings.SECURE_PROXY_SSL_HEADER:
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        if forwarded:
+            return forwarded[-1][:64]
     return client_ip(request) or "unknown"
 
 

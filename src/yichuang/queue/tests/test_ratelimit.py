@@ -110,3 +110,27 @@ def test_rate_is_configurable(hall, clock, settings):
     settings.QUEUE_TICKET_RATE = "5/60"
     client = Client()
     assert [take(client).status_code for _ in range(6)] == [201] * 5 + [429]
+
+
+def test_behind_the_proxy_the_forwarded_address_counts(hall, clock, settings):
+    client = Client()
+
+    def take_via_proxy(forwarded):
+        return client.post(
+            "/api/tickets",
+            {"zone": "za"},
+            content_type="application/json",
+            REMOTE_ADDR="10.0.0.1",
+            HTTP_X_FORWARDED_FOR=forwarded,
+        )
+
+    # Without the proxy setting the header is the client's to forge: ignored.
+    for i in range(40):
+        take_via_proxy(f"192.168.0.{i}")
+    assert take_via_proxy("192.168.0.99").status_code == 429
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Behind the proxy: the address it appended counts, not what the client put before it.
+    for _ in range(40):
+        assert take_via_proxy("1.2.3.4, 192.168.1.5").status_code == 201
+    assert take_via_proxy("9.9.9.9, 192.168.1.5").status_code == 429
+    assert take_via_proxy("192.168.1.6").status_code == 201
