@@ -46,6 +46,9 @@ _QUEUE_EDIT = [
     "queue.view_appointment",
 ]
 
+# Intake is changed only through its services; the admin shows it (masked) and clears broken-pledge marks.
+_INTAKE_VIEW = [f"intake.view_{model}" for model in ("submission", "case", "handoff", "applicant")]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.WINDOW_CLERK: ["organisation.view_window"],
     Role.BACKOFFICE_OFFICER: [],
@@ -58,6 +61,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_ORGANISATION_EDIT,
         *_CALENDAR_EDIT,
         *_QUEUE_EDIT,
+        *_INTAKE_VIEW,
         "organisation.view_apitoken",
         "core.view_auditevent",
     ],

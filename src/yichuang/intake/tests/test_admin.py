@@ -47,3 +47,17 @@ def test_clearing_the_mark_goes_through_the_service(client, hall, superuser):
     applicant.refresh_from_db()
     assert not applicant.deferral_blocked and applicant.deferral_cleared_by == superuser
     assert AuditEvent.objects.filter(action="intake.clear_deferral_block").count() == 1
+
+
+def test_a_hall_admin_sees_intake_and_clears_a_mark(client, hall):
+    from yichuang.organisation.roles import sync_role_groups
+
+    sync_role_groups()
+    admin_user = UserFactory(hall_admin=True)
+    applicant = Applicant.objects.create(kind="person", name="张三", id_number=PERSON["id_number"], phone="")
+    services.mark_deferral_broken(applicant, reason="逾期未补交")
+    client.force_login(admin_user)
+    assert client.get("/admin/intake/submission/").status_code == 200
+    client.post("/admin/intake/applicant/", {"action": "clear_deferral_block", "_selected_action": [applicant.pk]})
+    applicant.refresh_from_db()
+    assert not applicant.deferral_blocked and applicant.deferral_cleared_by == admin_user
