@@ -242,10 +242,10 @@ def run_open(setup: dict) -> Recorder:
     return rec
 
 
-def _cpu_by_process() -> dict[str, float]:
-    """CPU seconds used so far by granian, PostgreSQL and everything else on the machine (from /proc)."""
+def _cpu_by_process() -> dict[str, tuple[str, float]]:
+    """{pid: (group, CPU seconds used so far)} for every process: granian, postgres or other (from /proc)."""
     tick = os.sysconf("SC_CLK_TCK")
-    used = {"granian": 0.0, "postgres": 0.0, "bench": 0.0, "other": 0.0}
+    used = {}
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
             continue
@@ -256,17 +256,17 @@ def _cpu_by_process() -> dict[str, float]:
                 fields = fh.read().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        seconds = (int(fields[11]) + int(fields[12])) / tick
-        key = "granian" if "granian" in cmd else "postgres" if cmd.startswith("postgres") else "other"
+        group = "granian" if "granian" in cmd else "postgres" if cmd.startswith("postgres") else "other"
         if int(pid) == os.getpid():
-            key = "bench"
-        used[key] += seconds
+            group = "bench"
+        used[pid] = (group, (int(fields[11]) + int(fields[12])) / tick)
     return used
 
 
 class CpuSampler(threading.Thread):
     """Cores used by granian, PostgreSQL (all its processes), this load generator and the rest of the machine
-    over the measured stretch; processes that start or end within it count partly or not at all."""
+    over the measured stretch, from /proc every half second (a process that starts within it counts from its
+    start; one that ends counts up to the last sample before its end)."""
 
     def __init__(self, start: float, stop: float):
         super().__init__(daemon=True)
@@ -274,10 +274,15 @@ class CpuSampler(threading.Thread):
 
     def run(self):
         time.sleep(max(0.0, self.start_at - time.monotonic()))
-        before, t0 = _cpu_by_process(), time.monotonic()
-        time.sleep(max(0.0, self.stop_at - time.monotonic()))
-        after, t1 = _cpu_by_process(), time.monotonic()
-        self.cores = {k: max(0.0, after[k] - before[k]) / (t1 - t0) for k in after}
+        seen, t0 = _cpu_by_process(), time.monotonic()
+        used = {"granian": 0.0, "postgres": 0.0, "bench": 0.0, "other": 0.0}
+        while (now := time.monotonic()) < self.stop_at:
+            time.sleep(min(0.5, self.stop_at - now))
+            sample = _cpu_by_process()
+            for pid, (group, cpu) in sample.items():
+                used[group] += max(0.0, cpu - seen.get(pid, (group, 0.0))[1])
+            seen.update(sample)
+        self.cores = {k: v / (time.monotonic() - t0) for k, v in used.items()}
 
 
 def check_database(url: str) -> dict:
