@@ -6,6 +6,7 @@ such as `applicant.id_number`, `matters[1]`, `materials[2].status` (services.sub
 """
 
 import datetime
+import re
 
 from django.http import Http404, HttpResponse
 from django.utils.timezone import localtime
@@ -18,6 +19,7 @@ from . import queries, services
 from .models import ApplicantKind, Submission
 
 router = Router(tags=["intake"])
+NUMBER_RE = re.compile(r"^\d{6,12}-\d{8}-\d{6,7}$")
 
 
 class ApplicantIn(Schema):
@@ -197,8 +199,10 @@ def _person(kind, name, id_number, phone) -> dict:
     summary="A submission with its materials, cases and timeline (personal data masked)",
 )
 def get_submission(request, number: str):
+    if not NUMBER_RE.match(number):
+        raise Http404("no such submission")
     try:
-        s = queries.submission_detail(number[:40])
+        s = queries.submission_detail(number)
     except Submission.DoesNotExist:
         raise Http404("no such submission") from None
     queries.ensure_can_view(request.user, s)

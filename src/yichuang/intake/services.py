@@ -80,6 +80,19 @@ class Errors:
 # --- checking the input -----------------------------------------------------------------------------
 
 
+CODE_RE = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")  # catalogue codes (matters, materials, bundles)
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _is_code(value) -> bool:
+    return isinstance(value, str) and bool(CODE_RE.match(value))
+
+
+def _shown(value) -> str:
+    """A code as a message may quote it: printable, at most 40 characters."""
+    return "".join(c for c in str(value)[:40] if c.isprintable())
+
+
 def _text(value, limit: int) -> str:
     return str(value if value is not None else "").strip()[:limit]
 
@@ -117,6 +130,8 @@ def _check_applicant(data, errors: Errors, *, today: dt.date) -> Person:
         errors.add(
             "applicant.name", _("请填写单位名称。") if person.kind == ApplicantKind.ORG else _("请填写申请人姓名。")
         )
+    elif CONTROL_RE.search(person.name):
+        errors.add("applicant.name", _("名称含有不可见的控制字符。"))
     elif len(person.name) > 100:
         errors.add("applicant.name", _("名称不能超过 100 个字。"))
     try:
@@ -144,6 +159,8 @@ def _check_agent(data, errors: Errors, *, today: dt.date) -> Person | None:
     agent = Person(kind=ApplicantKind.PERSON, name=_text(data.get("name"), 200))
     if not agent.name:
         errors.add("agent.name", _("请填写代办人姓名。"))
+    elif CONTROL_RE.search(agent.name):
+        errors.add("agent.name", _("姓名含有不可见的控制字符。"))
     elif len(agent.name) > 50:
         errors.add("agent.name", _("姓名不能超过 50 个字。"))
     try:
@@ -242,9 +259,11 @@ def _check_matters(matters, bundle, errors: Errors, ref: reference.Reference) ->
         errors.add("matters", _("事项应为事项编码的列表。"))
         codes = []
     if bundle not in (None, ""):
-        found, bundle_matters = reference.bundle_with_matters(ref, str(bundle)[:40])
+        found, bundle_matters = (
+            reference.bundle_with_matters(ref, bundle) if _is_code(bundle) else (None, [])
+        )  # a code that cannot exist is not looked up (PostgreSQL refuses NUL in text)
         if found is None:
-            errors.add("bundle", _("没有编码为“%(code)s”的一件事。") % {"code": bundle})
+            errors.add("bundle", _("没有编码为“%(code)s”的一件事。") % {"code": _shown(bundle)})
         elif found.status != Matter.Status.IN_USE:
             errors.add(
                 "bundle",
@@ -264,8 +283,7 @@ def _check_matters(matters, bundle, errors: Errors, ref: reference.Reference) ->
             chosen.matters = in_bundle
             chosen.paths = ["bundle"] * len(in_bundle)
             return chosen
-    text_codes = [c for c in codes if isinstance(c, str)]
-    by_code = reference.matters_by_code(ref, text_codes)
+    by_code = reference.matters_by_code(ref, [c for c in codes if _is_code(c)])
     seen = set()
     for i, code in enumerate(codes):
         path = f"matters[{i}]"
@@ -274,7 +292,7 @@ def _check_matters(matters, bundle, errors: Errors, ref: reference.Reference) ->
             continue
         matter = by_code.get(code)
         if matter is None:
-            errors.add(path, _("没有编码为“%(code)s”的事项。") % {"code": code[:40]})
+            errors.add(path, _("没有编码为“%(code)s”的事项。") % {"code": _shown(code)})
             continue
         if code in seen:
             errors.add(path, _("事项“%(name)s”重复。") % {"name": matter.name})
@@ -384,18 +402,15 @@ def _read_materials(materials, lines: list[NoticeLine], errors: Errors) -> list[
             entry.originals = entry.line.originals if originals is None else originals
             entry.copies = entry.line.copies if copies is None else copies
     if unknown_codes:
-        known = dict(
-            Material.objects.filter(code__in=[c for _p, c in unknown_codes if isinstance(c, str)]).values_list(
-                "code", "name"
-            )
-        )
+        looked_up = [c for _p, c in unknown_codes if _is_code(c)]
+        known = dict(Material.objects.filter(code__in=looked_up).values_list("code", "name")) if looked_up else {}
         for path, code in unknown_codes:
             if not isinstance(code, str) or not code:
                 errors.add(f"{path}.material", _("请填写材料编码。"))
             elif code in known:
                 errors.add(f"{path}.material", _("材料“%(name)s”不在本次申请的材料清单中。") % {"name": known[code]})
             else:
-                errors.add(f"{path}.material", _("没有编码为“%(code)s”的材料。") % {"code": code[:40]})
+                errors.add(f"{path}.material", _("没有编码为“%(code)s”的材料。") % {"code": _shown(code)})
     return list(by_code.values())
 
 
@@ -963,6 +978,8 @@ def refuse(
     reasons = str(reasons or "").strip()
     if not reasons:
         errors.add("reasons", _("请写明不予受理的理由。"))
+    elif CONTROL_RE.search(reasons):
+        errors.add("reasons", _("理由含有不可见的控制字符。"))
     elif len(reasons) > 2000:
         errors.add("reasons", _("理由不能超过 2000 字。"))
     lines = reference.merged(ref, chosen.matters) if chosen.matters else []
@@ -1103,10 +1120,10 @@ def attach_file(submission: Submission, material_code: str, uploaded_file, *, ac
     timeline; nothing else of the submission changes.
     """
     name = str(getattr(uploaded_file, "name", "") or "file")[-255:]
-    line = submission.materials.filter(code=str(material_code)).first()
+    line = submission.materials.filter(code=material_code).first() if _is_code(material_code) else None
     if line is None:
         raise ValidationError(
-            {"material": [_("材料“%(code)s”不在本次申请的材料清单中。") % {"code": str(material_code)[:40]}]}
+            {"material": [_("材料“%(code)s”不在本次申请的材料清单中。") % {"code": _shown(material_code)}]}
         )
     size = uploaded_file.size
     limit = max_upload_bytes()
@@ -1200,10 +1217,10 @@ def supply_material(
     """
     if submission.status != Submission.Status.ACCEPTED:
         raise ValidationError({"material": [_("未受理的申请不能补交材料。")]})
-    line = submission.materials.filter(code=str(material_code)).first()
+    line = submission.materials.filter(code=material_code).first() if _is_code(material_code) else None
     if line is None:
         raise ValidationError(
-            {"material": [_("材料“%(code)s”不在本次申请的材料清单中。") % {"code": str(material_code)[:40]}]}
+            {"material": [_("材料“%(code)s”不在本次申请的材料清单中。") % {"code": _shown(material_code)}]}
         )
     attachment = attach_file(submission, line.code, uploaded_file, actor=actor, request=request)
     return _record_supply(submission, line.pk, attachment, actor, window, request, now or timezone.now())

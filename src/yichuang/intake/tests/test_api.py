@@ -155,3 +155,23 @@ def test_get_is_scoped(hall):
     assert other.get(f"/api/submissions/{number}").status_code == 403
     assert samr.get("/api/submissions/411624-20990101-000001").status_code == 404
     assert Client().get(f"/api/submissions/{number}").status_code == 401
+
+
+def test_control_characters_are_a_422_never_a_500(hall):
+    """PostgreSQL refuses NUL in text: such input must be refused by the checks before any query."""
+    client = staff(hall.clerk)
+    cases = [
+        (body(bundle="qiye\x00kaiban"), "bundle"),
+        (body(bundle=None, matters=["SET\x00UP"]), "matters[0]"),
+        (body(materials=[{"material": "I\x00D", "status": "received"}]), "materials[0].material"),
+        (body(applicant={**ORG, "name": "好运\x00商贸"}), "applicant.name"),
+        (body(applicant={**ORG, "phone": "139\x0012345678"}), "applicant.phone"),
+        (body(agent={"name": "李\x00四", "id_number": resident_id(birth="19850101"), "phone": ""}), "agent.name"),
+    ]
+    for data, field in cases:
+        response = post(client, data)
+        assert response.status_code == 422, (field, response.content)
+        assert field in {e["field"] for e in response.json()["errors"]}, (field, response.json())
+    assert post(client, body(), key="bad\x00key").status_code == 422
+    assert client.get("/api/submissions/411624-20260310-00000%00").status_code == 404
+    assert Submission.objects.count() == 0
