@@ -239,3 +239,13 @@ def test_intake_for_a_called_ticket(client, hall):
 def test_the_start_page_lists_the_desk(client, hall):
     page = client.get("/").content.decode()
     assert "/desk/intake/" in page and "综合受理" in page
+
+
+def test_control_characters_on_the_form_are_field_errors(client, hall):
+    login(client, hall.clerk)
+    response = client.post(
+        "/desk/intake/",
+        form(action="accept", bundle="qiye\x00kaiban", matters=["SET\x00UP"], **{"applicant.name": "a\x00"}),
+    )
+    assert response.status_code == 422
+    assert Submission.objects.count() == 0
