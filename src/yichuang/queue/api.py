@@ -16,7 +16,7 @@ from yichuang.catalogue.models import Matter
 from yichuang.organisation.api_auth import staff_auth
 from yichuang.organisation.models import Window, Zone
 
-from . import queries, ratelimit, services
+from . import queries, ratelimit, services, sql
 from .models import AppointmentSlot, Ticket
 
 router = Router(tags=["queue"])
@@ -180,8 +180,8 @@ def rate_limited(request) -> JsonResponse | None:
 
 def _zone(code: str, field: str = "zone") -> Zone:
     found = list(
-        Zone.objects.raw(
-            f"SELECT id, site_id, code, name, ticket_letter FROM {Zone._meta.db_table} WHERE code = %s", [code]
+        sql.fetch_models(
+            Zone, f"SELECT id, site_id, code, name, ticket_letter FROM {Zone._meta.db_table} WHERE code = %s", [code]
         )
     )
     if not found:

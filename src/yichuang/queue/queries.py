@@ -54,7 +54,8 @@ def rules_for(zone: Zone) -> QueueSettings:
         return cached[1]
     found = {
         (row.zone_id is not None): row
-        for row in QueueSettings.objects.raw(
+        for row in sql.fetch_models(
+            QueueSettings,
             f"SELECT * FROM {sql.table(QueueSettings)} WHERE zone_id = %s OR (site_id = %s AND zone_id IS NULL)",
             [zone.pk, zone.site_id],
         )
@@ -198,7 +199,7 @@ def zone_snapshot(zone: Zone, now=None) -> ZoneSnapshot:
         zone.pk, date, Ticket.Status.MISSED, LEARN_FROM_LAST // 4,
     )
     # fmt: on
-    with connection.cursor() as cursor:
+    with sql.cursor() as cursor:
         cursor.execute(statement, params)
         row = cursor.fetchone()
     return ZoneSnapshot(*(int(v) for v in row[:9]), float(row[9]), float(row[10]), int(row[11]), float(row[12]))
@@ -215,7 +216,7 @@ def opening_periods(site_id: int, date: datetime.date) -> list[tuple[datetime.ti
     cached = _periods.get(key)
     if cached and cached[0] > time.monotonic():
         return cached[1]
-    with connection.cursor() as cursor:
+    with sql.cursor() as cursor:
         cursor.execute(
             f'SELECT start, "end" FROM {sql.table(OpeningPeriod)} WHERE site_id = %s AND weekday = %s ORDER BY start',
             [site_id, date.weekday()],

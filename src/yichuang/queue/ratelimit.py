@@ -19,6 +19,7 @@ from django.db import connection
 
 from yichuang.core.audit import client_ip
 
+from . import sql
 from .models import RateBucket
 
 DEFAULT_RATE = "40/60"
@@ -39,7 +40,7 @@ def hit(key: str, rate: str | None = None, now: float | None = None) -> float:
     table = RateBucket._meta.db_table
     greatest = "GREATEST" if connection.vendor == "postgresql" else "MAX"
     key = key[:200]
-    with connection.cursor() as cursor:
+    with sql.cursor() as cursor:
         if random.random() < CLEANUP_CHANCE:
             cursor.execute(f"DELETE FROM {table} WHERE tat < %s", [now - period])
         cursor.execute(

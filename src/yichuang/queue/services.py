@@ -65,7 +65,7 @@ def next_seq(zone: Zone, date: datetime.date) -> int:
     issuers never get the same number.
     """
     table = sql.table(TicketCounter)
-    with connection.cursor() as cursor:
+    with sql.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (zone_id, date, last) VALUES (%s, %s, 1) "
             f"ON CONFLICT (zone_id, date) DO UPDATE SET last = {table}.last + 1 RETURNING last",
@@ -108,7 +108,8 @@ def _lock_ticket(ticket: Ticket, actor=None) -> Ticket:
     t, z, w, s = sql.table(Ticket), sql.table(Zone), sql.table(Window), sql.table(Seat)
     lock = f" FOR UPDATE OF {t}" if connection.vendor == "postgresql" else ""
     rows = list(
-        Ticket.objects.raw(
+        sql.fetch_models(
+            Ticket,
             f"SELECT {t}.*, {z}.code AS zone_code, {z}.name AS zone_name, {z}.site_id AS zone_site_id, "
             f"{w}.number AS window_number, EXISTS (SELECT 1 FROM {s} WHERE {s}.user_id = %s "
             f"AND {s}.window_id = {t}.window_id AND {s}.date = %s AND {s}.until IS NULL) AS actor_seated "
@@ -260,7 +261,7 @@ def _insert_numbered(values: dict, letter: str, detail: dict, actor) -> tuple[in
         },
     )
     number = "%s || CASE WHEN c.last < 1000 THEN lpad(c.last::text, 3, '0') ELSE c.last::text END"
-    with connection.cursor() as cursor:
+    with sql.cursor() as cursor:
         cursor.execute(
             f"WITH c AS (INSERT INTO {counter} (zone_id, date, last) VALUES (%s, %s, 1) "
             f"ON CONFLICT (zone_id, date) DO UPDATE SET last = {counter}.last + 1 RETURNING last), "
@@ -314,7 +315,7 @@ def ordinary_due(zone: Zone, date: datetime.date, rules, now) -> bool:
     `priority_wait_bound_minutes` — but then one at a time: after such a call a waiting priority ticket goes
     again, so that in an overloaded zone, where every ordinary ticket waits past the bound, the lanes
     alternate instead of the 绿色通道 waiting for the whole ordinary queue. One statement."""
-    with connection.cursor() as cursor:
+    with sql.cursor() as cursor:
         cursor.execute(f"SELECT {_lane_columns()}", _lane_params(zone.pk, date, rules, now))
         return _ordinary_first(rules, *cursor.fetchone())
 
@@ -378,7 +379,7 @@ def claim(zone: Zone, date: datetime.date, window: Window, actor, now, *, ordina
             f"SELECT {CLAIMED_COLUMNS} FROM claimed"
         )
         params = [*params, *event, ordinary_first]
-    rows = list(Ticket.objects.raw(statement, params))
+    rows = list(sql.fetch_models(Ticket, statement, params))
     if rows and connection.vendor != "postgresql":
         _event(
             rows[0],
@@ -402,7 +403,8 @@ def _call_context(actor, window: Window, date: datetime.date, lane: tuple | None
         lane_columns = ", " + _lane_columns()
         lane_params = _lane_params(lane[0], date, lane[1], lane[2])
     rows = list(
-        Window.objects.raw(
+        sql.fetch_models(
+            Window,
             f"SELECT {w}.*, {z}.code AS zone_code, {z}.name AS zone_name, {z}.site_id AS zone_site_id, "
             f"{z}.ticket_letter AS zone_letter, "
             f"EXISTS (SELECT 1 FROM {s} WHERE {s}.user_id = %s AND {s}.window_id = {w}.id AND {s}.date = %s "
@@ -604,7 +606,8 @@ def _finish_in_one(ticket: Ticket, actor, now) -> Ticket | None:
     window where `actor` sits now, and write its 'finished' event. None if any of that is not so."""
     t, z, w, s, e = sql.table(Ticket), sql.table(Zone), sql.table(Window), sql.table(Seat), sql.table(TicketEvent)
     rows = list(
-        Ticket.objects.raw(
+        sql.fetch_models(
+            Ticket,
             f"WITH done AS (UPDATE {t} SET status = %s, finished_at = %s WHERE {t}.id = %s AND {t}.status IN (%s, %s) "
             f"AND EXISTS (SELECT 1 FROM {s} WHERE {s}.user_id = %s AND {s}.window_id = {t}.window_id "
             f"AND {s}.date = %s AND {s}.until IS NULL) RETURNING *), "
