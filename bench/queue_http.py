@@ -409,7 +409,7 @@ def main() -> None:
             text=True,
         )
         wait_for_server(proc)
-        quiet = wait_for_quiet()
+        quiet = wait_for_quiet(patience=float(os.environ.get("YICHUANG_BENCH_PATIENCE", "300")))
         with psycopg.connect(url) as conn:
             pg_version = conn.execute("SHOW server_version").fetchone()[0]
         rec, seconds = run_load(setup)
