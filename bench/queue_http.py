@@ -40,9 +40,11 @@ WINDOWS_PER_ZONE = 6
 BACKLOG_PER_ZONE = 150
 SECONDS = int(os.environ.get("YICHUANG_BENCH_SECONDS", "60"))
 WARMUP = 5
-WINDOW_PERIOD = 0.3  # each window calls every 300 ms: 100 calls/s + 100 finishes/s
+# YICHUANG_BENCH_SCALE multiplies the offered load (1.2: 20 % more), to see how much room there is.
+SCALE = float(os.environ.get("YICHUANG_BENCH_SCALE", "1"))
+WINDOW_PERIOD = 0.3 / SCALE  # each window calls every 300 ms: 100 calls/s + 100 finishes/s
 ISSUERS = 6
-ISSUE_RATE = 102.0  # tickets per second in all (a little more than are called, so queues do not run dry)
+ISSUE_RATE = 102.0 * SCALE  # tickets per second in all (a little more than are called: queues do not run dry)
 CLAIM_SECONDS = 10
 CLAIM_THREADS = 30
 TARGET_OPS = 300
