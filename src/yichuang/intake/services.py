@@ -723,7 +723,7 @@ def _upsert_applicant(person: Person) -> Applicant:
     """The applicant by kind and ID number, created or brought up to date (name; phone when one is given) in one
     statement, safe when two intakes of a new applicant run at once."""
     table = connection.ops.quote_name(Applicant._meta.db_table)
-    now = timezone.now()
+    now = connection.ops.adapt_datetimefield_value(timezone.now())  # SQLite: text, as the ORM stores it
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (kind, name, id_number, phone, deferral_blocked, deferral_block_reason, created_at, "
