@@ -64,8 +64,8 @@ def connect_signals() -> None:
 
 
 def current_token() -> str | None:
-    row = ReferenceRevision.objects.filter(pk=ROW_ID).values_list("token", flat=True).first()
-    return row
+    """The revision now (services read it together with the intake's other first reads)."""
+    return ReferenceRevision.objects.filter(pk=ROW_ID).values_list("token", flat=True).first()
 
 
 class Reference:
@@ -88,10 +88,6 @@ class Reference:
             value = build()
             self.entries[key] = value
             return value
-
-
-def load() -> Reference:
-    return Reference(current_token())
 
 
 # --- the cached answers ---------------------------------------------------------------------------------
