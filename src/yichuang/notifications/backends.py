@@ -9,6 +9,7 @@ the success sends it again later. Every attempt therefore carries the message's 
 (`Idempotency-Key: yichuang-message-<id>` for the webhook), by which a gateway sends each SMS once.
 """
 
+import abc
 import hashlib
 import hmac
 import json
@@ -32,9 +33,11 @@ class DeliveryError(Exception):
     """The channel did not take the message. The text is kept as the message's last error: no personal data."""
 
 
-class BaseBackend:
-    def send(self, message) -> None:
-        raise NotImplementedError
+class BaseBackend(abc.ABC):
+    """A delivery channel: send() delivers one message or raises DeliveryError."""
+
+    @abc.abstractmethod
+    def send(self, message) -> None: ...
 
 
 class ConsoleBackend(BaseBackend):
