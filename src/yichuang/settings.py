@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "yichuang.notifications",
     "yichuang.portal",
     "yichuang.intake",
+    "yichuang.backoffice",
+    "yichuang.supervision",
     "yichuang.demo",
 ]
 

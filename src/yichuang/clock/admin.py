@@ -3,7 +3,7 @@ from django.utils import timezone
 
 from yichuang.core.admin import AuditedAdminMixin
 
-from .models import CalendarOverride, CalendarYear
+from .models import CalendarOverride, CalendarYear, ClockRules
 from .workcalendar import calendar_warnings
 
 
@@ -33,3 +33,14 @@ class CalendarOverrideAdmin(CalendarWarningsMixin, AuditedAdminMixin, admin.Mode
 class CalendarYearAdmin(CalendarWarningsMixin, AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["year", "complete", "note", "updated_at"]
     list_filter = ["complete"]
+
+
+@admin.register(ClockRules)
+class ClockRulesAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ["__str__", "yellow_days", "yellow_hours", "correction_days", "max_extension_days", "updated_at"]
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and not ClockRules.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False

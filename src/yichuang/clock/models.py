@@ -50,3 +50,48 @@ class CalendarYear(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year} {_('已完整录入') if self.complete else _('未完整录入')}"
+
+
+class ClockRules(models.Model):
+    """The hall's rules for case clocks (rules.md, Time limits), one row, edited in the admin.
+
+    A change applies to each case the next time its clock is set: at acceptance, at a restart after a
+    pause, at an approved extension.
+    """
+
+    yellow_days = models.PositiveSmallIntegerField(
+        _("黄色预警（工作日）"), default=2, help_text=_("按工作日计时的办件，剩余不超过该工作日数时亮黄灯。")
+    )
+    yellow_hours = models.DecimalField(
+        _("黄色预警（工作小时）"),
+        max_digits=5,
+        decimal_places=2,
+        default=1,
+        validators=[MinValueValidator(0)],
+        help_text=_("按工作小时计时的办件和即办件，剩余不超过该工作小时数时亮黄灯。"),
+    )
+    correction_days = models.PositiveSmallIntegerField(
+        _("补正告知期限（工作日）"),
+        default=5,
+        validators=[MinValueValidator(1)],
+        help_text=_("部门收件后须在该期限内一次性告知补正内容，逾期即视为受理（《行政许可法》第三十二条）。"),
+    )
+    max_extension_days = models.PositiveSmallIntegerField(
+        _("最长延期（工作日）"),
+        default=10,
+        validators=[MinValueValidator(1)],
+        help_text=_("经本机关负责人批准可延长的工作日数（《行政许可法》第四十二条）。"),
+    )
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("计时规则")
+        verbose_name_plural = _("计时规则")
+
+    def __str__(self) -> str:
+        return str(_("计时规则"))
+
+    @classmethod
+    def current(cls) -> "ClockRules":
+        """The row (the defaults when none was saved yet; never written here, so reads stay reads)."""
+        return cls.objects.order_by("pk").first() or cls()

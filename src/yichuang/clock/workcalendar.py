@@ -251,6 +251,27 @@ class WorkCalendar:
             table = self._year(table.year + 1)
         return self._moment(table, target, at_close=True)
 
+    def subtract_working_hours(self, t: dt.datetime, hours) -> dt.datetime:
+        """The earliest moment from which `hours` of opening time run until `t` (the inverse of
+        add_working_hours seen from the end): working_hours_between(result, t) == hours. A start that falls on a
+        close is given as the next opening (the same instant of opening time)."""
+        us = _hours_to_us(hours)
+        year, position = self._position(t)
+        table = self._year(year)
+        target = position - us
+        while target < 0:
+            table = self._year(table.year - 1)
+            target += table.cum[-1]
+        while target >= table.cum[-1]:  # exactly at the year's last close: counting starts next year
+            target -= table.cum[-1]
+            table = self._year(table.year + 1)
+        return self._moment(table, target, at_close=False)
+
+    def working_us_between(self, a: dt.datetime, b: dt.datetime) -> int:
+        """Microseconds of opening time in [a, b) (negative if b is before a): the integer form of
+        working_hours_between, for clocks that store what is left."""
+        return self._working_us_between(a, b)
+
     def working_hours_between(self, a: dt.datetime, b: dt.datetime) -> Decimal:
         """Hours of opening time in [a, b), exact to the microsecond; negative (−[b, a)) if b is before a."""
         return Decimal(self._working_us_between(a, b)) / HOUR_US

@@ -75,6 +75,11 @@ class SiteClock:
         )
         return Decimal(seconds) / Decimal(3600)
 
+    @property
+    def day_us(self) -> int:
+        """A standard working day's opening time in microseconds (what "one working day" of a clock is)."""
+        return int(self.day_hours() * 3_600_000_000)
+
     def next_workday(self, day: dt.date) -> dt.date:
         return self.calendar.add_working_days(day, 1)
 

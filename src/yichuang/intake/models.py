@@ -249,11 +249,33 @@ class Handoff(models.Model):
         return f"{self.department} {local:%Y-%m-%d %H:%M}"
 
 
-class Case(models.Model):
-    """办件: one matter of a submission, owned by one department, with its own clock."""
+class CaseStatus(models.TextChoices):
+    ACCEPTED = "accepted", _("待办理")  # in the department's inbox (or waiting for a delegated pickup)
+    IN_PROGRESS = "in_progress", _("办理中")
+    CORRECTION = "correction", _("补正中")  # the clock stops
+    SPECIAL = "special", _("特别程序中")  # the clock stops
+    APPROVED = "approved", _("准予办结")
+    REJECTED = "rejected", _("不予许可")
+    TERMINATED = "terminated", _("终止")
 
-    class Status(models.TextChoices):
-        ACCEPTED = "accepted", _("已受理")
+
+# Cases whose clock is watched; among them the ones whose clock stands still.
+OPEN_STATUSES = (CaseStatus.ACCEPTED, CaseStatus.IN_PROGRESS, CaseStatus.CORRECTION, CaseStatus.SPECIAL)
+PAUSED_STATUSES = (CaseStatus.CORRECTION, CaseStatus.SPECIAL)
+RUNNING_STATUSES = (CaseStatus.ACCEPTED, CaseStatus.IN_PROGRESS)
+CONCLUDED_STATUSES = (CaseStatus.APPROVED, CaseStatus.REJECTED, CaseStatus.TERMINATED)
+
+
+class Case(models.Model):
+    """办件: one matter of a submission, owned by one department, with its own clock.
+
+    The clock (backoffice.clock) is kept in a few columns so that a query and Python read the same state:
+    while it runs, `due_at` is the deadline and `warn_at` the moment it turns yellow; while it stands still
+    (correction, special procedure) `paused_at` is set and `left_us` holds the opening time that was left.
+    `budget_us` is the whole limit in opening time (extensions included): time used = budget − time left.
+    """
+
+    Status = CaseStatus
 
     number = models.CharField(_("办件编号"), max_length=44, unique=True, null=True, blank=True)
     submission = models.ForeignKey(
@@ -272,8 +294,26 @@ class Case(models.Model):
     )
     matter_snapshot = models.JSONField(_("受理时事项快照"))
     accepted_at = models.DateTimeField(_("受理时间"))
-    due_at = models.DateTimeField(_("办结期限"), db_index=True)
+    due_at = models.DateTimeField(_("办结期限"))
+    warn_at = models.DateTimeField(_("预警时间"), null=True, blank=True)
+    warn_us = models.BigIntegerField(_("预警阈值（微秒）"), default=0)
+    budget_us = models.BigIntegerField(_("时限总量（微秒）"), default=0)
+    paused_at = models.DateTimeField(_("计时暂停于"), null=True, blank=True)
+    left_us = models.BigIntegerField(_("暂停时剩余（微秒）"), null=True, blank=True)
+    extended_days = models.PositiveSmallIntegerField(_("已延长工作日"), default=0)
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.ACCEPTED)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("承办人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
+    received_at = models.DateTimeField(_("部门收件时间"), null=True, blank=True)
+    concluded_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    returned_at = models.DateTimeField(_("结果送达出件窗口"), null=True, blank=True)
     handoff = models.ForeignKey(
         Handoff, verbose_name=_("交接单"), null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
     )
@@ -282,8 +322,37 @@ class Case(models.Model):
         verbose_name = _("办件")
         verbose_name_plural = _("办件")
         ordering = ["submission", "seq"]
-        constraints = [models.UniqueConstraint(fields=["submission", "seq"], name="case_seq_once_per_submission")]
-        indexes = [models.Index(fields=["department", "status"], name="case_inbox_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["submission", "seq"], name="case_seq_once_per_submission"),
+            models.CheckConstraint(
+                condition=Q(paused_at__isnull=True, left_us__isnull=True)
+                | Q(paused_at__isnull=False, left_us__isnull=False),
+                name="case_paused_has_left",
+            ),
+        ]
+        indexes = [
+            # The department's worklist: its open cases by deadline (partial: concluded cases never weigh in).
+            models.Index(
+                fields=["department", "due_at", "id"],
+                condition=Q(status__in=["accepted", "in_progress", "correction", "special"]),
+                name="case_worklist_idx",
+            ),
+            # The supervisor's board: running cases by deadline and by the moment they turn yellow.
+            models.Index(
+                fields=["due_at"], condition=Q(status__in=["accepted", "in_progress"]), name="case_running_due_idx"
+            ),
+            models.Index(
+                fields=["warn_at"], condition=Q(status__in=["accepted", "in_progress"]), name="case_running_warn_idx"
+            ),
+        ]
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def is_paused(self) -> bool:
+        return self.paused_at is not None
 
     def __str__(self) -> str:
         return self.number or f"#{self.pk}"
@@ -364,6 +433,23 @@ class TimelineEvent(models.Model):
         MATERIAL_PLEDGED = "material_pledged", _("告知承诺")
         FILE_ATTACHED = "file_attached", _("上传材料文件")
         FILE_REFUSED = "file_refused", _("材料文件未通过检查")
+        MATERIAL_SUPPLIED = "material_supplied", _("补交材料")
+        # 后台审批 (backoffice.services)
+        COLLECTED = "collected", _("部门取件签收")
+        CLAIMED = "claimed", _("认领办件")
+        ASSIGNED = "assigned", _("分派承办人")
+        CORRECTION_REQUESTED = "correction_requested", _("一次性告知补正")
+        CORRECTION_RECEIVED = "correction_received", _("补正材料收到，恢复计时")
+        SPECIAL_STARTED = "special_started", _("启动特别程序，暂停计时")
+        SPECIAL_ENDED = "special_ended", _("特别程序结束，恢复计时")
+        EXTENSION_REQUESTED = "extension_requested", _("申请延期")
+        EXTENSION_APPROVED = "extension_approved", _("延期获批")
+        EXTENSION_REJECTED = "extension_rejected", _("延期未获批")
+        APPROVED = "approved", _("准予办结")
+        REJECTED = "rejected", _("不予许可")
+        TERMINATED = "terminated", _("终止办理")
+        RESULT_RECORDED = "result_recorded", _("登记办理结果")
+        RESULT_RETURNED = "result_returned", _("结果送达出件窗口")
 
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="timeline", db_index=False)
     case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.CASCADE, related_name="timeline")

@@ -43,13 +43,13 @@ def bump(**kwargs) -> None:
 
 def watched_models() -> list:
     from yichuang.catalogue.models import Bundle, BundleItem, Material, Matter, MatterMaterial
-    from yichuang.clock.models import CalendarOverride, CalendarYear
+    from yichuang.clock.models import CalendarOverride, CalendarYear, ClockRules
     from yichuang.organisation.models import Department, OpeningPeriod, PickupSlot, Site, Window, Zone
 
     return [
         Material, Matter, MatterMaterial, Bundle, BundleItem,
         Site, OpeningPeriod, Department, PickupSlot, Zone, Window,
-        CalendarOverride, CalendarYear,
+        CalendarOverride, CalendarYear, ClockRules,
     ]  # fmt: skip
 
 
@@ -173,3 +173,9 @@ def pickup_slots(ref: Reference, department_id: int) -> list:
     from yichuang.organisation.models import PickupSlot
 
     return ref.get(("pickup", department_id), lambda: list(PickupSlot.objects.filter(department_id=department_id)))
+
+
+def clock_rules(ref: Reference):
+    from yichuang.clock.models import ClockRules
+
+    return ref.get(("clock_rules",), ClockRules.current)

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from yichuang.catalogue.models import Bundle, Material, Matter
 from yichuang.catalogue.queries import NoticeLine, default_site
+from yichuang.clock import caseclock
 from yichuang.clock.workcalendar import CalendarUnknown
 from yichuang.core import audit, counters
 from yichuang.organisation.models import Seat, Site, Window
@@ -840,24 +841,27 @@ def _accept(plan: Plan, number: str, *, actor, key: str | None, now: dt.datetime
     rows.insert([submission], returning=True)
     rows.insert(_material_rows(submission, plan.entries, plan.ref))
     handoffs = _handoffs(plan, now)
-    cases = rows.insert(
-        [
-            Case(
-                number=f"{number}-{n:02d}",
-                submission=submission,
-                seq=n,
-                matter=matter,
-                department=matter.department,
-                matter_snapshot=reference.snapshot(plan.ref, matter),
-                accepted_at=now,
-                due_at=plan.dues[matter.code],
-                status=Case.Status.ACCEPTED,
-                handoff=handoffs.get(matter.department_id),
-            )
-            for n, matter in enumerate(plan.chosen.matters, start=1)
-        ],
-        returning=True,
-    )
+    cases = [
+        Case(
+            number=f"{number}-{n:02d}",
+            submission=submission,
+            seq=n,
+            matter=matter,
+            department=matter.department,
+            matter_snapshot=reference.snapshot(plan.ref, matter),
+            accepted_at=now,
+            due_at=plan.dues[matter.code],
+            status=Case.Status.ACCEPTED,
+            # A stationed department has the case at once; a delegated one when it collects the batch.
+            received_at=None if matter.department_id in handoffs else now,
+            handoff=handoffs.get(matter.department_id),
+        )
+        for n, matter in enumerate(plan.chosen.matters, start=1)
+    ]
+    rules = reference.clock_rules(plan.ref)
+    for case in cases:
+        caseclock.start(case, plan.clock.calendar, plan.clock.day_us, rules)
+    rows.insert(cases, returning=True)
     _timeline_of_acceptance(submission, cases, plan, staff, now)
     deferred = [e for e in plan.entries if e.status == MaterialStatus.DEFERRED]
     what = plan.chosen.bundle.name if plan.chosen.bundle else "、".join(m.name for m in plan.chosen.matters)

@@ -19,6 +19,10 @@ class Message(models.Model):
         MATERIAL_DUE = "material_due", _("容缺材料补交提醒")
         MATERIAL_RECEIVED = "material_received", _("材料已收到")
         CORRECTION = "correction", _("补正通知")
+        SPECIAL_PROCEDURE = "special_procedure", _("特别程序告知")
+        EXTENSION = "extension", _("延期告知")
+        TERMINATED = "terminated", _("终止办理通知")
+        REJECTED = "rejected", _("不予许可通知")
         RESULT_READY = "result_ready", _("办结领取通知")
         HANDED_OVER = "handed_over", _("已领取 / 已寄出")
 

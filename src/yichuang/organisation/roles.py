@@ -32,7 +32,7 @@ _ORGANISATION_EDIT = [
 
 _CALENDAR_EDIT = [
     f"clock.{verb}_{model}"
-    for model in ("calendaroverride", "calendaryear")
+    for model in ("calendaroverride", "calendaryear", "clockrules")
     for verb in ("add", "change", "delete", "view")
 ]
 # Queue rules and appointment slots are configured in the admin; tickets and appointments only viewed there.

@@ -81,6 +81,8 @@ class UserFactory(factory.django.DjangoModelFactory):
     class Params:
         window_clerk = factory.Trait(roles=[Role.WINDOW_CLERK])
         officer = factory.Trait(roles=[Role.BACKOFFICE_OFFICER], department=factory.SubFactory(DepartmentFactory))
+        lead = factory.Trait(roles=[Role.DEPARTMENT_LEAD], department=factory.SubFactory(DepartmentFactory))
+        output_clerk = factory.Trait(roles=[Role.OUTPUT_CLERK])
         supervisor = factory.Trait(roles=[Role.SUPERVISOR])
         hall_admin = factory.Trait(roles=[Role.HALL_ADMIN], is_staff=True)
 
