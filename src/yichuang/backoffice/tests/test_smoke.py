@@ -13,7 +13,10 @@ def test_claim_correct_resume_approve(office):
     assert caseclock.level(case, T0) == caseclock.GREEN
     services.claim(case, office.officer, now=T0)
     services.request_correction(
-        case, office.officer, items=[{"material": "ID", "note": "复印件不清晰"}], due=dt.date(2026, 3, 20),
+        case,
+        office.officer,
+        items=[{"material": "ID", "note": "复印件不清晰"}],
+        due=dt.date(2026, 3, 20),
         now=T0 + dt.timedelta(hours=1),
     )
     case.refresh_from_db()

@@ -1,0 +1,139 @@
+"""Reads of the back office that pages and the API share: the worklist, a case with its clock, the red list.
+
+The warning level of every row comes from the database (`caseclock.level_expression`), the same rule as
+`caseclock.level()` in Python; time left and used come from the site's working calendar (`clock_of`).
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+
+from yichuang.clock import caseclock
+from yichuang.intake import deadlines
+from yichuang.intake.models import OPEN_STATUSES, Case, CaseStatus, Handoff
+from yichuang.organisation.access import restrict_to_departments
+
+PAGE_SIZE = 25
+
+# Worklist filters (?show=…): which open cases.
+SHOW = {
+    "all": Q(),
+    "inbox": Q(status=CaseStatus.ACCEPTED),
+    "mine": None,  # the user's own: built in worklist()
+    "paused": Q(status__in=[CaseStatus.CORRECTION, CaseStatus.SPECIAL]),
+}
+
+
+def cases_for(user) -> QuerySet:
+    """Every case the user may see (their department's; all for supervisors, hall admins, auditors)."""
+    return restrict_to_departments(Case.objects.all(), user)
+
+
+def worklist(user, *, now: dt.datetime | None = None, show: str = "all", department_id: int | None = None) -> QuerySet:
+    """The open cases the user may see, sorted by time left: running cases by deadline first, then the ones whose
+    clock stands still by the time they have left; each with `level` annotated. Delegated cases still waiting in
+    a pickup batch are not in the worklist (they are in the batch)."""
+    now = now or timezone.now()
+    qs = cases_for(user).filter(status__in=OPEN_STATUSES, received_at__isnull=False)
+    if department_id is not None:
+        qs = qs.filter(department_id=department_id)
+    if show == "mine":
+        qs = qs.filter(assignee=user)
+    elif SHOW.get(show) is not None:
+        qs = qs.filter(SHOW[show])
+    return (
+        qs.annotate(level=caseclock.level_expression(now))
+        .select_related("submission__applicant", "department", "assignee")
+        .order_by(F("paused_at").asc(nulls_first=True), "due_at", F("left_us").asc(nulls_first=True), "id")
+    )
+
+
+def red_cases(user=None, *, now: dt.datetime | None = None) -> QuerySet:
+    """Red (overdue) open cases across the departments the user sees, most overdue first."""
+    now = now or timezone.now()
+    qs = Case.objects.all() if user is None else cases_for(user)
+    return (
+        qs.filter(caseclock.red_q(now))
+        .annotate(level=caseclock.level_expression(now))
+        .select_related("department", "submission__applicant", "assignee")
+        .order_by("due_at", "id")
+    )
+
+
+def yellow_cases(user=None, *, now: dt.datetime | None = None) -> QuerySet:
+    now = now or timezone.now()
+    qs = Case.objects.all() if user is None else cases_for(user)
+    return (
+        qs.filter(caseclock.yellow_q(now))
+        .annotate(level=caseclock.level_expression(now))
+        .select_related("department", "submission__applicant", "assignee")
+        .order_by("due_at", "id")
+    )
+
+
+def clock_of(case: Case) -> deadlines.SiteClock:
+    return deadlines.site_calendar(case.submission.site)
+
+
+@dataclass
+class ClockView:
+    """A case's clock at one moment, as pages and the API show it."""
+
+    level: str | None
+    paused: bool
+    due_at: dt.datetime
+    left_us: int | None
+    used_us: int | None
+    budget_us: int
+    day_us: int
+
+    @property
+    def left_text(self) -> str:
+        return caseclock.describe_us(self.left_us, self.day_us)
+
+    @property
+    def used_text(self) -> str:
+        return caseclock.describe_us(self.used_us, self.day_us)
+
+    @property
+    def level_label(self) -> str:
+        return str(caseclock.LEVEL_LABELS.get(self.level, ""))
+
+    @property
+    def used_percent(self) -> int:
+        if not self.budget_us or self.used_us is None:
+            return 0
+        return max(0, min(100, round(100 * self.used_us / self.budget_us)))
+
+
+def clock_view(case: Case, now: dt.datetime | None = None, clock: deadlines.SiteClock | None = None) -> ClockView:
+    now = now or timezone.now()
+    clock = clock or clock_of(case)
+    return ClockView(
+        level=caseclock.level(case, now),
+        paused=case.paused_at is not None,
+        due_at=case.due_at,
+        left_us=caseclock.time_left_us(case, now, clock.calendar),
+        used_us=caseclock.time_used_us(case, now, clock.calendar),
+        budget_us=case.budget_us,
+        day_us=clock.day_us,
+    )
+
+
+def case_detail(user, number: str) -> Case | None:
+    """A case the user may see, by number, with what its page needs; None when there is none (or not theirs)."""
+    return (
+        cases_for(user)
+        .select_related("submission__applicant", "submission__site", "department", "assignee", "handoff")
+        .filter(number=number)
+        .first()
+    )
+
+
+def handoffs_for(user, *, status: str | None = None) -> QuerySet:
+    qs = restrict_to_departments(Handoff.objects.all(), user).select_related("department", "site")
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("status", "scheduled_for", "id")
