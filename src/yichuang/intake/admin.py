@@ -73,11 +73,14 @@ class SubmissionAdmin(ReadOnlyAdmin):
 
 @admin.register(Case)
 class CaseAdmin(ReadOnlyAdmin):
-    list_display = ["number", "matter", "department", "status", "due_at", "handoff"]
+    list_display = ["number", "matter", "department", "status", "assignee", "due_at", "concluded_at", "handoff"]
     list_filter = ["status", "department"]
     search_fields = ["number"]
-    list_select_related = ["matter", "department", "handoff"]
-    readonly_fields = ["number", "submission", "matter", "department", "accepted_at", "due_at", "status", "handoff"]
+    list_select_related = ["matter", "department", "handoff", "assignee"]
+    readonly_fields = [
+        "number", "submission", "matter", "department", "status", "assignee", "accepted_at", "received_at",
+        "due_at", "warn_at", "paused_at", "extended_days", "concluded_at", "returned_at", "handoff",
+    ]  # fmt: skip
     exclude = ["matter_snapshot"]
 
 

@@ -49,19 +49,25 @@ _QUEUE_EDIT = [
 # Intake is changed only through its services; the admin shows it (masked) and clears broken-pledge marks.
 _INTAKE_VIEW = [f"intake.view_{model}" for model in ("submission", "case", "handoff", "applicant")]
 
+# The back office changes only through its services; the admin shows its records to hall admins and supervisors.
+_BACKOFFICE_VIEW = [
+    f"backoffice.view_{model}" for model in ("correction", "specialprocedure", "extension", "decision", "alert")
+]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.WINDOW_CLERK: ["organisation.view_window"],
     Role.BACKOFFICE_OFFICER: [],
     Role.DEPARTMENT_LEAD: [],
     Role.OUTPUT_CLERK: ["organisation.view_window"],
     Role.CONSULTANT: ["catalogue.view_matter", "catalogue.view_bundle"],
-    Role.SUPERVISOR: ["core.view_auditevent"],
+    Role.SUPERVISOR: ["core.view_auditevent", *_INTAKE_VIEW, *_BACKOFFICE_VIEW],
     Role.HALL_ADMIN: [
         *_CATALOGUE_EDIT,
         *_ORGANISATION_EDIT,
         *_CALENDAR_EDIT,
         *_QUEUE_EDIT,
         *_INTAKE_VIEW,
+        *_BACKOFFICE_VIEW,
         "organisation.view_apitoken",
         "core.view_auditevent",
     ],
