@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "yichuang.intake",
     "yichuang.backoffice",
     "yichuang.supervision",
+    "yichuang.output",
+    "yichuang.feedback",
     "yichuang.demo",
 ]
 
@@ -140,6 +142,8 @@ else:
 
 # --- Background tasks ---------------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+# The back office's sweep (warnings, overdue deferrals, reminders) runs again this many seconds after each run.
+BACKOFFICE_SWEEP_SECONDS = max(10, int(os.environ.get("BACKOFFICE_SWEEP_SECONDS", "300")))
 
 # --- Accounts and security ----------------------------------------------------------------------
 AUTH_USER_MODEL = "organisation.User"
