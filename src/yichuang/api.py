@@ -13,10 +13,12 @@ from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from yichuang.backoffice.api import router as backoffice_router
 from yichuang.catalogue.api import router as catalogue_router
 from yichuang.intake.api import router as intake_router
 from yichuang.organisation.api_auth import router as staff_router
 from yichuang.queue.api import router as queue_router
+from yichuang.supervision.api import router as supervision_router
 
 
 class HallAPI(NinjaAPI):
@@ -146,3 +148,5 @@ api.add_router("/", catalogue_router)
 api.add_router("/", staff_router)
 api.add_router("/", queue_router)
 api.add_router("/", intake_router)
+api.add_router("/", backoffice_router)
+api.add_router("/supervision/", supervision_router)

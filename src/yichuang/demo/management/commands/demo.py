@@ -79,6 +79,9 @@ class Command(BaseCommand):
         self._print_credentials(result)
 
         if not no_serve:
+            from yichuang.backoffice.tasks import ensure_scheduled
+
+            ensure_scheduled()  # the worker's back-office sweep (re-enqueues itself); once, however often demo starts
             self._serve(host, port)
 
     def _check_migrated(self) -> None:

@@ -1,0 +1,188 @@
+"""The back office's periodic sweep (run by the worker task `tasks.backoffice_sweep` and `yichuang backoffice
+sweep`): warnings, automatic termination, reminders of deferred materials.
+
+Every job is idempotent and safe with several workers at once:
+
+* **warnings** — cases yellow or red now, special procedures past their own limit: one `Alert` per (kind,
+  subject), inserted with ON CONFLICT DO NOTHING on the unique constraint `alert_once`;
+* **termination** — a case whose deferred material was not supplied by its due date is terminated through
+  `services.terminate_unsupplied` (which locks the case and re-checks, so the second worker changes nothing),
+  with an Alert TERMINATED for the department in the same transaction;
+* **reminders** — a deferred material due within one working day: the applicant is told once (`material_due`);
+  the once-only record is an Alert MATERIAL_DUE with the material line's id as subject, created in the same
+  transaction as the message (a second worker's insert waits for the first and then finds the row).
+"""
+
+import datetime as dt
+from dataclasses import asdict, dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from yichuang.clock import caseclock
+from yichuang.clock.workcalendar import CalendarUnknown
+from yichuang.intake import deadlines
+from yichuang.intake.models import OPEN_STATUSES, Case, MaterialStatus, SubmissionMaterial
+from yichuang.intake.services import notify_applicant
+
+from . import services
+from .models import Alert, SpecialProcedure
+
+Kind = Alert.Kind
+
+
+@dataclass
+class SweepReport:
+    yellow: int = 0
+    red: int = 0
+    special_overdue: int = 0
+    terminated: int = 0
+    reminded: int = 0
+    errors: int = 0
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _raise(kind: str, rows: list[tuple[str, int, int]], now: dt.datetime) -> int:
+    """Insert one Alert per (kind, subject) not raised yet; returns how many were new (as far as this worker
+    can tell: a concurrent worker's insert of the same subject is skipped by the database)."""
+    if not rows:
+        return 0
+    subjects = [subject for subject, _case, _dept in rows]
+    known = set(Alert.objects.filter(kind=kind, subject__in=subjects).values_list("subject", flat=True))
+    new = [
+        Alert(kind=kind, subject=subject, case_id=case_id, department_id=department_id, created_at=now)
+        for subject, case_id, department_id in rows
+        if subject not in known
+    ]
+    Alert.objects.bulk_create(new, ignore_conflicts=True)
+    return len(new)
+
+
+def raise_warnings(now: dt.datetime | None = None, report: SweepReport | None = None) -> SweepReport:
+    """Alerts for cases that are yellow or red now and special procedures past their due time (once each)."""
+    now = now or timezone.now()
+    report = report or SweepReport()
+    for kind, q, attr in (
+        (Kind.CASE_RED, caseclock.red_q(now), "red"),
+        (Kind.CASE_YELLOW, caseclock.yellow_q(now), "yellow"),
+    ):
+        rows = list(Case.objects.filter(q).values_list("number", "pk", "department_id"))
+        setattr(report, attr, getattr(report, attr) + _raise(kind, rows, now))
+    overdue = SpecialProcedure.objects.filter(ended_at__isnull=True, due_at__lt=now).values_list(
+        "pk", "case__number", "case_id", "case__department_id"
+    )
+    rows = [(f"{number}#{pk}", case_id, dept) for pk, number, case_id, dept in overdue]
+    report.special_overdue += _raise(Kind.SPECIAL_OVERDUE, rows, now)
+    return report
+
+
+def _open_cases_needing(line: SubmissionMaterial) -> list[Case]:
+    cases = Case.objects.filter(submission_id=line.submission_id, status__in=OPEN_STATUSES).order_by("seq", "pk")
+    return [c for c in cases if (c.matter_snapshot.get("code") or c.matter.code) in (line.matters or [])]
+
+
+def terminate_overdue(now: dt.datetime | None = None, report: SweepReport | None = None) -> SweepReport:
+    """Terminate every open case with a deferred material not supplied by its due date (容缺逾期终止)."""
+    now = now or timezone.now()
+    report = report or SweepReport()
+    today = timezone.localtime(now).date()
+    lines = SubmissionMaterial.objects.filter(
+        status=MaterialStatus.DEFERRED, supplied_at__isnull=True, due__lt=today
+    ).order_by("submission_id", "pk")
+    seen: set[int] = set()
+    for line in lines:
+        for case in _open_cases_needing(line):
+            if case.pk in seen:
+                continue
+            seen.add(case.pk)
+            try:
+                with transaction.atomic():
+                    decision = services.terminate_unsupplied(case, now=now)
+                    if decision is not None:
+                        Alert.objects.get_or_create(
+                            kind=Kind.TERMINATED,
+                            subject=case.number,
+                            defaults={"case": case, "department_id": case.department_id, "created_at": now},
+                        )
+                        report.terminated += 1
+            except CalendarUnknown:
+                report.errors += 1
+    return report
+
+
+def remind_due(now: dt.datetime | None = None, report: SweepReport | None = None) -> SweepReport:
+    """Tell the applicant once when a deferred material falls due within one working day (from today on)."""
+    now = now or timezone.now()
+    report = report or SweepReport()
+    today = timezone.localtime(now).date()
+    lines = (
+        SubmissionMaterial.objects.filter(
+            status=MaterialStatus.DEFERRED,
+            supplied_at__isnull=True,
+            due__gte=today,
+            due__lte=today + dt.timedelta(days=31),
+        )
+        .exclude(pk__in=_reminded_subjects())
+        .select_related("submission__site")
+        .order_by("due", "pk")
+    )
+    clocks: dict[int, deadlines.SiteClock] = {}
+    for line in lines:
+        site = line.submission.site
+        clock = clocks.get(site.pk) or clocks.setdefault(site.pk, deadlines.site_calendar(site))
+        try:
+            horizon = clock.calendar.add_working_days(today, 1)
+        except CalendarUnknown:
+            report.errors += 1
+            continue
+        if line.due > horizon:
+            continue
+        cases = _open_cases_needing(line)
+        if not cases:
+            continue
+        if _remind(line, cases[0], now):
+            report.reminded += 1
+    return report
+
+
+def _reminded_subjects():
+    return Alert.objects.filter(kind=Kind.MATERIAL_DUE).values_list("subject", flat=True)
+
+
+def _remind(line: SubmissionMaterial, case: Case, now: dt.datetime) -> bool:
+    """Record the reminder and store the message in one transaction; False when it was already sent."""
+    try:
+        with transaction.atomic():
+            _alert, created = Alert.objects.get_or_create(
+                kind=Kind.MATERIAL_DUE,
+                subject=str(line.pk),
+                defaults={"case": case, "department_id": case.department_id, "created_at": now},
+            )
+            if not created:
+                return False
+            notify_applicant(
+                line.submission,
+                "material_due",
+                {"case": case.number, "material": line.name, "due": line.due.isoformat()},
+            )
+    except IntegrityError:  # another worker recorded it between our look and our insert
+        return False
+    return True
+
+
+def run(now: dt.datetime | None = None, progress=None) -> SweepReport:
+    """All three jobs once. `progress(text)` is told after each."""
+    now = now or timezone.now()
+    report = SweepReport()
+    raise_warnings(now, report)
+    if progress:
+        progress(f"预警：黄灯 {report.yellow}，红灯 {report.red}，特别程序超期 {report.special_overdue}")
+    terminate_overdue(now, report)
+    if progress:
+        progress(f"容缺逾期终止：{report.terminated}")
+    remind_due(now, report)
+    if progress:
+        progress(f"容缺补交提醒：{report.reminded}")
+    return report
