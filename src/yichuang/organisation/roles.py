@@ -54,13 +54,18 @@ _BACKOFFICE_VIEW = [
     f"backoffice.view_{model}" for model in ("correction", "specialprocedure", "extension", "decision", "alert")
 ]
 
+# Supervision: orders and their ledger change only through supervision.services (read-only in the admin);
+# hall admins edit the supervised tasks.
+_SUPERVISION_VIEW = ["supervision.view_supervisiontask", "supervision.view_order", "supervision.view_orderevent"]
+_SUPERVISION_EDIT = [*_SUPERVISION_VIEW, "supervision.add_supervisiontask", "supervision.change_supervisiontask"]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.WINDOW_CLERK: ["organisation.view_window"],
     Role.BACKOFFICE_OFFICER: [],
     Role.DEPARTMENT_LEAD: [],
     Role.OUTPUT_CLERK: ["organisation.view_window"],
     Role.CONSULTANT: ["catalogue.view_matter", "catalogue.view_bundle"],
-    Role.SUPERVISOR: ["core.view_auditevent", *_INTAKE_VIEW, *_BACKOFFICE_VIEW],
+    Role.SUPERVISOR: ["core.view_auditevent", *_INTAKE_VIEW, *_BACKOFFICE_VIEW, *_SUPERVISION_VIEW],
     Role.HALL_ADMIN: [
         *_CATALOGUE_EDIT,
         *_ORGANISATION_EDIT,
@@ -68,6 +73,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_QUEUE_EDIT,
         *_INTAKE_VIEW,
         *_BACKOFFICE_VIEW,
+        *_SUPERVISION_EDIT,
         "organisation.view_apitoken",
         "core.view_auditevent",
     ],

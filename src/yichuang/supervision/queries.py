@@ -1,0 +1,159 @@
+"""Reads of supervision that the pages and the API share: the board, the ledger of orders, the tasks.
+
+The board must stay fast on millions of cases: the red and yellow lists are `backoffice.queries.red_cases` /
+`yellow_cases` cut to their first page (`BOARD_SIZE`), and the counts per department are counted apart for
+running cases (partial indexes `case_running_due_idx`, `case_running_warn_idx` on `due_at` / `warn_at`) and for
+the few stopped ones (correction, special procedure: `case_worklist_idx`), never by loading rows.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Count, F, Q, QuerySet
+from django.utils import timezone
+
+from yichuang.backoffice import queries as backoffice
+from yichuang.backoffice.models import SpecialProcedure
+from yichuang.intake.models import PAUSED_STATUSES, RUNNING_STATUSES, Case
+from yichuang.organisation.access import restrict_to_departments, sees_all_departments
+from yichuang.organisation.models import Department
+
+from .models import Order, SupervisionTask
+
+BOARD_SIZE = 50
+PAGE_SIZE = 50
+
+
+def may_see_board(user) -> bool:
+    """The board spans every department: supervisors, hall admins and auditors."""
+    return sees_all_departments(user)
+
+
+@dataclass
+class DepartmentCount:
+    department_id: int
+    name: str
+    red: int = 0
+    yellow: int = 0
+
+
+@dataclass
+class Board:
+    now: dt.datetime
+    red: list
+    red_total: int
+    yellow: list
+    yellow_total: int
+    departments: list[DepartmentCount]
+    overdue_specials: list = field(default_factory=list)
+    overdue_orders: list = field(default_factory=list)
+    overdue_tasks: list = field(default_factory=list)
+
+
+def _counts(q_running: Q, q_paused: Q, user) -> dict[int, int]:
+    """Cases per department for one level: running and stopped cases counted apart, so that each count uses
+    its own partial index instead of an OR over the whole table."""
+    counts: dict[int, int] = {}
+    base = restrict_to_departments(Case.objects.all(), user) if user is not None else Case.objects.all()
+    for q in (q_running, q_paused):
+        for row in base.filter(q).order_by().values("department_id").annotate(n=Count("*")):
+            counts[row["department_id"]] = counts.get(row["department_id"], 0) + row["n"]
+    return counts
+
+
+def department_counts(user=None, *, now: dt.datetime) -> list[DepartmentCount]:
+    red = _counts(
+        Q(status__in=RUNNING_STATUSES, due_at__lt=now), Q(status__in=PAUSED_STATUSES, left_us__lte=0), user
+    )
+    yellow = _counts(
+        Q(status__in=RUNNING_STATUSES, warn_at__lte=now, due_at__gte=now),
+        Q(status__in=PAUSED_STATUSES, left_us__gt=0, left_us__lte=F("warn_us")),
+        user,
+    )
+    ids = set(red) | set(yellow)
+    names = dict(Department.objects.filter(pk__in=ids).values_list("pk", "name"))
+    rows = [DepartmentCount(pk, names.get(pk, ""), red.get(pk, 0), yellow.get(pk, 0)) for pk in ids]
+    return sorted(rows, key=lambda r: (-r.red, -r.yellow, r.name))
+
+
+def overdue_specials(user=None, *, now: dt.datetime, limit: int = BOARD_SIZE) -> list[SpecialProcedure]:
+    """Running special procedures past their own limit (partial index `special_running_due`)."""
+    qs = SpecialProcedure.objects.filter(ended_at__isnull=True, due_at__lt=now)
+    if user is not None:
+        qs = restrict_to_departments(qs, user, field="case__department")
+    return list(qs.select_related("case__department").order_by("due_at", "id")[:limit])
+
+
+def overdue_orders(user=None, *, now: dt.datetime, limit: int = BOARD_SIZE) -> list[Order]:
+    """Orders still waiting for the department's reply after their reply deadline."""
+    qs = Order.objects.filter(status=Order.Status.OPEN, reply_due__lt=now)
+    if user is not None:
+        qs = restrict_to_departments(qs, user)
+    return list(qs.select_related("department", "case", "task").order_by("reply_due", "id")[:limit])
+
+
+def overdue_tasks(*, now: dt.datetime) -> list[SupervisionTask]:
+    """Tasks not done (nor continuing, 持续推进) after their completion date."""
+    today = timezone.localtime(now).date()
+    return list(
+        SupervisionTask.objects.filter(status=SupervisionTask.Status.PENDING, due_date__lt=today)
+        .select_related("department")
+        .order_by("due_date", "code")
+    )
+
+
+def board(user, *, now: dt.datetime | None = None, size: int = BOARD_SIZE) -> Board:
+    """Everything the supervisor's board shows, without anyone searching: red first, then yellow."""
+    now = now or timezone.now()
+    departments = department_counts(user, now=now)
+    return Board(
+        now=now,
+        red=list(backoffice.red_cases(user, now=now)[:size]),
+        red_total=sum(d.red for d in departments),
+        yellow=list(backoffice.yellow_cases(user, now=now)[:size]),
+        yellow_total=sum(d.yellow for d in departments),
+        departments=departments,
+        overdue_specials=overdue_specials(user, now=now),
+        overdue_orders=overdue_orders(user, now=now),
+        overdue_tasks=overdue_tasks(now=now),
+    )
+
+
+# --- the ledger ----------------------------------------------------------------------------------------
+
+
+def orders_for(
+    user, *, status: str | None = None, level: str | None = None, department_id: int | None = None
+) -> QuerySet:
+    """The orders the user may see (their department's; all for supervisors, hall admins, auditors)."""
+    qs = restrict_to_departments(Order.objects.all(), user)
+    if status:
+        qs = qs.filter(status=status)
+    if level:
+        qs = qs.filter(level=level)
+    if department_id is not None:
+        qs = qs.filter(department_id=department_id)
+    return qs.select_related("department", "case", "task", "issued_by").order_by("-issued_at", "-id")
+
+
+def order_detail(user, number: str) -> Order | None:
+    """An order the user may see, with its department and subject; None when there is none (or not theirs)."""
+    return (
+        restrict_to_departments(Order.objects.all(), user)
+        .select_related("department", "case__department", "task", "issued_by")
+        .filter(number=number)
+        .first()
+    )
+
+
+def events_of(order: Order) -> QuerySet:
+    return order.events.select_related("actor").order_by("at", "id")
+
+
+def tasks() -> QuerySet:
+    return SupervisionTask.objects.select_related("department").order_by("code")
+
+
+def open_case(number: str) -> Case | None:
+    """A case by number for the issue form (supervisors see every department)."""
+    return Case.objects.select_related("department").filter(number=number).first()
