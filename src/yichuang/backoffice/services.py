@@ -118,7 +118,7 @@ def _calendar_error(exc: CalendarUnknown) -> ValidationError:
     )
 
 
-def _event(case: Case, kind: str, actor, now: dt.datetime, **detail) -> TimelineEvent:
+def _event(case: Case, kind: str, actor, now: dt.datetime, /, **detail) -> TimelineEvent:
     return TimelineEvent.objects.create(
         submission_id=case.submission_id,
         case=case,
