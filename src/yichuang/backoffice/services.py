@@ -133,7 +133,7 @@ def _save(case: Case, *fields: str) -> None:
     case.save(update_fields=list(fields))
 
 
-def _notify(case: Case, kind: str, **context) -> None:
+def _notify(case: Case, kind: str, /, **context) -> None:
     notify_applicant(case.submission, kind, {"case": case.number, "matter": case.matter_name, **context})
 
 
@@ -321,7 +321,7 @@ def start_special(
     case.status = CaseStatus.SPECIAL
     _save(case, "status", "assignee", "paused_at", "left_us")
     _event(
-        case, Kind.SPECIAL_STARTED, actor, now, procedure=procedure.pk, kind=kind, due=due_at.isoformat(),
+        case, Kind.SPECIAL_STARTED, actor, now, procedure=procedure.pk, procedure_kind=kind, due=due_at.isoformat(),
         left_us=case.left_us,
     )  # fmt: skip
     audit.record(actor, "backoffice.start_special", case, summary=f"{case.number} {kind}", request=request)
