@@ -382,6 +382,10 @@ def load_demo(progress: Progress | None = None, *, hall_path: Path = HALL_PATH, 
         from yichuang.queue.demo import load_demo_history  # yesterday's and this morning's tickets
 
         say(f"    {load_demo_history(site)}")
+
+        from yichuang.backoffice.demo import load_backoffice_history  # cases worked by the departments
+
+        say(f"    {load_backoffice_history(site)}")
     return DemoLoad(site=site, staff=staff, hall=hall, people=people, catalogue=result)
 
 
