@@ -124,12 +124,19 @@ def remind_due(now: dt.datetime | None = None, report: SweepReport | None = None
             due__gte=today,
             due__lte=today + dt.timedelta(days=31),
         )
-        .exclude(pk__in=_reminded_subjects())
         .select_related("submission__site")
         .order_by("due", "pk")
     )
+    lines = list(lines)
+    reminded = set(
+        Alert.objects.filter(kind=Kind.MATERIAL_DUE, subject__in=[str(line.pk) for line in lines]).values_list(
+            "subject", flat=True
+        )
+    )
     clocks: dict[int, deadlines.SiteClock] = {}
     for line in lines:
+        if str(line.pk) in reminded:
+            continue
         site = line.submission.site
         clock = clocks.get(site.pk) or clocks.setdefault(site.pk, deadlines.site_calendar(site))
         try:
@@ -145,10 +152,6 @@ def remind_due(now: dt.datetime | None = None, report: SweepReport | None = None
         if _remind(line, cases[0], now):
             report.reminded += 1
     return report
-
-
-def _reminded_subjects():
-    return Alert.objects.filter(kind=Kind.MATERIAL_DUE).values_list("subject", flat=True)
 
 
 def _remind(line: SubmissionMaterial, case: Case, now: dt.datetime) -> bool:

@@ -450,6 +450,10 @@ class TimelineEvent(models.Model):
         TERMINATED = "terminated", _("终止办理")
         RESULT_RECORDED = "result_recorded", _("登记办理结果")
         RESULT_RETURNED = "result_returned", _("结果送达出件窗口")
+        # 一窗出件 (output.services)
+        READY_NOTIFIED = "ready_notified", _("通知领取结果")
+        HANDED_OVER = "handed_over", _("窗口领取结果")
+        MAILED = "mailed", _("邮寄送达结果")
 
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="timeline", db_index=False)
     case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.CASCADE, related_name="timeline")
