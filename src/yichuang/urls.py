@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("yichuang.queue.urls")),
     path("desk/intake/", include("yichuang.intake.urls")),
     path("notifications/", include("yichuang.notifications.urls")),
+    path("supervision/", include("yichuang.supervision.urls")),
     path("", include("yichuang.portal.urls")),
 ]
 

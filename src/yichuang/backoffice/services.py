@@ -496,11 +496,13 @@ def conclude(
 
 
 def _notify_result(case: Case, decision: Decision) -> None:
-    place = _("综合出件窗口")
+    """A result reached the output window: a rejection is told at once (with its reasons); "ready for pickup"
+    is told once for the whole submission, when its last result arrives (output.services.result_returned)."""
+    from yichuang.output.services import result_returned
+
     if decision.outcome == Decision.Outcome.REJECTED:
-        _notify(case, "rejected", reasons=decision.reasons, place=place)
-    else:
-        _notify(case, "result_ready", place=place)
+        _notify(case, "rejected", reasons=decision.reasons, place=_("综合出件窗口"))
+    result_returned(case)
 
 
 @transaction.atomic
@@ -562,6 +564,9 @@ def terminate_unsupplied(case: Case, *, actor=None, now=None, request=None) -> D
         )
     first = overdue[0]
     _notify(case, "terminated", material=names, due=first.due.isoformat())
+    from yichuang.output.services import result_returned
+
+    result_returned(case, now=now)  # the other cases' results need no longer wait for this one
     return decision
 
 
@@ -622,6 +627,6 @@ def return_results(cases: list[Case], actor, *, now=None, request=None) -> list[
         _event(case, Kind.RESULT_RETURNED, actor, now)
         audit.record(actor, "backoffice.return_result", case, summary=case.number, request=request)
         decision = Decision.objects.filter(case=case).first()
-        if decision is not None and decision.outcome != Decision.Outcome.TERMINATED:
+        if decision is not None:
             _notify_result(case, decision)
     return locked

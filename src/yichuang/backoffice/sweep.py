@@ -38,6 +38,7 @@ class SweepReport:
     special_overdue: int = 0
     terminated: int = 0
     reminded: int = 0
+    uncollected: int = 0  # results waiting at the output window: output.services.send_reminders
     errors: int = 0
 
     def as_dict(self) -> dict:
@@ -176,7 +177,8 @@ def _remind(line: SubmissionMaterial, case: Case, now: dt.datetime) -> bool:
 
 
 def run(now: dt.datetime | None = None, progress=None) -> SweepReport:
-    """All three jobs once. `progress(text)` is told after each."""
+    """All three jobs once, then the output window's reminders of uncollected results. `progress(text)` is told
+    after each."""
     now = now or timezone.now()
     report = SweepReport()
     raise_warnings(now, report)
@@ -188,4 +190,9 @@ def run(now: dt.datetime | None = None, progress=None) -> SweepReport:
     remind_due(now, report)
     if progress:
         progress(f"容缺补交提醒：{report.reminded}")
+    from yichuang.output.services import send_reminders
+
+    report.uncollected = send_reminders(now)
+    if progress:
+        progress(f"结果待领取提醒：{report.uncollected}")
     return report
