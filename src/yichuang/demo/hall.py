@@ -386,6 +386,10 @@ def load_demo(progress: Progress | None = None, *, hall_path: Path = HALL_PATH, 
         from yichuang.backoffice.demo import load_backoffice_history  # cases worked by the departments
 
         say(f"    {load_backoffice_history(site)}")
+
+        from yichuang.supervision.demo import load_tasks  # the reform plan's tasks, under supervision
+
+        say(f"    {load_tasks()}")
     return DemoLoad(site=site, staff=staff, hall=hall, people=people, catalogue=result)
 
 

@@ -62,9 +62,7 @@ def _counts(q_running: Q, q_paused: Q, user) -> dict[int, int]:
 
 
 def department_counts(user=None, *, now: dt.datetime) -> list[DepartmentCount]:
-    red = _counts(
-        Q(status__in=RUNNING_STATUSES, due_at__lt=now), Q(status__in=PAUSED_STATUSES, left_us__lte=0), user
-    )
+    red = _counts(Q(status__in=RUNNING_STATUSES, due_at__lt=now), Q(status__in=PAUSED_STATUSES, left_us__lte=0), user)
     yellow = _counts(
         Q(status__in=RUNNING_STATUSES, warn_at__lte=now, due_at__gte=now),
         Q(status__in=PAUSED_STATUSES, left_us__gt=0, left_us__lte=F("warn_us")),

@@ -146,10 +146,10 @@ def issue_order(
         errors["task"] = [_("该任务的牵头单位不是本系统中的部门，无法下发督办单。")]
     elif task is not None and task.status == SupervisionTask.Status.DONE:
         errors["task"] = [_("该任务已完成，无需督办。")]
-    for field, check in (
-        ("level", lambda: _level(level)),
-        ("instruction", lambda: _text(instruction, "instruction")),
-        ("reply_due", lambda: _reply_due(reply_due, now)),
+    for check in (
+        lambda: _level(level),
+        lambda: _text(instruction, "instruction"),
+        lambda: _reply_due(reply_due, now),
     ):
         try:
             check()
@@ -187,9 +187,7 @@ def reply(order: Order, actor, text: str, *, now: dt.datetime | None = None, req
     now = now or timezone.now()
     text = _text(text, "text")
     if order.status != Order.Status.OPEN:
-        raise ValidationError(
-            _("督办单当前状态为“%(status)s”，不能答复。") % {"status": order.get_status_display()}
-        )
+        raise ValidationError(_("督办单当前状态为“%(status)s”，不能答复。") % {"status": order.get_status_display()})
     order.status = Order.Status.REPLIED
     order.save(update_fields=["status"])
     _event(order, Kind.REPLIED, actor, now, text)

@@ -31,7 +31,7 @@ class Cases:
 
 
 @pytest.fixture
-def cases(office: Office) -> Cases:
+def cases(office: Office) -> Cases:  # noqa: F811
     hall = office.hall
     red = take_in(hall, now=T0 - dt.timedelta(days=7))
     yellow = take_in(hall, now=T0)

@@ -16,7 +16,13 @@ DUE = NOW + dt.timedelta(days=2)
 
 def _issue(office, case, level="blue", **kw):
     return services.issue_order(
-        office.supervisor, case=case, level=level, instruction="请说明超期原因并尽快办结。", reply_due=DUE, now=NOW, **kw
+        office.supervisor,
+        case=case,
+        level=level,
+        instruction="请说明超期原因并尽快办结。",
+        reply_due=DUE,
+        now=NOW,
+        **kw,
     )
 
 
@@ -29,7 +35,9 @@ def test_full_life_of_an_order_keeps_every_step(office, cases):
     order.refresh_from_db()
     assert order.status == "replied"
 
-    services.escalate(order, office.supervisor, "仍未办结。", NOW + dt.timedelta(days=3), now=NOW + dt.timedelta(days=1))
+    services.escalate(
+        order, office.supervisor, "仍未办结。", NOW + dt.timedelta(days=3), now=NOW + dt.timedelta(days=1)
+    )
     order.refresh_from_db()
     assert order.level == "orange" and order.status == "open"
     assert order.reply_due == NOW + dt.timedelta(days=3)
@@ -39,7 +47,9 @@ def test_full_life_of_an_order_keeps_every_step(office, cases):
     order.refresh_from_db()
     assert order.level == "red"
     with pytest.raises(ValidationError) as exc:
-        services.escalate(order, office.supervisor, "再升级", NOW + dt.timedelta(days=5), now=NOW + dt.timedelta(days=2))
+        services.escalate(
+            order, office.supervisor, "再升级", NOW + dt.timedelta(days=5), now=NOW + dt.timedelta(days=2)
+        )
     assert "level" in exc.value.message_dict
 
     services.close(order, office.supervisor, "已整改到位。", now=NOW + dt.timedelta(days=3))
