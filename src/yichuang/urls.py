@@ -27,6 +27,7 @@ urlpatterns = [
     path("desk/intake/", include("yichuang.intake.urls")),
     path("notifications/", include("yichuang.notifications.urls")),
     path("supervision/", include("yichuang.supervision.urls")),
+    path("office/", include("yichuang.backoffice.urls")),
     path("", include("yichuang.portal.urls")),
 ]
 
