@@ -258,3 +258,58 @@ def check_online_identity(phone: str, kind: str, id_number: str) -> None:
                 ]
             }
         )
+
+
+# --- online correction (网上补正) ----------------------------------------------------------------------
+
+
+def open_corrections(submission) -> list:
+    """The correction requests of the submission's cases that wait for the applicant: [(case, correction)]."""
+    from yichuang.backoffice.models import Correction
+    from yichuang.intake.models import CaseStatus
+
+    rows = Correction.objects.filter(
+        case__submission=submission, case__status=CaseStatus.CORRECTION, received_at__isnull=True
+    ).select_related("case")
+    return [(row.case, row) for row in rows.order_by("case__seq")]
+
+
+def supply_correction(submission, case_number: str, files: dict, materials: dict | None = None, *, request=None):
+    """The signed-in applicant answers a correction request online: one file for every item told (补正须一次性
+    告知, and is answered at once). `files` maps the item's index to an upload; `materials` maps the index of an
+    item that names no material of the list to the material code its file belongs to.
+
+    Every file is checked before any is stored; then each goes through `intake.services.supply_material`, and
+    `backoffice.services.receive_correction(case, None, channel="online")` restarts the case's clock. Raises
+    ValidationError ({"files[i]": …} at an item, or a message) and changes nothing when anything is wrong."""
+    from yichuang.backoffice import services as backoffice
+    from yichuang.intake import services as intake
+
+    materials = materials or {}
+    found = next((pair for pair in open_corrections(submission) if pair[0].number == case_number), None)
+    if found is None:
+        raise ValidationError(_("该办件没有待补正的内容。"))
+    case, correction = found
+    codes = set(submission.materials.values_list("code", flat=True))
+    plan, errors = [], {}
+    for i, item in enumerate(correction.items):
+        upload = files.get(i)
+        code = item.get("material") or str(materials.get(i) or "")
+        if upload is None:
+            errors[f"files[{i}]"] = [_("请上传“%(name)s”的补正文件。") % {"name": item.get("name", "")}]
+        elif code not in codes:
+            errors[f"files[{i}]"] = [_("请选择该文件所属的材料。")]
+        elif upload.size == 0:
+            errors[f"files[{i}]"] = [_("文件是空的。")]
+        elif upload.size > intake.max_upload_bytes():
+            errors[f"files[{i}]"] = [_("文件超过上限 %(limit)d MB。") % {"limit": intake.max_upload_bytes() // 1048576}]
+        elif intake.sniff(upload) is None:
+            errors[f"files[{i}]"] = [_("文件内容不是 PDF、JPEG、PNG 或 OFD（按内容识别，与扩展名无关）。")]
+        else:
+            plan.append((code, upload))
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        for code, upload in plan:
+            intake.supply_material(submission, code, upload, actor=None, request=request)
+        return backoffice.receive_correction(case, None, channel="online", request=request)

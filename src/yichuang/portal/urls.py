@@ -25,6 +25,11 @@ urlpatterns = [
     path("portal/apply/bundle/<catalogue_code:code>/", views.apply_bundle, name="apply_bundle"),
     path("portal/submissions/<intake_number:number>/", views.submission, name="submission"),
     path("portal/submissions/<intake_number:number>/supply/", views.supply, name="supply"),
+    path(
+        "portal/submissions/<intake_number:number>/correction/<intake_number:case_number>/",
+        views.supply_correction,
+        name="supply_correction",
+    ),
     path("progress/", views.progress, name="progress"),
     path("progress/<intake_number:number>/", views.progress_detail, name="progress_detail"),
 ]

@@ -251,11 +251,55 @@ def _own_submission(request, number: str):
 @never_cache
 def submission(request, number: str):
     found = _own_submission(request, number)
+    return _submission_page(request, found)
+
+
+def _submission_page(request, found, *, correction_errors=None, status=200):
     return render(
         request,
         "portal/submission.html",
-        _context(request, p=queries.progress(found), supply_form=SupplyForm(), can_supply=True),
+        _context(
+            request,
+            p=queries.progress(found),
+            supply_form=SupplyForm(),
+            can_supply=True,
+            corrections=_corrections(found, correction_errors or {}),
+        ),
+        status=status,
     )
+
+
+def _corrections(found, errors: dict) -> list[dict]:
+    """The open correction requests as the page shows them, each item with its error (files[i]) if any."""
+    return [
+        {
+            "case": case,
+            "correction": correction,
+            "items": [
+                {"i": i, **item, "errors": errors.get(case.number, {}).get(f"files[{i}]", [])}
+                for i, item in enumerate(correction.items)
+            ],
+            "errors": errors.get(case.number, {}).get("top", []),
+        }
+        for case, correction in services.open_corrections(found)
+    ]
+
+
+@applicant_required
+@require_POST
+def supply_correction(request, number: str, case_number: str):
+    """All the files a correction request asks for, at once; then the department's clock restarts."""
+    found = _own_submission(request, number)
+    count = 64  # a correction never lists more items than this
+    files = {i: request.FILES[f"file-{i}"] for i in range(count) if f"file-{i}" in request.FILES}
+    materials = {i: request.POST.get(f"material-{i}", "") for i in range(count) if f"material-{i}" in request.POST}
+    try:
+        services.supply_correction(found, case_number, files, materials, request=request)
+    except ValidationError as exc:
+        by_field = exc.message_dict if hasattr(exc, "error_dict") else {"top": exc.messages}
+        return _submission_page(request, found, correction_errors={case_number: by_field}, status=422)
+    messages.success(request, _("补正材料已提交，部门已恢复办理。"))
+    return redirect("portal:submission", found.number)
 
 
 @applicant_required
@@ -309,5 +353,11 @@ def progress_detail(request, number: str):
     return render(
         request,
         "portal/progress.html",
-        _context(request, p=queries.progress(found), highlight=number, can_supply=services.owns(request, found)),
+        _context(
+            request,
+            p=queries.progress(found),
+            highlight=number,
+            can_supply=services.owns(request, found),
+            corrections=_corrections(found, {}),
+        ),
     )
