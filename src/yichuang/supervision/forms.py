@@ -28,16 +28,29 @@ class IssueForm(forms.Form):
     reply_due = _due_field()
 
 
-class ReplyForm(forms.Form):
+class OwnIds(forms.Form):
+    """Several of these forms share one page: each gets its own element ids (names stay the same)."""
+
+    id_prefix = "id"
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", f"{self.id_prefix}_%s")
+        super().__init__(*args, **kwargs)
+
+
+class ReplyForm(OwnIds):
+    id_prefix = "reply"
     text = forms.CharField(label=_("答复内容"), widget=forms.Textarea(attrs={"rows": 4}), max_length=2000)
 
 
-class EscalateForm(forms.Form):
+class EscalateForm(OwnIds):
+    id_prefix = "escalate"
     text = forms.CharField(label=_("升级理由"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
     reply_due = _due_field()
 
 
-class CloseForm(forms.Form):
+class CloseForm(OwnIds):
+    id_prefix = "close"
     text = forms.CharField(label=_("办结意见"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
 
 
