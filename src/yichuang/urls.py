@@ -28,6 +28,8 @@ urlpatterns = [
     path("notifications/", include("yichuang.notifications.urls")),
     path("supervision/", include("yichuang.supervision.urls")),
     path("office/", include("yichuang.backoffice.urls")),
+    path("performance/", include("yichuang.performance.urls")),
+    path("output/", include("yichuang.output.urls")),
     path("", include("yichuang.portal.urls")),
 ]
 

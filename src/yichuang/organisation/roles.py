@@ -59,13 +59,18 @@ _BACKOFFICE_VIEW = [
 _SUPERVISION_VIEW = ["supervision.view_supervisiontask", "supervision.view_order", "supervision.view_orderevent"]
 _SUPERVISION_EDIT = [*_SUPERVISION_VIEW, "supervision.add_supervisiontask", "supervision.change_supervisiontask"]
 
+# Output: handovers and reminders change only through output.services (read-only in the admin); hall admins
+# edit the output rules (reminder after N days).
+_OUTPUT_VIEW = ["output.view_handover", "output.view_handoveritem", "output.view_reminder"]
+_OUTPUT_EDIT = [*_OUTPUT_VIEW, "output.view_outputrules", "output.add_outputrules", "output.change_outputrules"]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.WINDOW_CLERK: ["organisation.view_window"],
     Role.BACKOFFICE_OFFICER: [],
     Role.DEPARTMENT_LEAD: [],
     Role.OUTPUT_CLERK: ["organisation.view_window"],
     Role.CONSULTANT: ["catalogue.view_matter", "catalogue.view_bundle"],
-    Role.SUPERVISOR: ["core.view_auditevent", *_INTAKE_VIEW, *_BACKOFFICE_VIEW, *_SUPERVISION_VIEW],
+    Role.SUPERVISOR: ["core.view_auditevent", *_INTAKE_VIEW, *_BACKOFFICE_VIEW, *_SUPERVISION_VIEW, *_OUTPUT_VIEW],
     Role.HALL_ADMIN: [
         *_CATALOGUE_EDIT,
         *_ORGANISATION_EDIT,
@@ -74,6 +79,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_INTAKE_VIEW,
         *_BACKOFFICE_VIEW,
         *_SUPERVISION_EDIT,
+        *_OUTPUT_EDIT,
         "organisation.view_apitoken",
         "core.view_auditevent",
     ],
