@@ -8,7 +8,7 @@ are unique and sort in order of acceptance within a site and day.
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, OrderBy, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -266,6 +266,23 @@ RUNNING_STATUSES = (CaseStatus.ACCEPTED, CaseStatus.IN_PROGRESS)
 CONCLUDED_STATUSES = (CaseStatus.APPROVED, CaseStatus.REJECTED, CaseStatus.TERMINATED)
 
 
+class WorklistIndex(models.Index):
+    """An index whose columns may be `F(…).asc(nulls_first=True)`, to match an `ORDER BY … NULLS FIRST`.
+
+    PostgreSQL's ascending index puts NULL last, so the words are needed there. SQLite puts NULL first in
+    ascending order anyway and does not accept NULLS FIRST in CREATE INDEX: there the plain columns are indexed.
+    """
+
+    def create_sql(self, model, schema_editor, using="", **kwargs):
+        if schema_editor.connection.vendor == "sqlite":
+            plain = self.clone()
+            plain.expressions = tuple(
+                e.expression if isinstance(e, OrderBy) and not e.descending else e for e in self.expressions
+            )
+            return models.Index.create_sql(plain, model, schema_editor, using=using, **kwargs)
+        return super().create_sql(model, schema_editor, using=using, **kwargs)
+
+
 class Case(models.Model):
     """办件: one matter of a submission, owned by one department, with its own clock.
 
@@ -331,11 +348,27 @@ class Case(models.Model):
             ),
         ]
         indexes = [
-            # The department's worklist: its open cases by deadline (partial: concluded cases never weigh in).
-            models.Index(
-                fields=["department", "due_at", "id"],
+            # The department's worklist: its open cases in the worklist's order (backoffice.queries.worklist:
+            # running by deadline, then stopped ones), so its first page is read off the index, never sorted
+            # (partial: concluded cases never weigh in).
+            WorklistIndex(
+                F("department"),
+                F("paused_at").asc(nulls_first=True),
+                F("due_at"),
+                F("left_us").asc(nulls_first=True),
+                F("id"),
+                F("received_at"),  # so that the page's count (received cases only) is read from the index alone
                 condition=Q(status__in=["accepted", "in_progress", "correction", "special"]),
                 name="case_worklist_idx",
+            ),
+            # The red list (backoffice.queries.red_cases: the supervisor's board): running cases and stopped ones
+            # with no time left, by deadline, so that its first page is read off the index in order and its count
+            # from the index alone (status and left_us are in it for the filter).
+            models.Index(
+                fields=["due_at", "id", "status", "left_us"],
+                condition=Q(status__in=["accepted", "in_progress"])
+                | Q(status__in=["correction", "special"], left_us__lte=0),
+                name="case_red_idx",
             ),
             # The supervisor's board: running cases by deadline and by the moment they turn yellow.
             models.Index(
