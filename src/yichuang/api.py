@@ -18,6 +18,7 @@ from yichuang.catalogue.api import router as catalogue_router
 from yichuang.intake.api import router as intake_router
 from yichuang.organisation.api_auth import router as staff_router
 from yichuang.output.api import router as output_router
+from yichuang.performance.api import router as performance_router
 from yichuang.queue.api import router as queue_router
 from yichuang.supervision.api import router as supervision_router
 
@@ -151,4 +152,5 @@ api.add_router("/", queue_router)
 api.add_router("/", intake_router)
 api.add_router("/", backoffice_router)
 api.add_router("/supervision/", supervision_router)
+api.add_router("/", performance_router)
 api.add_router("/output/", output_router)

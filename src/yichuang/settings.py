@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "yichuang.supervision",
     "yichuang.output",
     "yichuang.feedback",
+    "yichuang.performance",
     "yichuang.demo",
 ]
 
