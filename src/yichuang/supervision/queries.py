@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from yichuang.backoffice import queries as backoffice
 from yichuang.backoffice.models import SpecialProcedure
+from yichuang.clock import caseclock
 from yichuang.intake.models import PAUSED_STATUSES, RUNNING_STATUSES, Case
 from yichuang.organisation.access import restrict_to_departments, sees_all_departments
 from yichuang.organisation.models import Department
@@ -50,28 +51,64 @@ class Board:
     overdue_tasks: list = field(default_factory=list)
 
 
-def _counts(q_running: Q, q_paused: Q, user) -> dict[int, int]:
-    """Cases per department for one level: running and stopped cases counted apart, so that each count uses
-    its own partial index instead of an OR over the whole table."""
-    counts: dict[int, int] = {}
-    base = restrict_to_departments(Case.objects.all(), user) if user is not None else Case.objects.all()
-    for q in (q_running, q_paused):
-        for row in base.filter(q).order_by().values("department_id").annotate(n=Count("*")):
-            counts[row["department_id"]] = counts.get(row["department_id"], 0) + row["n"]
-    return counts
-
-
 def department_counts(user=None, *, now: dt.datetime) -> list[DepartmentCount]:
-    red = _counts(Q(status__in=RUNNING_STATUSES, due_at__lt=now), Q(status__in=PAUSED_STATUSES, left_us__lte=0), user)
-    yellow = _counts(
-        Q(status__in=RUNNING_STATUSES, warn_at__lte=now, due_at__gte=now),
-        Q(status__in=PAUSED_STATUSES, left_us__gt=0, left_us__lte=F("warn_us")),
-        user,
+    """Red and yellow cases per department, in two aggregates: running cases from the partial index on `warn_at`
+    (a running case is red or yellow only once `warn_at` <= now, and `warn_at` <= `due_at` always), the few
+    stopped ones by their time left."""
+    base = Case.objects.all() if user is None else restrict_to_departments(Case.objects.all(), user)
+    running = (
+        base.filter(status__in=RUNNING_STATUSES, warn_at__lte=now)
+        .order_by()
+        .values("department_id")
+        .annotate(red=Count("pk", filter=Q(due_at__lt=now)), yellow=Count("pk", filter=Q(due_at__gte=now)))
     )
-    ids = set(red) | set(yellow)
-    names = dict(Department.objects.filter(pk__in=ids).values_list("pk", "name"))
-    rows = [DepartmentCount(pk, names.get(pk, ""), red.get(pk, 0), yellow.get(pk, 0)) for pk in ids]
-    return sorted(rows, key=lambda r: (-r.red, -r.yellow, r.name))
+    paused = (
+        base.filter(status__in=PAUSED_STATUSES, left_us__lte=F("warn_us"))
+        .order_by()
+        .values("department_id")
+        .annotate(red=Count("pk", filter=Q(left_us__lte=0)), yellow=Count("pk", filter=Q(left_us__gt=0)))
+    )
+    rows: dict[int, DepartmentCount] = {}
+    for row in [*running, *paused]:
+        count = rows.setdefault(row["department_id"], DepartmentCount(row["department_id"], ""))
+        count.red += row["red"]
+        count.yellow += row["yellow"]
+    for pk, name in Department.objects.filter(pk__in=list(rows)).values_list("pk", "name"):
+        rows[pk].name = name
+    return sorted((r for r in rows.values() if r.red or r.yellow), key=lambda r: (-r.red, -r.yellow, r.name))
+
+
+def _first(user, q_running: Q, q_paused: Q, now: dt.datetime, size: int) -> list[Case]:
+    """The first `size` cases of one level in `backoffice.queries` order (due_at, id): running and stopped cases
+    fetched apart (each an index range cut at `size`) and merged, instead of one OR over the table."""
+    base = Case.objects.all() if user is None else backoffice.cases_for(user)
+    rows = []
+    for q in (q_running, q_paused):
+        rows += list(
+            base.filter(q)
+            .annotate(level=caseclock.level_expression(now))
+            .select_related("department", "submission__applicant", "assignee")
+            .order_by("due_at", "id")[:size]
+        )
+    return sorted(rows, key=lambda c: (c.due_at, c.id))[:size]
+
+
+def red_first(user=None, *, now: dt.datetime, size: int = BOARD_SIZE) -> list[Case]:
+    """The same rows as `backoffice.queries.red_cases(user, now=now)[:size]`."""
+    return _first(
+        user, Q(status__in=RUNNING_STATUSES, due_at__lt=now), Q(status__in=PAUSED_STATUSES, left_us__lte=0), now, size
+    )
+
+
+def yellow_first(user=None, *, now: dt.datetime, size: int = BOARD_SIZE) -> list[Case]:
+    """The same rows as `backoffice.queries.yellow_cases(user, now=now)[:size]`."""
+    return _first(
+        user,
+        Q(status__in=RUNNING_STATUSES, due_at__gte=now, warn_at__lte=now),
+        Q(status__in=PAUSED_STATUSES, left_us__gt=0, left_us__lte=F("warn_us")),
+        now,
+        size,
+    )
 
 
 def overdue_specials(user=None, *, now: dt.datetime, limit: int = BOARD_SIZE) -> list[SpecialProcedure]:
@@ -106,9 +143,9 @@ def board(user, *, now: dt.datetime | None = None, size: int = BOARD_SIZE) -> Bo
     departments = department_counts(user, now=now)
     return Board(
         now=now,
-        red=list(backoffice.red_cases(user, now=now)[:size]),
+        red=red_first(user, now=now, size=size),
         red_total=sum(d.red for d in departments),
-        yellow=list(backoffice.yellow_cases(user, now=now)[:size]),
+        yellow=yellow_first(user, now=now, size=size),
         yellow_total=sum(d.yellow for d in departments),
         departments=departments,
         overdue_specials=overdue_specials(user, now=now),

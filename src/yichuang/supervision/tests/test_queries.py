@@ -99,3 +99,26 @@ def test_board_runs_a_fixed_number_of_queries(office, cases):
     with CaptureQueriesContext(connection) as large:
         queries.board(office.supervisor, now=NOW)
     assert len(small) == len(large) <= 12
+
+
+def test_first_pages_match_the_backoffice_lists(office, cases):
+    from yichuang.backoffice import queries as bq
+
+    for day in (2, 3, 4, 5, 9, 10, 11):
+        take_in(office.hall, now=dt.datetime(2026, 3, day, 10, 0, tzinfo=NOW.tzinfo))
+    backoffice.claim(cases.yellow, office.officer, now=T(9))
+    backoffice.request_correction(
+        cases.yellow, office.officer, items=[{"material": "ID", "note": "不清晰"}], due=dt.date(2026, 3, 19), now=T(9)
+    )
+    for now in (NOW, NOW + dt.timedelta(days=1), NOW + dt.timedelta(days=8)):
+        for size in (1, 3, 50):
+            assert queries.red_first(office.supervisor, now=now, size=size) == list(
+                bq.red_cases(office.supervisor, now=now)[:size]
+            )
+            assert queries.yellow_first(office.supervisor, now=now, size=size) == list(
+                bq.yellow_cases(office.supervisor, now=now)[:size]
+            )
+        counts = queries.department_counts(office.supervisor, now=now)
+        assert sum(d.red for d in counts) == bq.red_cases(office.supervisor, now=now).count()
+        assert sum(d.yellow for d in counts) == bq.yellow_cases(office.supervisor, now=now).count()
+    assert queries.red_first(office.tax_officer, now=NOW) == []
