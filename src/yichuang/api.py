@@ -15,6 +15,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from yichuang.backoffice.api import router as backoffice_router
 from yichuang.catalogue.api import router as catalogue_router
+from yichuang.feedback.api import router as feedback_router
 from yichuang.intake.api import router as intake_router
 from yichuang.organisation.api_auth import router as staff_router
 from yichuang.output.api import router as output_router
@@ -151,6 +152,7 @@ api.add_router("/", staff_router)
 api.add_router("/", queue_router)
 api.add_router("/", intake_router)
 api.add_router("/", backoffice_router)
+api.add_router("/", feedback_router)
 api.add_router("/supervision/", supervision_router)
 api.add_router("/", performance_router)
 api.add_router("/output/", output_router)

@@ -31,6 +31,7 @@ urlpatterns = [
     path("performance/", include("yichuang.performance.urls")),
     path("output/", include("yichuang.output.urls")),
     path("", include("yichuang.portal.urls")),
+    path("", include("yichuang.feedback.urls")),
 ]
 
 # Blank forms and samples of the catalogue are public; nothing else under MEDIA_ROOT is served

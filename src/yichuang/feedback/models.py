@@ -67,8 +67,21 @@ class FeedbackRules(models.Model):
         return cls.objects.order_by("pk").first() or cls()
 
 
+class ImmutableError(Exception):
+    """A rating is never edited or deleted (rules.md: nothing about a rating is ever deleted)."""
+
+
+class EvaluationQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise ImmutableError("ratings are never edited")
+
+    def delete(self):
+        raise ImmutableError("ratings are never deleted")
+
+
 class Evaluation(models.Model):
-    """One rating, of a visit (ticket) or of a case, from one channel. One per subject and channel."""
+    """One rating, of a visit (ticket) or of a case, from one channel. One per subject and channel.
+    Append-only: `save()` of an existing row, `delete()` and queryset `update()`/`delete()` refuse."""
 
     ticket = models.ForeignKey(
         "queue.Ticket", verbose_name=_("排队号"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -106,6 +119,8 @@ class Evaluation(models.Model):
     )
     created_at = models.DateTimeField(_("评价时间"), default=timezone.now)
 
+    objects = EvaluationQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("评价")
         verbose_name_plural = _("评价")
@@ -132,6 +147,15 @@ class Evaluation(models.Model):
     @property
     def is_bad(self) -> bool:
         return self.level <= 2
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ImmutableError("ratings are never edited")
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableError("ratings are never deleted")
 
 
 class RatingPad(models.Model):
@@ -177,6 +201,9 @@ class Rectification(models.Model):
     )  # fmt: skip
     due_at = models.DateTimeField(_("整改期限"))
     status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.OPEN)
+    follow_up_required = models.BooleanField(
+        _("必须回访"), default=False, help_text=_("实名差评必须回访后才能办结整改。")
+    )
     follow_up_at = models.DateTimeField(_("回访时间"), null=True, blank=True)
     follow_up_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("回访人"), null=True, blank=True, on_delete=models.PROTECT,

@@ -64,13 +64,27 @@ _SUPERVISION_EDIT = [*_SUPERVISION_VIEW, "supervision.add_supervisiontask", "sup
 _OUTPUT_VIEW = ["output.view_handover", "output.view_handoveritem", "output.view_reminder"]
 _OUTPUT_EDIT = [*_OUTPUT_VIEW, "output.view_outputrules", "output.add_outputrules", "output.change_outputrules"]
 
+# Feedback: ratings, rectifications and appeals change only through feedback.services (read-only in the admin);
+# hall admins edit the rating rules.
+_FEEDBACK_VIEW = [
+    f"feedback.view_{model}" for model in ("evaluation", "rectification", "appeal", "ratingpad", "feedbackrules")
+]
+_FEEDBACK_EDIT = [*_FEEDBACK_VIEW, "feedback.add_feedbackrules", "feedback.change_feedbackrules"]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.WINDOW_CLERK: ["organisation.view_window"],
     Role.BACKOFFICE_OFFICER: [],
     Role.DEPARTMENT_LEAD: [],
     Role.OUTPUT_CLERK: ["organisation.view_window"],
     Role.CONSULTANT: ["catalogue.view_matter", "catalogue.view_bundle"],
-    Role.SUPERVISOR: ["core.view_auditevent", *_INTAKE_VIEW, *_BACKOFFICE_VIEW, *_SUPERVISION_VIEW, *_OUTPUT_VIEW],
+    Role.SUPERVISOR: [
+        "core.view_auditevent",
+        *_INTAKE_VIEW,
+        *_BACKOFFICE_VIEW,
+        *_SUPERVISION_VIEW,
+        *_FEEDBACK_VIEW,
+        *_OUTPUT_VIEW,
+    ],
     Role.HALL_ADMIN: [
         *_CATALOGUE_EDIT,
         *_ORGANISATION_EDIT,
@@ -79,6 +93,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_INTAKE_VIEW,
         *_BACKOFFICE_VIEW,
         *_SUPERVISION_EDIT,
+        *_FEEDBACK_EDIT,
         *_OUTPUT_EDIT,
         "organisation.view_apitoken",
         "core.view_auditevent",
