@@ -176,7 +176,9 @@ def result_returned(case: Case, *, now: dt.datetime | None = None) -> bool:
     returning the last two results at the same moment serialize here: the second sees the first's case and
     sends the message."""
     now = now or timezone.now()
-    submission = Submission.objects.select_for_update().select_related("applicant").get(pk=case.submission_id)
+    submission = (
+        Submission.objects.select_for_update(of=("self",)).select_related("applicant").get(pk=case.submission_id)
+    )
     if not is_ready(submission):
         return False
     cases = ready_cases(submission)
@@ -218,7 +220,7 @@ def result_returned(case: Case, *, now: dt.datetime | None = None) -> bool:
 
 def _locked_submission(submission: Submission | int) -> Submission:
     pk = submission.pk if isinstance(submission, Submission) else submission
-    return Submission.objects.select_for_update().select_related("applicant", "bundle").get(pk=pk)
+    return Submission.objects.select_for_update(of=("self",)).select_related("applicant", "bundle").get(pk=pk)
 
 
 def _text(value, field: str, *, limit: int, required: bool = True) -> str:
