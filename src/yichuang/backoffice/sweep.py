@@ -39,6 +39,7 @@ class SweepReport:
     terminated: int = 0
     reminded: int = 0
     uncollected: int = 0  # results waiting at the output window: output.services.send_reminders
+    default_ratings: int = 0  # 默认评价 of concluded cases not rated in time: feedback.services
     errors: int = 0
 
     def as_dict(self) -> dict:
@@ -195,4 +196,9 @@ def run(now: dt.datetime | None = None, progress=None) -> SweepReport:
     report.uncollected = send_reminders(now)
     if progress:
         progress(f"结果待领取提醒：{report.uncollected}")
+    from yichuang.feedback.services import apply_default_ratings
+
+    report.default_ratings = apply_default_ratings(now)
+    if progress:
+        progress(f"默认评价：{report.default_ratings}")
     return report
