@@ -49,6 +49,8 @@ class Board:
     overdue_specials: list = field(default_factory=list)
     overdue_orders: list = field(default_factory=list)
     overdue_tasks: list = field(default_factory=list)
+    overdue_rectifications: list = field(default_factory=list)  # 差评整改 past its working-day limit
+    open_rectifications: int = 0
 
 
 def department_counts(user=None, *, now: dt.datetime) -> list[DepartmentCount]:
@@ -137,6 +139,13 @@ def overdue_tasks(*, now: dt.datetime) -> list[SupervisionTask]:
     )
 
 
+def overdue_rectifications(*, now: dt.datetime, limit: int = BOARD_SIZE) -> list:
+    """Bad ratings' rectifications still open after their limit (feedback.queries), the most overdue first."""
+    from yichuang.feedback import queries as feedback
+
+    return list(feedback.overdue_rectifications(now)[:limit])
+
+
 def board(user, *, now: dt.datetime | None = None, size: int = BOARD_SIZE) -> Board:
     """Everything the supervisor's board shows, without anyone searching: red first, then yellow."""
     now = now or timezone.now()
@@ -151,7 +160,15 @@ def board(user, *, now: dt.datetime | None = None, size: int = BOARD_SIZE) -> Bo
         overdue_specials=overdue_specials(user, now=now),
         overdue_orders=overdue_orders(user, now=now),
         overdue_tasks=overdue_tasks(now=now),
+        overdue_rectifications=overdue_rectifications(now=now, limit=size),
+        open_rectifications=_open_rectifications(),
     )
+
+
+def _open_rectifications() -> int:
+    from yichuang.feedback import queries as feedback
+
+    return feedback.open_rectifications().count()
 
 
 # --- the ledger ----------------------------------------------------------------------------------------

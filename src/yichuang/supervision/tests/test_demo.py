@@ -34,3 +34,16 @@ def test_plan_tasks_load_once_and_link_departments(db):
     assert (again.created, again.updated) == (0, 0)
     assert SupervisionTask.objects.count() == first.created
     assert SupervisionTask.objects.get(code="16-5-1").status == "done"
+
+
+def test_plan_tasks_link_to_the_demo_hall_departments(db):
+    from yichuang.demo.hall import Tally, load_hall, read_hall
+
+    load_hall(read_hall(), Tally())
+    load_tasks()
+    linked = {t.code: t.department.name for t in SupervisionTask.objects.exclude(department=None)}
+    assert linked["16-4-1-2"] == "县城管局"
+    assert linked["16-4-2-1"] == "县住建局"
+    assert linked["16-4-5-1"] == "县政务服务和大数据管理局"
+    unlinked = set(SupervisionTask.objects.filter(department=None).values_list("lead_unit", flat=True))
+    assert unlinked == {"各牵头责任单位", "各进驻职能部门", "各相关职能部门", "各审批服务区域主体责任单位"}
