@@ -190,3 +190,13 @@ def test_the_rectification_forms(client, office, case):
     assert Evaluation.objects.get().level == 1
     errors = act(office.officer, "resolve", {"status": "fixed", "resolution": "again"}).content.decode()
     assert "已经办结" in errors
+
+
+def test_the_supervision_board_shows_overdue_rectifications_red(client, office, case):
+    rect = services.rate(level=2, channel=Channel.LINK, case=case).rectification
+    client.force_login(office.supervisor)
+    board = client.get(reverse("supervision:board")).content.decode()
+    assert "没有超期未整改的差评" in board and "整改中的差评共 1 件" in board
+    Rectification.objects.filter(pk=rect.pk).update(due_at=timezone.now() - dt.timedelta(minutes=1))
+    board = client.get(reverse("supervision:board")).content.decode()
+    assert f'data-rectification="{rect.pk}"' in board and case.number in board
