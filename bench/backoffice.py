@@ -21,7 +21,9 @@ Timed (REPEATS times each, interleaved, after WARMUP rounds), milliseconds p50/p
 
 Each is also run once under EXPLAIN (ANALYZE, BUFFERS); the plans are printed. Nothing is asserted: the
 figures and the verdict against the targets are printed. YICHUANG_BENCH_SCALE (default 1) scales the number
-of cases (0.1 for a quick try); YICHUANG_BENCH_KEEP=1 keeps the scratch database.
+of cases (0.1 for a quick try); YICHUANG_BENCH_KEEP=1 keeps the scratch
+database, YICHUANG_BENCH_REUSE=1 times again on the kept one (no load), YICHUANG_BENCH_BOARD_REPEATS=n times the
+board n times only.
 """
 
 import datetime as dt
@@ -39,6 +41,8 @@ N_CASES = int(2_000_000 * SCALE)
 N_OPEN_BIG = int(200_000 * SCALE)  # open cases of the big department
 N_OPEN_OTHER = int(2_000 * SCALE)  # open cases of each other department
 REPEATS = 200
+# The board runs about ten statements; on a busy machine each call takes seconds: fewer rounds if asked.
+BOARD_REPEATS = int(os.environ.get("YICHUANG_BENCH_BOARD_REPEATS", REPEATS))
 WARMUP = 20
 PAGE_TARGET_MS = 50.0
 RED_TARGET_MS = 200.0
@@ -96,6 +100,8 @@ def main() -> None:
     if os.environ.get(CHILD_FLAG):
         child()
         return
+    if os.environ.get("YICHUANG_BENCH_REUSE"):
+        os.environ["YICHUANG_BENCH_KEEP"] = "1"
     print(f"machine: {machine()}; {time.strftime('%Y-%m-%d %H:%M %Z')}; {load()}")
     admin_url = os.environ.get("DATABASE_URL", "")
     if not admin_url.startswith("postgres"):
@@ -103,9 +109,10 @@ def main() -> None:
     import psycopg
 
     try:
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {PG_BENCH_DB} WITH (FORCE)")
-            conn.execute(f"CREATE DATABASE {PG_BENCH_DB}")
+        if not os.environ.get("YICHUANG_BENCH_REUSE"):
+            with psycopg.connect(admin_url, autocommit=True) as conn:
+                conn.execute(f"DROP DATABASE IF EXISTS {PG_BENCH_DB} WITH (FORCE)")
+                conn.execute(f"CREATE DATABASE {PG_BENCH_DB}")
     except Exception as exc:
         print(f"PostgreSQL not available at {admin_url}: {exc}")
         return
@@ -414,9 +421,16 @@ def child() -> None:
     t0 = time.perf_counter()
     call_command("migrate", verbosity=0, interactive=False)
     print(f"PostgreSQL {connection.pg_version}; migrated in {time.perf_counter() - t0:.1f} s; {load()}", flush=True)
-    hall = create_hall()
-    print(f"loading {N_CASES:,} cases (scale {SCALE}) …", flush=True)
-    bulk_load(hall)
+    if os.environ.get("YICHUANG_BENCH_REUSE"):  # time again on a database kept by YICHUANG_BENCH_KEEP=1
+        hall = {
+            "big_officer": User.objects.get(username=f"officer_{BIG:02d}").pk,
+            "supervisor": User.objects.get(username="supervisor").pk,
+        }
+        print("reusing the loaded database", flush=True)
+    else:
+        hall = create_hall()
+        print(f"loading {N_CASES:,} cases (scale {SCALE}) …", flush=True)
+        bulk_load(hall)
 
     officer_pk, supervisor_pk = hall["big_officer"], hall["supervisor"]
 
@@ -469,13 +483,15 @@ def child() -> None:
         levels[case.level] = levels.get(case.level, 0) + 1
     print(f"\nfirst page levels: {levels}")
 
-    for _ in range(WARMUP):
+    for _ in range(WARMUP if BOARD_REPEATS >= REPEATS else 3):
         for _name, _label, fn, _target in timed:
             fn()
     samples: dict[str, list[float]] = {name: [] for name, *_ in timed}
     t_all = time.perf_counter()
-    for _ in range(REPEATS):
+    for i in range(REPEATS):
         for name, _label, fn, _target in timed:
+            if name == "board" and i >= BOARD_REPEATS:
+                continue
             t0 = time.perf_counter()
             fn()
             samples[name].append((time.perf_counter() - t0) * 1000)
