@@ -47,7 +47,8 @@ class WorklistOut(Schema):
     items: list[WorkItemOut]
     page: int
     pages: int
-    total: int
+    total: int = Field(description="open cases, counted up to 1,000 (`total_capped` says the count stopped there)")
+    total_capped: bool
 
 
 class MaterialOut(Schema):
@@ -333,12 +334,17 @@ def worklist(request, show: str = "all", page: int = Query(1, ge=1)):
         raise ValidationError({"show": [f"show must be one of: {', '.join(queries.SHOW)}"]})
     now = timezone.now()
     qs = queries.worklist(request.user, now=now, show=show)
-    total = qs.count()
-    pages = max(1, -(-total // queries.PAGE_SIZE))
+    paginator = queries.WorklistPaginator(qs.select_related("submission__site"), queries.PAGE_SIZE)
     start = (page - 1) * queries.PAGE_SIZE
-    rows = list(qs.select_related("submission__site")[start : start + queries.PAGE_SIZE])
+    rows = list(paginator.object_list[start : start + queries.PAGE_SIZE])
     clocks: dict = {}
-    return {"items": [_item(c, now, clocks) for c in rows], "page": page, "pages": pages, "total": total}
+    return {
+        "items": [_item(c, now, clocks) for c in rows],
+        "page": page,
+        "pages": paginator.num_pages,
+        "total": paginator.count,
+        "total_capped": paginator.capped,
+    }
 
 
 @router.get(

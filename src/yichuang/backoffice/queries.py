@@ -7,8 +7,10 @@ The warning level of every row comes from the database (`caseclock.level_express
 import datetime as dt
 from dataclasses import dataclass
 
+from django.core.paginator import Paginator
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from yichuang.clock import caseclock
 from yichuang.intake import deadlines
@@ -74,7 +76,28 @@ def yellow_cases(user=None, *, now: dt.datetime | None = None) -> QuerySet:
 
 
 def clock_of(case: Case) -> deadlines.SiteClock:
-    return deadlines.site_calendar(case.submission.site)
+    """The site's working clock, from intake's reference cache (one query for the revision token; the calendar
+    is rebuilt only after the catalogue, the hall or the calendar changed)."""
+    from yichuang.intake import reference
+
+    return reference.site_clock(reference.Reference(reference.current_token()), case.submission.site)
+
+
+# Counting a 200,000-case worklist costs more than showing its first page: its pages are counted up to this
+# many cases, and the page says "more than" past it (the most urgent cases come first anyway).
+COUNT_CAP = 1000
+
+
+class WorklistPaginator(Paginator):
+    """A Paginator whose count stops at COUNT_CAP (one COUNT over a LIMITed subquery, read off the index)."""
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list.order_by()[:COUNT_CAP].count()
+
+    @property
+    def capped(self) -> bool:
+        return self.count >= COUNT_CAP
 
 
 @dataclass

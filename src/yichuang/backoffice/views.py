@@ -12,7 +12,6 @@ import functools
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -101,7 +100,9 @@ def worklist(request):
     if show not in dict(TABS):
         show = "all"
     now = timezone.now()
-    page = Paginator(queries.worklist(user, now=now, show=show), queries.PAGE_SIZE).get_page(request.GET.get("page"))
+    page = queries.WorklistPaginator(queries.worklist(user, now=now, show=show), queries.PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     clocks: dict[int, object] = {}
     rows = []
     for case in page.object_list:

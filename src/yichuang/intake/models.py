@@ -361,21 +361,24 @@ class Case(models.Model):
                 condition=Q(status__in=["accepted", "in_progress", "correction", "special"]),
                 name="case_worklist_idx",
             ),
-            # The red list (backoffice.queries.red_cases: the supervisor's board): running cases and stopped ones
-            # with no time left, by deadline, so that its first page is read off the index in order and its count
-            # from the index alone (status and left_us are in it for the filter).
+            # The supervisor's board (supervision.queries) and the red/yellow lists read these three partial
+            # indexes alone (index-only on PostgreSQL): running cases by deadline (red: due_at < now; yellow's
+            # first page: from now on), running cases by the moment they turn yellow (counts per department),
+            # and the few stopped ones by the time they have left.
             models.Index(
-                fields=["due_at", "id", "status", "left_us"],
-                condition=Q(status__in=["accepted", "in_progress"])
-                | Q(status__in=["correction", "special"], left_us__lte=0),
-                name="case_red_idx",
-            ),
-            # The supervisor's board: running cases by deadline and by the moment they turn yellow.
-            models.Index(
-                fields=["due_at"], condition=Q(status__in=["accepted", "in_progress"]), name="case_running_due_idx"
+                fields=["due_at", "id", "warn_at", "department"],
+                condition=Q(status__in=["accepted", "in_progress"]),
+                name="case_running_due_idx",
             ),
             models.Index(
-                fields=["warn_at"], condition=Q(status__in=["accepted", "in_progress"]), name="case_running_warn_idx"
+                fields=["warn_at", "due_at", "department"],
+                condition=Q(status__in=["accepted", "in_progress"]),
+                name="case_running_warn_idx",
+            ),
+            models.Index(
+                fields=["left_us", "warn_us", "department", "due_at", "id"],
+                condition=Q(status__in=["correction", "special"]),
+                name="case_paused_left_idx",
             ),
         ]
 
