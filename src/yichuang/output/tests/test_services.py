@@ -276,3 +276,14 @@ def test_is_ready_before_conclusion(desk):
     submission = bundle(desk)
     assert not services.is_ready(submission) and services.ready_cases(submission) == []
     assert T0
+
+
+def test_find_by_todays_ticket_number(desk):
+    from yichuang.intake.models import Submission
+    from yichuang.queue import services as queue_services
+
+    submission = ready_single(desk)
+    ticket = queue_services.issue_ticket(desk.hall.general)
+    Submission.objects.filter(pk=submission.pk).update(ticket=ticket)
+    assert services.find(ticket.number.lower()) == [submission]
+    assert services.find(ticket.number, today=ticket.date + dt.timedelta(days=1)) == []
