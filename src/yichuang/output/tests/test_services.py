@@ -287,3 +287,18 @@ def test_find_by_todays_ticket_number(desk):
     Submission.objects.filter(pk=submission.pk).update(ticket=ticket)
     assert services.find(ticket.number.lower()) == [submission]
     assert services.find(ticket.number, today=ticket.date + dt.timedelta(days=1)) == []
+
+
+def test_remind_command(desk):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    ready_single(desk)
+    Reminder.objects.all().delete()
+    out = StringIO()
+    call_command("output", "remind", stdout=out)  # results ready since March: due for a reminder now
+    assert "结果待领取提醒：1" in out.getvalue()
+    out = StringIO()
+    call_command("output", "remind", stdout=out)
+    assert "结果待领取提醒：0" in out.getvalue()
