@@ -348,6 +348,14 @@ class Case(models.Model):
             ),
         ]
         indexes = [
+            # 绩效考核 (performance.queries): cases concluded in a period; cases accepted in a period per
+            # department (index-only on PostgreSQL).
+            models.Index(
+                fields=["concluded_at"],
+                condition=Q(status__in=["approved", "rejected", "terminated"]),
+                name="case_concluded_idx",
+            ),
+            models.Index(fields=["accepted_at", "department", "submission"], name="case_accepted_idx"),
             # The department's worklist: its open cases in the worklist's order (backoffice.queries.worklist:
             # running by deadline, then stopped ones), so its first page is read off the index, never sorted
             # (partial: concluded cases never weigh in).
