@@ -280,11 +280,11 @@ def bulk_load(hall: dict) -> None:
         "cases",
         f"""INSERT INTO intake_case (number, submission_id, seq, matter_id, department_id, matter_snapshot,
                                      accepted_at, due_at, warn_at, warn_us, budget_us, extended_days, status,
-                                     assignee_id, received_at, concluded_at)
+                                     assignee_id, received_at, concluded_at, window_id)
             SELECT s.number || '-' || k, s.id, k, m.matter_id, m.department_id, '{{}}'::jsonb, s.accepted_at,
                    s.accepted_at + interval '7 days', s.accepted_at + interval '5 days', 0, 0, 0,
                    x.status, CASE WHEN random() < 0.5 THEN m.officer1 ELSE m.officer2 END, s.accepted_at,
-                   CASE WHEN x.status <> 'in_progress' THEN s.accepted_at + x.took END
+                   CASE WHEN x.status <> 'in_progress' THEN s.accepted_at + x.took END, s.window_id
             FROM intake_submission s
             CROSS JOIN LATERAL generate_series(1, 1 + (s.id %% 3)::int) k
             CROSS JOIN LATERAL (

@@ -855,6 +855,7 @@ def _accept(plan: Plan, number: str, *, actor, key: str | None, now: dt.datetime
             # A stationed department has the case at once; a delegated one when it collects the batch.
             received_at=None if matter.department_id in handoffs else now,
             handoff=handoffs.get(matter.department_id),
+            window=plan.window,
         )
         for n, matter in enumerate(plan.chosen.matters, start=1)
     ]

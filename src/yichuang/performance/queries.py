@@ -52,8 +52,8 @@ _TICKET_KEYS = {"staff": "called_by", "window": "window", "zone": "zone", "depar
 _SUBMISSION_KEYS = {"staff": "accepted_by", "window": "window", "zone": "window__zone"}
 _CASE_KEYS = {
     "staff": "assignee",
-    "window": "submission__window",
-    "zone": "submission__window__zone",
+    "window": "window",
+    "zone": "window__zone",
     "department": "department",
 }
 _RATING_KEYS = {"staff": "staff", "window": "window", "zone": "zone", "department": "department"}

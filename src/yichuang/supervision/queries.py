@@ -84,14 +84,16 @@ def _first(user, q_running: Q, q_paused: Q, now: dt.datetime, size: int) -> list
     """The first `size` cases of one level in `backoffice.queries` order (due_at, id): running and stopped cases
     fetched apart (each an index range cut at `size`) and merged, instead of one OR over the table."""
     base = Case.objects.all() if user is None else backoffice.cases_for(user)
-    rows = []
+    ids = []
     for q in (q_running, q_paused):
-        rows += list(
-            base.filter(q)
-            .annotate(level=caseclock.level_expression(now))
-            .select_related("department", "submission__applicant", "assignee")
-            .order_by("due_at", "id")[:size]
-        )
+        # The page's ids first, read off the partial indexes alone; only those rows are then joined (a join
+        # before the LIMIT would fetch every stopped case of the level with its submission and applicant).
+        ids += list(base.filter(q).order_by("due_at", "id").values_list("id", flat=True)[:size])
+    rows = (
+        Case.objects.filter(id__in=ids)
+        .annotate(level=caseclock.level_expression(now))
+        .select_related("department", "submission__applicant", "assignee")
+    )
     return sorted(rows, key=lambda c: (c.due_at, c.id))[:size]
 
 

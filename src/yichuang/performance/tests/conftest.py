@@ -78,6 +78,7 @@ def case(sub, seq, matter, *, due, status="accepted", concluded=None, assignee=N
     return Case.objects.create(
         submission=sub, seq=seq, matter=matter, department=matter.department, matter_snapshot={},
         accepted_at=sub.accepted_at, due_at=due, status=status, concluded_at=concluded, assignee=assignee,
+        window=sub.window,  # as intake keeps it
     )  # fmt: skip
 
 
