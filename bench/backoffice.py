@@ -30,13 +30,10 @@ board n times only.
 
 import datetime as dt
 import os
-import platform
 import statistics
-import subprocess
-import sys
 import time
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+
+from bench._scratch import load, run_in_scratch_database
 
 SCALE = float(os.environ.get("YICHUANG_BENCH_SCALE", "1"))
 N_CASES = int(2_000_000 * SCALE)
@@ -48,10 +45,8 @@ BOARD_REPEATS = int(os.environ.get("YICHUANG_BENCH_BOARD_REPEATS", REPEATS))
 WARMUP = 20
 PAGE_TARGET_MS = 50.0
 RED_TARGET_MS = 200.0
-PG_DEFAULT = "postgres://postgres@127.0.0.1:5432/postgres"
 PG_BENCH_DB = "bench_backoffice"
 CHILD_FLAG = "YICHUANG_BENCH_BACKOFFICE_CHILD"
-ROOT = Path(__file__).resolve().parent.parent
 # "Now" of the benchmark: a Wednesday morning; every open deadline falls in 2026 (the calendar knows 2026).
 NOW = dt.datetime(2026, 12, 2, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
 DAY_US = 7 * 3_600_000_000  # 9:00–12:00 and 13:30–17:30
@@ -77,69 +72,11 @@ MATERIALS = [
 # --- parent -------------------------------------------------------------------------------------------
 
 
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}"
-
-
-def load() -> str:
-    one, five, fifteen = os.getloadavg()
-    return f"load average {one:.2f} {five:.2f} {fifteen:.2f}"
-
-
-def _with_db(url: str, name: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(path="/" + name))
-
-
 def main() -> None:
     if os.environ.get(CHILD_FLAG):
         child()
         return
-    if os.environ.get("YICHUANG_BENCH_REUSE"):
-        os.environ["YICHUANG_BENCH_KEEP"] = "1"
-    print(f"machine: {machine()}; {time.strftime('%Y-%m-%d %H:%M %Z')}; {load()}")
-    admin_url = os.environ.get("DATABASE_URL", "")
-    if not admin_url.startswith("postgres"):
-        admin_url = PG_DEFAULT
-    import psycopg
-
-    try:
-        if not os.environ.get("YICHUANG_BENCH_REUSE"):
-            with psycopg.connect(admin_url, autocommit=True) as conn:
-                conn.execute(f"DROP DATABASE IF EXISTS {PG_BENCH_DB} WITH (FORCE)")
-                conn.execute(f"CREATE DATABASE {PG_BENCH_DB}")
-    except Exception as exc:
-        print(f"PostgreSQL not available at {admin_url}: {exc}")
-        return
-    try:
-        env = {
-            **os.environ,
-            CHILD_FLAG: "1",
-            "DATABASE_URL": _with_db(admin_url, PG_BENCH_DB),
-            "DJANGO_SETTINGS_MODULE": "yichuang.settings",
-            "SECRET_KEY": "bench-only-not-secret",
-            "LOG_LEVEL": "WARNING",
-        }
-        import tempfile
-
-        with tempfile.TemporaryDirectory(prefix="bench-backoffice-") as tmp:
-            env["YICHUANG_VAR_DIR"] = tmp
-            code = subprocess.run([sys.executable, "-m", "bench.backoffice"], cwd=ROOT, env=env).returncode
-        if code:
-            print(f"the benchmark failed (exit {code})")
-    finally:
-        if os.environ.get("YICHUANG_BENCH_KEEP"):  # to look at plans by hand afterwards
-            print(f"kept the scratch database {PG_BENCH_DB}")
-        else:
-            with psycopg.connect(admin_url, autocommit=True) as conn:
-                conn.execute(f"DROP DATABASE IF EXISTS {PG_BENCH_DB} WITH (FORCE)")
+    run_in_scratch_database("bench.backoffice", PG_BENCH_DB, CHILD_FLAG)
 
 
 # --- child: the hall ----------------------------------------------------------------------------------

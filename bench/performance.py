@@ -28,13 +28,10 @@ migrating it, e.g. to try an index) without loading anew.
 
 import datetime as dt
 import os
-import platform
 import statistics
-import subprocess
-import sys
 import time
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+
+from bench._scratch import load, run_in_scratch_database
 
 SCALE = float(os.environ.get("YICHUANG_BENCH_SCALE", "1"))
 DAYS = 335  # 2026-01-01 … 2026-12-01
@@ -45,10 +42,8 @@ CASE_RATINGS = int(400_000 * SCALE)
 REPEATS = int(os.environ.get("YICHUANG_BENCH_REPEATS", "60"))
 WARMUP = 5
 TARGET_MS = 300.0
-PG_DEFAULT = "postgres://postgres@127.0.0.1:5432/postgres"
 PG_BENCH_DB = "bench_performance"
 CHILD_FLAG = "YICHUANG_BENCH_PERFORMANCE_CHILD"
-ROOT = Path(__file__).resolve().parent.parent
 YEAR_START = dt.datetime(2026, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=8)))
 N_ZONES, WINDOWS_PER_ZONE = 6, 8
 
@@ -63,68 +58,11 @@ DEPARTMENTS = (
 # --- parent -------------------------------------------------------------------------------------------
 
 
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}"
-
-
-def load() -> str:
-    one, five, fifteen = os.getloadavg()
-    return f"load average {one:.2f} {five:.2f} {fifteen:.2f}"
-
-
-def _with_db(url: str, name: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(path="/" + name))
-
-
 def main() -> None:
     if os.environ.get(CHILD_FLAG):
         child()
         return
-    print(f"machine: {machine()}; {time.strftime('%Y-%m-%d %H:%M %Z')}; {load()}")
-    admin_url = os.environ.get("DATABASE_URL", "")
-    if not admin_url.startswith("postgres"):
-        admin_url = PG_DEFAULT
-    import psycopg
-
-    reuse = bool(os.environ.get("YICHUANG_BENCH_REUSE"))
-    try:
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            if not reuse:
-                conn.execute(f"DROP DATABASE IF EXISTS {PG_BENCH_DB} WITH (FORCE)")
-                conn.execute(f"CREATE DATABASE {PG_BENCH_DB}")
-    except Exception as exc:
-        print(f"PostgreSQL not available at {admin_url}: {exc}")
-        return
-    try:
-        env = {
-            **os.environ,
-            CHILD_FLAG: "1",
-            "DATABASE_URL": _with_db(admin_url, PG_BENCH_DB),
-            "DJANGO_SETTINGS_MODULE": "yichuang.settings",
-            "SECRET_KEY": "bench-only-not-secret",
-            "LOG_LEVEL": "WARNING",
-        }
-        import tempfile
-
-        with tempfile.TemporaryDirectory(prefix="bench-performance-") as tmp:
-            env["YICHUANG_VAR_DIR"] = tmp
-            code = subprocess.run([sys.executable, "-m", "bench.performance"], cwd=ROOT, env=env).returncode
-        if code:
-            print(f"the benchmark failed (exit {code})")
-    finally:
-        if os.environ.get("YICHUANG_BENCH_KEEP") or reuse:
-            print(f"kept the scratch database {PG_BENCH_DB}")
-        else:
-            with psycopg.connect(admin_url, autocommit=True) as conn:
-                conn.execute(f"DROP DATABASE IF EXISTS {PG_BENCH_DB} WITH (FORCE)")
+    run_in_scratch_database("bench.performance", PG_BENCH_DB, CHILD_FLAG)
 
 
 # --- child: the hall ----------------------------------------------------------------------------------
