@@ -2,6 +2,7 @@
 
 from django.db import models
 
+from . import rows
 from .masking import mask_text
 from .models import AuditEvent
 
@@ -11,7 +12,7 @@ def record(actor, action: str, obj: models.Model | None = None, summary: str = "
 
     `summary` and `detail` must not carry personal data in clear; the summary is masked anyway.
     """
-    return AuditEvent.objects.create(
+    event = AuditEvent(
         actor=actor if getattr(actor, "pk", None) else None,
         action=action,
         object_type=obj._meta.label_lower if obj is not None else "",
@@ -20,6 +21,7 @@ def record(actor, action: str, obj: models.Model | None = None, summary: str = "
         detail=detail,
         ip=client_ip(request) if request is not None else None,
     )
+    return rows.insert([event], returning=True)[0]
 
 
 def client_ip(request) -> str | None:

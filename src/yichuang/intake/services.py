@@ -26,11 +26,11 @@ from yichuang.catalogue.models import Bundle, Material, Matter
 from yichuang.catalogue.queries import NoticeLine, default_site
 from yichuang.clock import caseclock
 from yichuang.clock.workcalendar import CalendarUnknown
-from yichuang.core import audit, counters
+from yichuang.core import audit, counters, rows
 from yichuang.organisation.models import Seat, Site, Window
 from yichuang.organisation.roles import Role
 
-from . import deadlines, identity, reference, rows
+from . import deadlines, identity, reference
 from .models import (
     Applicant,
     ApplicantKind,
@@ -939,9 +939,10 @@ def _timeline_of_acceptance(submission, cases, plan: Plan, staff, now) -> None:
 
 def notify_applicant(submission: Submission, kind: str, context: dict):
     """Hook to the notification outbox (yichuang.notifications): the message is stored in the caller's
-    transaction and delivered by the task worker after the commit."""
+    transaction and delivered by the task worker after the commit. The message names the submission's site."""
     from yichuang.notifications.services import notify
 
+    context = {"site_name": submission.site.name, **context}
     return notify(submission.contact_phone, kind, context, submission=submission.number)
 
 

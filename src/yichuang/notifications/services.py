@@ -29,7 +29,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from yichuang.core import audit
+from yichuang.core import audit, rows
 from yichuang.core.masking import mask_text
 
 from .backends import DEFAULT_TIMEOUT, BaseBackend, get_backend
@@ -80,7 +80,7 @@ def render(kind: str, context: dict) -> tuple[str, str]:
     return subject.strip()[:200], " ".join(body.split())
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # nothing here is caught: a failure undoes the caller's transaction
 def notify(
     phone: str | None,
     kind: str,
@@ -90,17 +90,19 @@ def notify(
 ) -> Message | None:
     """Store a message to `phone` in the current transaction; it is delivered after the commit.
 
-    `context` fills the kind's template; `site_name`, `submission` and `progress_url` are added when not
-    given. Returns the message, or None when there is no number to send to (nothing to tell).
+    `context` fills the kind's template; `site_name` (the default site's), `submission` and `progress_url`
+    are added when not given. Returns the message, or None when there is no number to send to (nothing to tell).
     """
     phone = normalize_phone(phone)
     if not phone:
         return None
-    ctx = {"site_name": _site_name(), "submission": submission or "", **(context or {})}
+    ctx = {"submission": submission or "", **(context or {})}
+    if "site_name" not in ctx:
+        ctx["site_name"] = _site_name()
     if submission and "progress_url" not in ctx:
         ctx["progress_url"] = progress_url(submission)
     subject, body = render(kind, ctx)
-    message = Message.objects.create(
+    message = Message(
         recipient=phone,
         kind=kind,
         subject=subject,
@@ -108,6 +110,7 @@ def notify(
         submission=submission or "",
         expires_at=expires_at,
     )
+    rows.insert([message], returning=True)
     audit.record(None, "notifications.queue", message, summary=f"{kind} {submission or ''}".strip())
     transaction.on_commit(enqueue_delivery, robust=True)
     return message
@@ -135,18 +138,27 @@ def _uses_database_tasks() -> bool:
 
 
 def _sweep_waiting(until: datetime | None) -> bool:
-    """Is a deliver_pending task waiting to start (by `until`, or now)? Only known with the database backend."""
+    """Is a deliver_pending task waiting to start (by `until`, or now)? Only known with the database backend.
+
+    Asked after every stored message, so in one plain statement rather than a compiled queryset.
+    """
     if not _uses_database_tasks():
         return False
-    from django.db.models import Q
     from django_tasks_db.models import DBTaskResult, get_date_max
 
     from .tasks import deliver_pending
 
-    waiting = DBTaskResult.objects.filter(status="READY", task_path=deliver_pending.module_path)
-    if until is None:
-        return waiting.filter(Q(run_after=get_date_max()) | Q(run_after__lte=timezone.now())).exists()
-    return waiting.filter(Q(run_after=get_date_max()) | Q(run_after__lte=until)).exists()
+    meta, q = DBTaskResult._meta, connection.ops.quote_name
+    column = {name: q(meta.get_field(name).column) for name in ("status", "task_path", "run_after")}
+    run_after = meta.get_field("run_after")
+    sql = (
+        f"SELECT 1 FROM {q(meta.db_table)} WHERE {column['status']} = %s AND {column['task_path']} = %s "
+        f"AND ({column['run_after']} = %s OR {column['run_after']} <= %s) LIMIT 1"
+    )
+    moments = [run_after.get_db_prep_value(t, connection) for t in (get_date_max(), until or timezone.now())]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, ["READY", deliver_pending.module_path, *moments])
+        return cursor.fetchone() is not None
 
 
 # --- delivering ------------------------------------------------------------------------------------

@@ -13,12 +13,14 @@ unreadable one is a 401 with its reason, even if a session cookie is also presen
 
 from datetime import timedelta
 
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 from ninja import Field, Router, Schema
 from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer, django_auth
 
+from yichuang.core import rows
 from yichuang.core.schemas import ErrorOut
 
 from . import queries
@@ -49,7 +51,7 @@ class StaffToken(HttpBearer):
             raise AuthenticationError(message="empty bearer token")
         if len(token) > MAX_TOKEN_LENGTH:
             raise AuthenticationError(message="invalid or revoked token")
-        api_token = ApiToken.objects.select_related("user").filter(key_hash=ApiToken.hash(token)).first()
+        api_token = token_with_user(ApiToken.hash(token))
         if api_token is None:
             raise AuthenticationError(message="invalid or revoked token")
         if not api_token.user.is_active:
@@ -67,6 +69,27 @@ class StaffToken(HttpBearer):
         ApiToken.objects.filter(
             Q(last_used__isnull=True) | Q(last_used__lt=now - LAST_USED_RESOLUTION), pk=api_token.pk
         ).update(last_used=now)
+
+
+def token_with_user(key_hash: str) -> ApiToken | None:
+    """The token with this hash and its user (`token.user` loaded), or None. Asked on every API request, so in
+    one plain statement: the same rows as `ApiToken.objects.select_related("user").get(key_hash=…)`, without
+    compiling a queryset each time (a fifth of the time)."""
+    q = connection.ops.quote_name
+    token_meta, user_meta = ApiToken._meta, User._meta
+    sql = (
+        f"SELECT {rows.columns(ApiToken, 't')}, {rows.columns(User, 'u')} FROM {q(token_meta.db_table)} t "
+        f"JOIN {q(user_meta.db_table)} u ON u.{q(user_meta.pk.column)} = t.{q(token_meta.get_field('user').column)} "
+        f"WHERE t.{q(token_meta.get_field('key_hash').column)} = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [key_hash])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    api_token = rows.from_row(ApiToken, "t", row)
+    api_token.user = rows.from_row(User, "u", row, start=len(token_meta.concrete_fields))
+    return api_token
 
 
 # Bearer token first, then the Django session. Pass as `auth=staff_auth` to a router or an operation.
