@@ -17,7 +17,7 @@ models without other custom `pre_save` logic and with every value set on the ins
 from functools import cache, lru_cache
 
 import psycopg
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 
 
 @cache
@@ -45,12 +45,12 @@ def _statement(model: type[models.Model], count: int, returning: bool) -> str:
     return sql
 
 
-def _cursor():
-    if connection.vendor != "postgresql":
-        return connection.cursor()
-    connection.ensure_connection()
-    raw = psycopg.RawCursor(connection.connection)
-    return connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
+def _cursor(db):
+    if db.vendor != "postgresql":
+        return db.cursor()
+    db.ensure_connection()
+    raw = psycopg.RawCursor(db.connection)
+    return db.make_debug_cursor(raw) if db.queries_logged else db.make_cursor(raw)
 
 
 def insert(instances: list[models.Model], returning: bool = False) -> list[models.Model]:
@@ -59,13 +59,14 @@ def insert(instances: list[models.Model], returning: bool = False) -> list[model
         return instances
     model = type(instances[0])
     _head, fields, stamped, prepare = _plan(model)
+    db = connections[DEFAULT_DB_ALIAS]  # not the `connection` proxy: it looks the connection up on every use
     params = []
     for obj in instances:
         for field, stamp, needs in zip(fields, stamped, prepare, strict=True):
             value = field.pre_save(obj, add=True) if stamp else getattr(obj, field.attname)
-            params.append(field.get_db_prep_save(value, connection) if needs else value)
+            params.append(field.get_db_prep_save(value, db) if needs and value is not None else value)
     sql = _statement(model, len(instances), returning)
-    with _cursor() as cursor:
+    with _cursor(db) as cursor:
         cursor.execute(sql, params)
         if not returning:
             return instances
@@ -73,8 +74,35 @@ def insert(instances: list[models.Model], returning: bool = False) -> list[model
         for obj, (value,) in zip(instances, cursor.fetchall(), strict=True):
             setattr(obj, pk.attname, value)
             obj._state.adding = False
-            obj._state.db = connection.alias
+            obj._state.db = db.alias
     return instances
+
+
+@cache
+def _names(model: type[models.Model]) -> frozenset[str]:
+    return frozenset(f.attname for f in _plan(model)[1])
+
+
+def insert_values(model: type[models.Model], values: list[dict]) -> None:
+    """INSERT rows given as `{attname: value}` (`submission_id`, not `submission`) in one statement: what
+    `insert([model(**row) …])` writes, the fields not given taking their defaults, without building instances
+    (for many small rows nobody reads back, such as an intake's materials and timeline)."""
+    if not values:
+        return
+    _head, fields, stamped, prepare = _plan(model)
+    if any(stamped):
+        raise ValueError(f"{model.__name__} has auto_now fields: insert instances")
+    known = _names(model)
+    db = connections[DEFAULT_DB_ALIAS]
+    params = []
+    for row in values:
+        if unknown := row.keys() - known:
+            raise TypeError(f"{model.__name__} has no column(s) {sorted(unknown)}")
+        for field, needs in zip(fields, prepare, strict=True):
+            value = row[field.attname] if field.attname in row else field.get_default()
+            params.append(field.get_db_prep_save(value, db) if needs and value is not None else value)
+    with _cursor(db) as cursor:
+        cursor.execute(_statement(model, len(values), False), params)
 
 
 # --- reading ---------------------------------------------------------------------------------------
@@ -100,10 +128,11 @@ def from_row(model: type[models.Model], alias: str, row, start: int = 0) -> mode
     """The instance of `model` from `row[start:]` selected with `columns(model, alias)`: the values converted
     as the ORM converts them (SQLite datetimes, JSON), the instance marked as loaded from the database."""
     _sql, names, converters = _columns(model, alias)
+    db = connections[DEFAULT_DB_ALIAS]
     values = []
     for i, (col, convs) in enumerate(converters, start):
         value = row[i]
         for conv in convs:
-            value = conv(value, col, connection)
+            value = conv(value, col, db)
         values.append(value)
-    return model.from_db(connection.alias, names, values)
+    return model.from_db(db.alias, names, values)

@@ -14,6 +14,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cache
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -48,6 +49,10 @@ from .models import (
 )
 
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+# The choices as sets, once: `Choices.values` builds a new list on every use, and an intake asks per material.
+_APPLICANT_KINDS = frozenset(ApplicantKind.values)
+_MATERIAL_STATUSES = frozenset(MaterialStatus.values)
+_CHANNELS = frozenset(Channel.values)
 LANDLINE_RE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
 INTAKE_ROLES = (Role.WINDOW_CLERK, Role.HALL_ADMIN)
 INTAKE_WINDOW_KINDS = (Window.Kind.INTAKE, Window.Kind.ASSIST, Window.Kind.SPECIALIZED)
@@ -125,7 +130,7 @@ def _check_applicant(data, errors: Errors, *, today: dt.date) -> Person:
         errors.add("applicant", _("请填写申请人信息。"))
         return Person()
     person = Person(kind=_text(data.get("kind"), 8), name=_text(data.get("name"), 200))
-    if person.kind not in ApplicantKind.values:
+    if person.kind not in _APPLICANT_KINDS:
         errors.add("applicant.kind", _("请选择申请人类别：自然人（person）或法人（org）。"))
     if not person.name:
         errors.add(
@@ -392,7 +397,7 @@ def _read_materials(materials, lines: list[NoticeLine], errors: Errors) -> list[
             continue
         entry.index = i
         status = item.get("status")
-        if status not in MaterialStatus.values:
+        if not isinstance(status, str) or status not in _MATERIAL_STATUSES:
             errors.add(f"{path}.status", _("材料状态应为 received、deferred、pledged 或 missing。"))
             status = None
         entry.status = status
@@ -533,13 +538,13 @@ class FirstReads:
     intake_role: bool  # the actor holds one of INTAKE_ROLES (the test of User.has_role: a group of that name)
 
 
-def _first_reads(actor, key: str | None) -> FirstReads:
-    """What every intake reads before anything else, in one round trip."""
+@cache
+def _first_reads_sql() -> str:
     q = connection.ops.quote_name
     seat, revision = Seat._meta, ReferenceRevision._meta
     user_groups = seat.get_field("user").related_model.groups.through._meta
     group = user_groups.get_field("group").related_model._meta
-    sql = (
+    return (
         f"SELECT (SELECT {q('token')} FROM {q(revision.db_table)} WHERE {q('id')} = %s), "
         f"(SELECT {q(seat.get_field('window').column)} FROM {q(seat.db_table)} WHERE {q(seat.get_field('user').column)}"
         f" = %s AND {q('date')} = %s AND {q('until')} IS NULL), "
@@ -548,10 +553,14 @@ def _first_reads(actor, key: str | None) -> FirstReads:
         f"ON g.{q('id')} = ug.{q(user_groups.get_field('group').column)} "
         f"WHERE ug.{q(user_groups.get_field('user').column)} = %s AND g.{q('name')} IN (%s, %s))"
     )
+
+
+def _first_reads(actor, key: str | None) -> FirstReads:
+    """What every intake reads before anything else, in one round trip."""
     today = connection.ops.adapt_datefield_value(timezone.localdate())
     user = getattr(actor, "pk", None)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [reference.ROW_ID, user, today, key, user, *(str(r) for r in INTAKE_ROLES)])
+        cursor.execute(_first_reads_sql(), [reference.ROW_ID, user, today, key, user, *(str(r) for r in INTAKE_ROLES)])
         token, seat_window, existing, roles = cursor.fetchone()
     return FirstReads(token, seat_window, existing, bool(roles))
 
@@ -677,7 +686,7 @@ def _plan(
     errors = Errors()
     ref = reference.Reference(reads.token)
     today = timezone.localdate(now)
-    if channel not in Channel.values:
+    if not isinstance(channel, str) or channel not in _CHANNELS:
         errors.add("channel", _("渠道应为 window 或 online。"))
         channel = Channel.WINDOW
     person = _check_applicant(applicant, errors, today=today)
@@ -740,25 +749,26 @@ def _upsert_applicant(person: Person) -> Applicant:
     )  # fmt: skip
 
 
-def _material_rows(submission: Submission, entries: list[MaterialInput], ref: reference.Reference):
+def _material_values(submission: Submission, entries: list[MaterialInput], ref: reference.Reference) -> list[dict]:
+    """The submission's material rows (SubmissionMaterial columns): the merged list's lines with what came in."""
     material_ids = reference.material_ids(ref, [e.line.material for e in entries])
     return [
-        SubmissionMaterial(
-            submission=submission,
-            order=i,
-            material_id=material_ids[e.line.material],
-            code=e.line.material,
-            name=e.line.name,
-            required=e.line.required,
-            core=e.line.core,
-            originals_required=e.line.originals,
-            copies_required=e.line.copies,
-            matters=list(e.line.matters),
-            status=e.status or MaterialStatus.MISSING,
-            originals=e.originals if e.status == MaterialStatus.RECEIVED else 0,
-            copies=e.copies if e.status == MaterialStatus.RECEIVED else 0,
-            due=e.due if e.status == MaterialStatus.DEFERRED else None,
-        )
+        {
+            "submission_id": submission.pk,
+            "order": i,
+            "material_id": material_ids[e.line.material],
+            "code": e.line.material,
+            "name": e.line.name,
+            "required": e.line.required,
+            "core": e.line.core,
+            "originals_required": e.line.originals,
+            "copies_required": e.line.copies,
+            "matters": list(e.line.matters),
+            "status": e.status or MaterialStatus.MISSING,
+            "originals": e.originals if e.status == MaterialStatus.RECEIVED else 0,
+            "copies": e.copies if e.status == MaterialStatus.RECEIVED else 0,
+            "due": e.due if e.status == MaterialStatus.DEFERRED else None,
+        }
         for i, e in enumerate(entries)
     ]
 
@@ -839,7 +849,7 @@ def _accept(plan: Plan, number: str, *, actor, key: str | None, now: dt.datetime
         idempotency_key=key,
     )
     rows.insert([submission], returning=True)
-    rows.insert(_material_rows(submission, plan.entries, plan.ref))
+    rows.insert_values(SubmissionMaterial, _material_values(submission, plan.entries, plan.ref))
     handoffs = _handoffs(plan, now)
     cases = [
         Case(
@@ -884,20 +894,23 @@ def _accept(plan: Plan, number: str, *, actor, key: str | None, now: dt.datetime
 
 
 def _timeline_of_acceptance(submission, cases, plan: Plan, staff, now) -> None:
+    common = {
+        "submission_id": submission.pk,
+        "at": now,
+        "actor_id": staff.pk if staff else None,
+        "window_id": plan.window.pk if plan.window else None,
+    }
     events = [
-        TimelineEvent(
-            submission=submission,
-            kind=TimelineEvent.Kind.ACCEPTED,
-            at=now,
-            actor=staff,
-            window=plan.window,
-            detail={
+        {
+            **common,
+            "kind": TimelineEvent.Kind.ACCEPTED,
+            "detail": {
                 "channel": plan.channel,
                 "bundle": plan.chosen.bundle.code if plan.chosen.bundle else None,
                 "ticket": plan.ticket.number if plan.ticket else None,
                 "cases": len(cases),
             },
-        )
+        }
     ]
     for case in cases:
         department = case.matter.department
@@ -905,36 +918,18 @@ def _timeline_of_acceptance(submission, cases, plan: Plan, staff, now) -> None:
         if case.handoff_id:
             detail["handoff"] = case.handoff_id
             detail["scheduled_for"] = case.handoff.scheduled_for.isoformat()
-        events.append(
-            TimelineEvent(
-                submission=submission,
-                case=case,
-                kind=TimelineEvent.Kind.AWAITING_PICKUP if case.handoff_id else TimelineEvent.Kind.DISPATCHED,
-                at=now,
-                actor=staff,
-                window=plan.window,
-                detail=detail,
-            )
-        )
+        kind = TimelineEvent.Kind.AWAITING_PICKUP if case.handoff_id else TimelineEvent.Kind.DISPATCHED
+        events.append({**common, "case_id": case.pk, "kind": kind, "detail": detail})
     for e in plan.entries:
         if e.status in (MaterialStatus.DEFERRED, MaterialStatus.PLEDGED):
-            events.append(
-                TimelineEvent(
-                    submission=submission,
-                    kind=TimelineEvent.Kind.MATERIAL_DEFERRED
-                    if e.status == MaterialStatus.DEFERRED
-                    else TimelineEvent.Kind.MATERIAL_PLEDGED,
-                    at=now,
-                    actor=staff,
-                    window=plan.window,
-                    detail={
-                        "material": e.line.material,
-                        "name": e.line.name,
-                        "due": e.due.isoformat() if e.due else None,
-                    },
-                )
+            kind = (
+                TimelineEvent.Kind.MATERIAL_DEFERRED
+                if e.status == MaterialStatus.DEFERRED
+                else TimelineEvent.Kind.MATERIAL_PLEDGED
             )
-    rows.insert(events)
+            detail = {"material": e.line.material, "name": e.line.name, "due": e.due.isoformat() if e.due else None}
+            events.append({**common, "kind": kind, "detail": detail})
+    rows.insert_values(TimelineEvent, events)
 
 
 def notify_applicant(submission: Submission, kind: str, context: dict):
@@ -1017,7 +1012,7 @@ def _refuse(ref, number, person, agent, chosen, entries, reasons, window, ticket
         accepted_at=now,
         status=Submission.Status.REFUSED,
     )
-    SubmissionMaterial.objects.bulk_create(_material_rows(submission, entries, ref))
+    rows.insert_values(SubmissionMaterial, _material_values(submission, entries, ref))
     missing = [
         {"material": e.line.material, "name": e.line.name, "originals": e.line.originals, "copies": e.line.copies}
         for e in entries

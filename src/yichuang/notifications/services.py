@@ -19,6 +19,7 @@ import logging
 import re
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -42,6 +43,7 @@ DEFAULT_RETRY_BASE_SECONDS = 60
 DEFAULT_RETRY_MAX_SECONDS = 3600
 _CODE_RE = re.compile(r"(?<!\d)\d{4,8}(?!\d)")
 _PHONE_CLEAN_RE = re.compile(r"[\s\-()]")
+_KINDS = frozenset(Message.Kind.values)
 
 
 # --- storing ---------------------------------------------------------------------------------------
@@ -73,7 +75,7 @@ def progress_url(number: str) -> str:
 
 def render(kind: str, context: dict) -> tuple[str, str]:
     """The subject (first line) and text of a message of this kind, from its template."""
-    if kind not in Message.Kind.values:
+    if kind not in _KINDS:
         raise ValueError(f"unknown message kind {kind!r}")
     text = render_to_string(f"notifications/messages/{kind}.txt", context).strip()
     subject, _sep, body = text.partition("\n")
@@ -137,6 +139,18 @@ def _uses_database_tasks() -> bool:
     return type(deliver_pending.get_backend()).__module__.startswith("django_tasks_db")
 
 
+@cache
+def _sweep_waiting_sql() -> str:
+    from django_tasks_db.models import DBTaskResult
+
+    meta, q = DBTaskResult._meta, connection.ops.quote_name
+    status, path, run_after = (q(meta.get_field(name).column) for name in ("status", "task_path", "run_after"))
+    return (
+        f"SELECT 1 FROM {q(meta.db_table)} WHERE {status} = %s AND {path} = %s "
+        f"AND ({run_after} = %s OR {run_after} <= %s) LIMIT 1"
+    )
+
+
 def _sweep_waiting(until: datetime | None) -> bool:
     """Is a deliver_pending task waiting to start (by `until`, or now)? Only known with the database backend.
 
@@ -148,16 +162,10 @@ def _sweep_waiting(until: datetime | None) -> bool:
 
     from .tasks import deliver_pending
 
-    meta, q = DBTaskResult._meta, connection.ops.quote_name
-    column = {name: q(meta.get_field(name).column) for name in ("status", "task_path", "run_after")}
-    run_after = meta.get_field("run_after")
-    sql = (
-        f"SELECT 1 FROM {q(meta.db_table)} WHERE {column['status']} = %s AND {column['task_path']} = %s "
-        f"AND ({column['run_after']} = %s OR {column['run_after']} <= %s) LIMIT 1"
-    )
+    run_after = DBTaskResult._meta.get_field("run_after")
     moments = [run_after.get_db_prep_value(t, connection) for t in (get_date_max(), until or timezone.now())]
     with connection.cursor() as cursor:
-        cursor.execute(sql, ["READY", deliver_pending.module_path, *moments])
+        cursor.execute(_sweep_waiting_sql(), ["READY", deliver_pending.module_path, *moments])
         return cursor.fetchone() is not None
 
 

@@ -12,6 +12,7 @@ unreadable one is a 401 with its reason, even if a session cookie is also presen
 """
 
 from datetime import timedelta
+from functools import cache
 
 from django.db import connection
 from django.db.models import Q
@@ -71,24 +72,28 @@ class StaffToken(HttpBearer):
         ).update(last_used=now)
 
 
-def token_with_user(key_hash: str) -> ApiToken | None:
-    """The token with this hash and its user (`token.user` loaded), or None. Asked on every API request, so in
-    one plain statement: the same rows as `ApiToken.objects.select_related("user").get(key_hash=…)`, without
-    compiling a queryset each time (a fifth of the time)."""
+@cache
+def _token_sql() -> str:
     q = connection.ops.quote_name
     token_meta, user_meta = ApiToken._meta, User._meta
-    sql = (
+    return (
         f"SELECT {rows.columns(ApiToken, 't')}, {rows.columns(User, 'u')} FROM {q(token_meta.db_table)} t "
         f"JOIN {q(user_meta.db_table)} u ON u.{q(user_meta.pk.column)} = t.{q(token_meta.get_field('user').column)} "
         f"WHERE t.{q(token_meta.get_field('key_hash').column)} = %s"
     )
+
+
+def token_with_user(key_hash: str) -> ApiToken | None:
+    """The token with this hash and its user (`token.user` loaded), or None. Asked on every API request, so in
+    one plain statement: the same rows as `ApiToken.objects.select_related("user").get(key_hash=…)`, without
+    compiling a queryset each time (a fifth of the time)."""
     with connection.cursor() as cursor:
-        cursor.execute(sql, [key_hash])
+        cursor.execute(_token_sql(), [key_hash])
         row = cursor.fetchone()
     if row is None:
         return None
     api_token = rows.from_row(ApiToken, "t", row)
-    api_token.user = rows.from_row(User, "u", row, start=len(token_meta.concrete_fields))
+    api_token.user = rows.from_row(User, "u", row, start=len(ApiToken._meta.concrete_fields))
     return api_token
 
 

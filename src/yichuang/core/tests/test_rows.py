@@ -82,3 +82,20 @@ def test_the_token_and_its_user_equal_what_the_orm_loads():
     assert isinstance(found.last_used, datetime.datetime) and isinstance(found.user.last_login, datetime.datetime)
     assert found.user.is_active is True
     assert token_with_user(ApiToken.hash("other")) is None
+
+
+def test_rows_given_as_values_are_what_instances_would_write():
+    due = timezone.now() + datetime.timedelta(hours=1)
+    rows.insert_values(Message, [
+        {"recipient": "13900000001", "kind": "accepted", "subject": "s", "body": "b", "expires_at": due},
+        {"recipient": "13900000002", "kind": "accepted", "subject": "s", "body": "b"},  # the rest: defaults
+    ])  # fmt: skip
+    first, second = Message.objects.filter(recipient__startswith="1390000000").order_by("recipient")
+    assert (first.expires_at, first.status, first.attempts) == (due, Message.Status.PENDING, 0)
+    assert second.expires_at is None and timezone.now() - second.created_at < datetime.timedelta(seconds=5)
+    with pytest.raises(TypeError):
+        rows.insert_values(Message, [{"recipient": "1", "nonsense": 1}])
+    with pytest.raises(ValueError):
+        rows.insert_values(AuditEvent, [{"action": "x"}])  # `at` is auto_now_add: needs an instance
+    rows.insert_values(Message, [])
+    assert Message.objects.count() == 2
