@@ -11,6 +11,7 @@ import re
 from django.http import Http404, HttpResponse
 from django.utils.timezone import localtime
 from ninja import Field, Router, Schema, Status
+from pydantic import BaseModel
 
 from yichuang.organisation.api_auth import staff_auth
 from yichuang.portal.api_auth import ApplicantSession, online_submission
@@ -22,20 +23,24 @@ router = Router(tags=["intake"])
 NUMBER_RE = re.compile(r"^\d{6,12}-\d{8}-\d{6,7}$")
 
 
-class ApplicantIn(Schema):
+# Input is plain pydantic: ninja's Schema wraps every nested object in a getter for ORM attributes, which only
+# output needs (a fifth of the time of reading an intake's body).
+
+
+class ApplicantIn(BaseModel):
     kind: str = Field("", description='"person" (resident ID) or "org" (unified social credit code).')
     name: str = ""
     id_number: str = Field("", description="18-character resident ID (GB 11643) or credit code (GB 32100).")
     phone: str = Field("", description="Mobile or landline; optional when the agent gives a phone.")
 
 
-class AgentIn(Schema):
+class AgentIn(BaseModel):
     name: str = ""
     id_number: str = Field("", description="Resident ID of the agent (代办人).")
     phone: str = ""
 
 
-class MaterialIn(Schema):
+class MaterialIn(BaseModel):
     material: str = Field(description="Material code from the merged list of the matters.")
     status: str = Field(description='"received", "deferred" (容缺, with due), "pledged" (告知承诺) or "missing".')
     due: str | None = Field(None, description="YYYY-MM-DD, deferred materials only; not after the case's limit.")
@@ -43,7 +48,7 @@ class MaterialIn(Schema):
     copies: int | None = Field(None, description="Copies received (default: the number required).")
 
 
-class SubmissionIn(Schema):
+class SubmissionIn(BaseModel):
     applicant: ApplicantIn
     agent: AgentIn | None = None
     bundle: str | None = Field(None, description="Bundle code (一件事); its matters, or the subset in `matters`.")
@@ -166,7 +171,7 @@ def created_out(submission: Submission) -> dict:
     "is then the phone verified at sign-in).",
 )
 def create_submission(request, response: HttpResponse, payload: SubmissionIn):
-    actor, data = online_submission(request, payload.dict())  # staff: request.user and the payload as it is
+    actor, data = online_submission(request, payload.model_dump())  # staff: request.user and the payload as it is
     submission = services.submit(
         actor=actor,
         applicant=data["applicant"],

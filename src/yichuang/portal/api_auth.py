@@ -3,7 +3,7 @@
     from yichuang.portal.api_auth import ApplicantSession, online_submission
     @router.post("/submissions", auth=[*staff_auth, ApplicantSession()])
     def create_submission(request, ...):
-        actor, data = online_submission(request, payload.dict())   # staff: (request.user, data) unchanged
+        actor, data = online_submission(request, payload.model_dump())   # staff: (request.user, data) unchanged
 
 ApplicantSession accepts the online hall's session (a phone verified by a one-time code, see services.py),
 with Django's CSRF check like the staff session. It does not log anyone in: request.user stays anonymous and
