@@ -99,3 +99,14 @@ def test_rows_given_as_values_are_what_instances_would_write():
         rows.insert_values(AuditEvent, [{"action": "x"}])  # `at` is auto_now_add: needs an instance
     rows.insert_values(Message, [])
     assert Message.objects.count() == 2
+
+
+def test_while_queries_are_logged_the_rows_are_written_and_logged():
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        rows.insert([event(1), event(2)], returning=True)
+        rows.insert_values(Message, [{"recipient": "13900000003", "kind": "accepted", "subject": "s", "body": "b"}])
+    logged = [q["sql"] for q in captured.captured_queries]
+    assert len(logged) == 2 and "test.1" in logged[0] and "13900000003" in logged[1]
+    assert AuditEvent.objects.filter(action__in=["test.1", "test.2"]).count() == 2

@@ -175,3 +175,33 @@ def test_control_characters_are_a_422_never_a_500(hall):
     assert post(client, body(), key="bad\x00key").status_code == 422
     assert client.get("/api/submissions/411624-20260310-00000%00").status_code == 404
     assert Submission.objects.count() == 0
+
+
+def test_an_intake_makes_one_statement_per_table_and_reads_no_catalogue(hall, django_assert_num_queries):
+    """The hot path (docs/performance.md, 一窗受理): once the reference data is cached, an intake reads the token
+    and its first reads and writes each table once. A statement more per intake is a change to measure."""
+    import re
+
+    client = staff(hall.clerk)
+    assert post(client, body(), key="warm-up").status_code == 201  # caches the reference data, stamps the token
+    with django_assert_num_queries(13) as captured:
+        assert post(client, body(), key="measured").status_code == 201
+    statements = [
+        re.match(r'\s*(\w+)(?:.*?\b(?:FROM|INTO)\s+"?(\w+))?', q["sql"], re.S | re.I).groups()
+        for q in captured.captured_queries
+    ]
+    assert [(verb.upper(), table) for verb, table in statements] == [
+        ("SELECT", "organisation_apitoken"),  # the token with its user
+        ("SELECT", "intake_referencerevision"),  # revision, seat, Idempotency-Key, role in one round trip
+        ("INSERT", "intake_submissioncounter"),  # the number
+        ("SAVEPOINT", None),
+        ("INSERT", "intake_applicant"),
+        ("INSERT", "intake_submission"),
+        ("INSERT", "intake_submissionmaterial"),
+        ("INSERT", "intake_case"),
+        ("INSERT", "intake_timelineevent"),
+        ("INSERT", "core_auditevent"),
+        ("INSERT", "notifications_message"),
+        ("INSERT", "core_auditevent"),
+        ("RELEASE", None),
+    ]
