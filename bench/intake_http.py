@@ -22,7 +22,6 @@ YICHUANG_BENCH_CLIENTS (default 8), YICHUANG_BENCH_PORT (default 8766); YICHUANG
 YICHUANG_BENCH_BLOCKING_THREADS (default 2 and 1, the deployment's settings) to try others.
 """
 
-import http.client
 import itertools
 import json
 import os
@@ -31,11 +30,9 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-PG_DEFAULT = "postgres://postgres@127.0.0.1:5432/postgres"
+from bench._http import ROOT, drop_database, granian, pct, scratch_database, wait_for_server
+
 BENCH_DB = "bench_intake"
 CHILD_FLAG = "YICHUANG_BENCH_INTAKE_HTTP_SETUP"
 PORT = int(os.environ.get("YICHUANG_BENCH_PORT", "8766"))
@@ -89,20 +86,6 @@ def setup_child() -> None:
 
 
 # --- parent ----------------------------------------------------------------------------------------------
-
-
-def pg_urls() -> tuple[str, str]:
-    base = os.environ.get("DATABASE_URL", "")
-    base = base if base.startswith("postgres") else PG_DEFAULT
-    parts = urlsplit(base)
-    return base, urlunsplit(parts._replace(path=f"/{BENCH_DB}"))
-
-
-def psql(url: str, sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(sql)
 
 
 class Recorder:
@@ -359,28 +342,6 @@ def check_database(url: str) -> dict:
         }
 
 
-def pct(values: list[float], q: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(q * len(values)))] if values else float("nan")
-
-
-def wait_for_server(proc) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"granian exited with {proc.returncode}: {proc.stderr.read()[-2000:]}")
-        try:
-            with socket.create_connection(("127.0.0.1", PORT), timeout=1):
-                pass
-            conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=5)
-            conn.request("GET", "/api/bundles")
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit("granian did not answer")
-
-
 def report(name: str, rec: Recorder) -> tuple[float, float]:
     rate = rec.throughput()
     lat = rec.latency
@@ -399,9 +360,7 @@ def report(name: str, rec: Recorder) -> tuple[float, float]:
 def main() -> None:
     import psycopg
 
-    base, url = pg_urls()
-    psql(base, f"DROP DATABASE IF EXISTS {BENCH_DB}")
-    psql(base, f"CREATE DATABASE {BENCH_DB}")
+    base, url = scratch_database(BENCH_DB)
     env = {
         **os.environ,
         "DATABASE_URL": url,
@@ -412,40 +371,25 @@ def main() -> None:
         "DEBUG": "0",
         "REDIS_URL": "",
     }
-    proc = None
-    try:
-        done = subprocess.run(
-            [sys.executable, "-m", "bench.intake_http"], env={**env, CHILD_FLAG: "1"}, cwd=ROOT,
-            capture_output=True, text=True, check=False,
-        )  # fmt: skip
-        if done.returncode:
-            raise SystemExit(done.stderr[-4000:])
-        setup = json.loads(done.stdout.strip().splitlines()[-1])
-        # Enough for both runs, warm-ups included, even if the server answered far faster than the target.
-        setup["bodies"] = Bodies(setup["materials"], int((2 * (SECONDS + WARMUP) + 2) * max(RATE, 400)))
-        granian = str(Path(sys.executable).parent / "granian")
-        proc = subprocess.Popen(
-            [granian, "--interface", "wsgi", "--workers", WORKERS, "--blocking-threads", BLOCKING_THREADS,
-             "--host", "127.0.0.1", "--port", str(PORT), "--no-ws", "--log-level", "warning",
-             "yichuang.wsgi:application"],
-            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
-        wait_for_server(proc)
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.intake_http"], env={**env, CHILD_FLAG: "1"}, cwd=ROOT,
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if done.returncode:
+        raise SystemExit(done.stderr[-4000:])
+    setup = json.loads(done.stdout.strip().splitlines()[-1])
+    # Enough for both runs, warm-ups included, even if the server answered far faster than the target.
+    setup["bodies"] = Bodies(setup["materials"], int((2 * (SECONDS + WARMUP) + 2) * max(RATE, 400)))
+    with granian(env, PORT, WORKERS, BLOCKING_THREADS) as proc:
+        wait_for_server(proc, PORT, "/api/bundles")
         with psycopg.connect(url) as conn:
             pg_version = conn.execute("SHOW server_version").fetchone()[0]
         closed = run_closed(setup)
         load_closed = os.getloadavg()[0]
         opened = run_open(setup)
         load_open = os.getloadavg()[0]
-    finally:
-        if proc is not None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
     checks = check_database(url)
-    psql(base, f"DROP DATABASE IF EXISTS {BENCH_DB}")
+    drop_database(base, BENCH_DB)
 
     print(
         f"granian WSGI, {WORKERS} workers, --blocking-threads {BLOCKING_THREADS}; PostgreSQL {pg_version}; "

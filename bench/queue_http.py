@@ -21,16 +21,13 @@ import http.client
 import json
 import os
 import random
-import socket
 import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-PG_DEFAULT = "postgres://postgres@127.0.0.1:5432/postgres"
+from bench._http import ROOT, drop_database, granian, pct, scratch_database, wait_for_server
+
 BENCH_DB = "bench_queue"
 CHILD_FLAG = "YICHUANG_BENCH_QUEUE_HTTP_SETUP"
 PORT = int(os.environ.get("YICHUANG_BENCH_PORT", "8765"))
@@ -95,20 +92,6 @@ def setup_child() -> None:
 
 
 # --- parent ----------------------------------------------------------------------------------------------
-
-
-def pg_urls() -> tuple[str, str]:
-    base = os.environ.get("DATABASE_URL", "")
-    base = base if base.startswith("postgres") else PG_DEFAULT
-    parts = urlsplit(base)
-    return base, urlunsplit(parts._replace(path=f"/{BENCH_DB}"))
-
-
-def psql(url: str, sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(sql)
 
 
 class Recorder:
@@ -325,28 +308,6 @@ def bare_claim_rate(url: str) -> dict:
     }
 
 
-def pct(values: list[float], q: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(q * len(values)))] if values else float("nan")
-
-
-def wait_for_server(proc) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"granian exited with {proc.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", PORT), timeout=1):
-                pass
-            conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=5)
-            conn.request("GET", "/api/windows?site=bench")
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit("granian did not answer")
-
-
 def wait_for_quiet(limit: float = 1.0, patience: float = 300.0) -> float:
     """The machine is shared: wait (up to `patience` s) until the 1-minute load average is below `limit`."""
     deadline = time.monotonic() + patience
@@ -358,9 +319,7 @@ def wait_for_quiet(limit: float = 1.0, patience: float = 300.0) -> float:
 def main() -> None:
     import psycopg
 
-    base, url = pg_urls()
-    psql(base, f"DROP DATABASE IF EXISTS {BENCH_DB}")
-    psql(base, f"CREATE DATABASE {BENCH_DB}")
+    base, url = scratch_database(BENCH_DB)
     env = {
         **os.environ,
         "DATABASE_URL": url,
@@ -372,59 +331,22 @@ def main() -> None:
         "DEBUG": "0",
         "REDIS_URL": "",
     }
-    proc = None
-    try:
-        done = subprocess.run(
-            [sys.executable, "-m", "bench.queue_http"],
-            env={**env, CHILD_FLAG: "1"},
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if done.returncode:
-            raise SystemExit(done.stderr[-4000:])
-        setup = json.loads(done.stdout.strip().splitlines()[-1])
-        granian = str(Path(sys.executable).parent / "granian")
-        proc = subprocess.Popen(
-            [
-                granian,
-                "--interface",
-                "wsgi",
-                "--workers",
-                "2",
-                "--blocking-threads",
-                "1",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(PORT),
-                "--no-ws",
-                "--log-level",
-                "warning",
-                "yichuang.wsgi:application",
-            ],
-            env=env,
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        wait_for_server(proc)
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.queue_http"], env={**env, CHILD_FLAG: "1"}, cwd=ROOT,
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if done.returncode:
+        raise SystemExit(done.stderr[-4000:])
+    setup = json.loads(done.stdout.strip().splitlines()[-1])
+    with granian(env, PORT) as proc:
+        wait_for_server(proc, PORT, "/api/windows?site=bench")
         quiet = wait_for_quiet(patience=float(os.environ.get("YICHUANG_BENCH_PATIENCE", "300")))
         with psycopg.connect(url) as conn:
             pg_version = conn.execute("SHOW server_version").fetchone()[0]
         rec, seconds = run_load(setup)
-    finally:
-        if proc is not None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
     checks = check_database(url)
     bare = bare_claim_rate(url)
-    psql(base, f"DROP DATABASE IF EXISTS {BENCH_DB}")
+    drop_database(base, BENCH_DB)
 
     ops = {k: len(v) for k, v in rec.latency.items()}
     total = sum(ops.values())
