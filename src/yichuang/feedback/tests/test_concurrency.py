@@ -1,36 +1,12 @@
 """Two ratings of the same case on the same channel at the same instant (PostgreSQL: real concurrent
 transactions; SQLite serializes writers, and test_services forces the constraint path there)."""
 
-import threading
-
 import pytest
-from django.core.exceptions import ValidationError
 from django.db import connection
 
+from yichuang.core.tests.concurrency import run_together
 from yichuang.feedback import services
 from yichuang.feedback.models import Channel, Evaluation, Rectification
-
-
-def run_together(*jobs):
-    barrier, results = threading.Barrier(len(jobs)), [None] * len(jobs)
-
-    def run(i, job):
-        try:
-            barrier.wait()
-            results[i] = ("ok", job())
-        except ValidationError as exc:
-            results[i] = ("refused", exc)
-        except Exception as exc:  # noqa: BLE001 - reported below
-            results[i] = ("error", repr(exc))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
 
 
 @pytest.mark.django_db(transaction=True)

@@ -2,12 +2,11 @@
 SQLite serializes writers, and the sequential tests in test_services cover the same rules there)."""
 
 import datetime as dt
-import threading
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.db import connection
 
+from yichuang.core.tests.concurrency import run_together
 from yichuang.intake.tests.helpers import PERSON
 from yichuang.notifications.models import Message
 from yichuang.organisation.tests.factories import UserFactory
@@ -15,28 +14,6 @@ from yichuang.output import services
 from yichuang.output.models import Handover, HandoverItem, Reminder
 
 from .conftest import LATER, approve, bundle, officer_for, ready_single
-
-
-def run_together(*jobs):
-    barrier, results = threading.Barrier(len(jobs)), [None] * len(jobs)
-
-    def run(i, job):
-        try:
-            barrier.wait()
-            results[i] = ("ok", job())
-        except ValidationError as exc:
-            results[i] = ("refused", exc)
-        except Exception as exc:  # noqa: BLE001 - reported below
-            results[i] = ("error", repr(exc))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
 
 
 def postgres_only():
