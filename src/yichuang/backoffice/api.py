@@ -11,7 +11,7 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils import timezone
-from ninja import Field, Query, Router, Schema
+from ninja import Field, File, Form, Query, Router, Schema, UploadedFile
 
 from yichuang.clock import caseclock
 from yichuang.core.schemas import ErrorOut, InvalidOut
@@ -117,6 +117,7 @@ class DecisionOut(Schema):
     reasons: str
     legal_basis: str
     certificate_number: str
+    has_document: bool = Field(description="A result document (scan of the licence, the written decision) is attached.")
     decided_by: str | None
     decided_at: datetime.datetime
 
@@ -300,7 +301,8 @@ def case_out(case: Case, now=None) -> dict:
         ],
         "decision": {
             "outcome": decision.outcome, "reasons": decision.reasons, "legal_basis": decision.legal_basis,
-            "certificate_number": decision.certificate_number, "decided_by": _name(decision.decided_by),
+            "certificate_number": decision.certificate_number, "has_document": bool(decision.document),
+            "decided_by": _name(decision.decided_by),
             "decided_at": decision.decided_at,
         } if decision else None,
     }  # fmt: skip
@@ -481,6 +483,23 @@ def conclude(request, number: str, payload: ConcludeIn):
 def record_result(request, number: str, payload: ResultIn):
     case = _case(request, number)
     services.record_result(case, request.user, certificate_number=payload.certificate_number, request=request)
+    return case_out(case)
+
+
+@router.post(
+    "/office/cases/{number}/result/document",
+    response={200: CaseOut, **ERRORS},
+    summary="Attach the result document of a concluded case (multipart: `document`, optional `certificate_number`)",
+    description="The file is checked by its content (PDF, JPEG, PNG or OFD) and its size (INTAKE_MAX_UPLOAD_MB); "
+    "another file is a 422 at the field `document`. Replaces an earlier document.",
+)
+def record_result_document(
+    request, number: str, document: File[UploadedFile], certificate_number: Form[str] = ""
+):  # fmt: skip
+    case = _case(request, number)
+    services.record_result(
+        case, request.user, certificate_number=certificate_number, document=document, request=request
+    )
     return case_out(case)
 
 

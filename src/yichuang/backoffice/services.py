@@ -33,7 +33,7 @@ from yichuang.intake.models import (
     SubmissionMaterial,
     TimelineEvent,
 )
-from yichuang.intake.services import mark_deferral_broken, notify_applicant
+from yichuang.intake.services import mark_deferral_broken, max_upload_bytes, notify_applicant, sniff
 from yichuang.organisation.models import User
 from yichuang.organisation.roles import Role
 
@@ -424,6 +424,20 @@ def decide_extension(
 # --- conclusion (办结) ---------------------------------------------------------------------------------
 
 
+def _checked_document(document):
+    """The result document as uploaded (PDF, JPEG, PNG or OFD by its content, within the upload limit), or
+    ValidationError at the field `document`."""
+    if document is None:
+        return None
+    size = getattr(document, "size", None)
+    if not size or size > max_upload_bytes():
+        raise ValidationError({"document": [_("文件为空或超过大小上限。")]})
+    if sniff(document) is None:
+        raise ValidationError({"document": [_("文件内容不是 PDF、JPEG、PNG 或 OFD。")]})
+    document.seek(0)
+    return document
+
+
 @transaction.atomic
 def conclude(
     case: Case,
@@ -451,6 +465,7 @@ def conclude(
     reasons = _text(reasons, "reasons", required=outcome == Decision.Outcome.REJECTED)
     legal_basis = _text(legal_basis, "legal_basis", required=outcome == Decision.Outcome.REJECTED)
     certificate_number = _text(certificate_number, "certificate_number", required=False, limit=64)
+    document = _checked_document(document)
     if outcome == Decision.Outcome.APPROVED:
         missing = outstanding_deferred(case)
         if missing:
@@ -509,12 +524,14 @@ def _notify_result(case: Case, decision: Decision) -> None:
 def record_result(
     case: Case, actor, *, certificate_number: str = "", document=None, now=None, request=None
 ) -> Decision:
-    """Add or correct the result of a concluded case (certificate number, document file)."""
+    """Add or correct the result of a concluded case (certificate number, document file: PDF, JPEG, PNG or OFD
+    by its content). With a document the certificate number may stay as it is."""
     now = now or timezone.now()
     case = _locked(case)
     _ensure_officer(actor, case)
     _ensure_status(case, CaseStatus.APPROVED, CaseStatus.REJECTED, message=_("办件办结后才能登记办理结果。"))
     decision = Decision.objects.select_for_update().get(case=case)
+    document = _checked_document(document)
     certificate_number = _text(certificate_number, "certificate_number", required=document is None, limit=64)
     if certificate_number:
         decision.certificate_number = certificate_number

@@ -24,7 +24,6 @@ from django.views.decorators.http import require_POST
 from yichuang.clock.workcalendar import CalendarUnknown
 from yichuang.core import audit
 from yichuang.core.pdf import pdf_response
-from yichuang.intake import services as intake_services
 from yichuang.intake.models import CONCLUDED_STATUSES, Case, CaseStatus, Handoff, SubmissionMaterial
 from yichuang.organisation.access import visible_department_ids
 from yichuang.organisation.models import User
@@ -348,15 +347,7 @@ def _decide_extension(request, case):
 
 
 def _document(request):
-    upload = request.FILES.get("document")
-    if upload is None:
-        return None
-    if upload.size == 0 or upload.size > intake_services.max_upload_bytes():
-        raise ValidationError({"document": [_("文件为空或超过大小上限。")]})
-    if intake_services.sniff(upload) is None:
-        raise ValidationError({"document": [_("文件内容不是 PDF、JPEG、PNG 或 OFD。")]})
-    upload.seek(0)
-    return upload
+    return request.FILES.get("document")  # checked by the service (type by content, size)
 
 
 def _conclude(request, case):

@@ -207,6 +207,47 @@ def test_conclude_result_and_terminate(office):
     assert response.status_code == 200 and response.json()["decision"]["certificate_number"] == "JY2"
 
 
+def test_the_result_document_is_uploaded_checked_by_content_and_audited(office):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from yichuang.backoffice.models import Decision
+    from yichuang.core.models import AuditEvent
+
+    case = new_case(office)
+    officer = client(office.officer)
+    path = f"/api/office/cases/{case.number}/result/document"
+    pdf = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+    def upload(c, content: bytes, name="licence.pdf", **data):
+        return c.post(path, {"document": SimpleUploadedFile(name, content), **data})
+
+    early = upload(officer, pdf)
+    assert early.status_code == 422 and "办结后" in early.json()["detail"]  # not concluded yet
+    assert post(officer, f"/cases/{case.number}/conclude", {"outcome": "approved"}).status_code == 200
+    disguised = upload(officer, b"MZ\x90\x00 not a pdf at all", name="licence.pdf")
+    assert fields(disguised) == ["document"] and not Decision.objects.get(case=case).document
+    assert upload(client(office.supervisor), pdf).status_code == 403  # sees the case, may not act on it
+
+    response = upload(officer, pdf, certificate_number="JY3")
+    assert response.status_code == 200, response.content
+    decision = response.json()["decision"]
+    assert decision["has_document"] is True and decision["certificate_number"] == "JY3"
+    stored = Decision.objects.get(case=case)
+    assert stored.document.read() == pdf
+    assert AuditEvent.objects.filter(action="backoffice.record_result", object_id=str(case.pk)).exists()
+
+
+def test_an_oversized_result_document_is_refused_at_the_field(office, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.INTAKE_MAX_UPLOAD_MB = 1
+    case = new_case(office)
+    officer = client(office.officer)
+    assert post(officer, f"/cases/{case.number}/conclude", {"outcome": "approved"}).status_code == 200
+    big = SimpleUploadedFile("big.pdf", b"%PDF-1.7\n" + b"0" * (1024 * 1024))
+    assert fields(officer.post(f"/api/office/cases/{case.number}/result/document", {"document": big})) == ["document"]
+
+
 def test_a_deferred_case_is_not_approved_and_is_terminated_after_its_due_day(office):
     yesterday = timezone.localdate() - dt.timedelta(days=1)
     case = take_in(
