@@ -1,5 +1,7 @@
 """Reads for the working clock."""
 
+from django.utils import timezone
+
 from yichuang.organisation.models import OpeningPeriod
 
 from .models import CalendarOverride, CalendarYear
@@ -17,3 +19,11 @@ def calendar_source() -> tuple:
         by_weekday.setdefault(weekday, []).append((start, end))
     hours = tuple((weekday, tuple(pairs)) for weekday, pairs in by_weekday.items())
     return overrides, complete_years, hours
+
+
+def calendar_warnings_today() -> list[str]:
+    """Today's warnings about the working calendar (`workcalendar.calendar_warnings`), for the pages where
+    intakes are taken in and deadlines watched: staff learn before an intake is refused for it."""
+    from .workcalendar import calendar_warnings
+
+    return calendar_warnings(timezone.localdate())

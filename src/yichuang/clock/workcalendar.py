@@ -345,8 +345,9 @@ def _hours_to_us(hours) -> int:
 
 
 def calendar_warnings(today: dt.date, days: int = 60, calendar: WorkCalendar | None = None) -> list[str]:
-    """Warnings for the admin page: this year unknown (deadlines fail now), or next year unknown and its
-    1 January at most `days` days away. Empty when all is well."""
+    """Warnings for the admin, the intake desk and the supervision board: this year unknown (deadlines fail
+    now), or next year unknown and its 1 January at most `days` days away (a deadline reaching into it fails
+    now too). Empty when all is well."""
     calendar = calendar or WorkCalendar.default()
     warnings = []
     if not calendar.is_known(today.year):
@@ -362,9 +363,9 @@ def calendar_warnings(today: dt.date, days: int = 60, calendar: WorkCalendar | N
     if not calendar.is_known(next_year) and days_left <= days:
         warnings.append(
             _(
-                "%(year)d年的节假日安排尚未录入,距%(year)d年1月1日还有%(days)d天;跨入该年的办理期限届时将无法计算。"
-                "请在国务院办公厅公布安排后录入法定节假日和调休上班日,并在“日历年份”中将%(year)d年标记为已完整录入"
-                "(或升级 chinesecalendar)。"
+                "%(year)d年的节假日安排尚未录入,距%(year)d年1月1日还有%(days)d天;办理期限跨入该年的事项现在已不能受理"
+                "(系统会提示原因)。请在国务院办公厅公布安排后录入法定节假日和调休上班日,并在“日历年份”中将%(year)d年"
+                "标记为已完整录入(或升级 chinesecalendar)。"
             )
             % {"year": next_year, "days": days_left}
         )

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST
 
 from yichuang.catalogue.models import Bundle, Matter
 from yichuang.catalogue.queries import NoticeLine, merged_materials
+from yichuang.clock import queries as clock_queries
 from yichuang.clock.workcalendar import CalendarUnknown
 from yichuang.core.pdf import pdf_response
 from yichuang.organisation import queries as org_queries
@@ -192,6 +193,7 @@ def desk(request):
 
         ticket = Ticket.objects.filter(pk=int(ticket_id)).first()
     context = {
+        "calendar_warnings": clock_queries.calendar_warnings_today(),
         "seat": seat,
         "window": window,
         "windows": _intake_windows(request.user) if seat is None and _is_admin(request.user) else [],

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from yichuang.clock import queries as clock_queries
 from yichuang.organisation.access import visible_department_ids
 from yichuang.organisation.models import Department
 
@@ -40,7 +41,12 @@ def board(request):
     return render(
         request,
         "supervision/board.html",
-        {"board": data, "may_issue": services.is_supervisor(request.user), "size": queries.BOARD_SIZE},
+        {
+            "board": data,
+            "may_issue": services.is_supervisor(request.user),
+            "size": queries.BOARD_SIZE,
+            "calendar_warnings": clock_queries.calendar_warnings_today(),
+        },
     )
 
 

@@ -103,3 +103,16 @@ def test_the_admin_changelists_show_the_warning_and_changes_are_audited(client, 
     # One override per date.
     duplicate = client.post("/admin/clock/calendaroverride/add/", {"date": "2027-01-01", "is_workday": "on"})
     assert duplicate.status_code == 200 and CalendarOverride.objects.count() == 1
+
+
+def test_todays_warnings_follow_the_date(db, monkeypatch):
+    from django.utils import timezone
+
+    from yichuang.clock.queries import calendar_warnings_today
+
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: date(2099, 12, 20))  # 2100: no data, not entered
+    warnings = calendar_warnings_today()
+    assert any("2100年" in w and "现在已不能受理" in w for w in warnings)
+    CalendarYear.objects.create(year=2099, complete=True)
+    CalendarYear.objects.create(year=2100, complete=True)
+    assert calendar_warnings_today() == []

@@ -249,3 +249,14 @@ def test_control_characters_on_the_form_are_field_errors(client, hall):
     )
     assert response.status_code == 422
     assert Submission.objects.count() == 0
+
+
+def test_the_desk_warns_of_an_unknown_calendar_year_before_an_intake_is_refused(client, hall, monkeypatch):
+    from yichuang.clock import queries as clock_queries
+
+    login(client, hall.clerk)
+    monkeypatch.setattr(clock_queries, "calendar_warnings_today", lambda: ["2027年的节假日安排尚未录入"])
+    page = client.get("/desk/intake/").content.decode()
+    assert "calendar-warning" in page and "2027年的节假日安排尚未录入" in page
+    monkeypatch.setattr(clock_queries, "calendar_warnings_today", lambda: [])
+    assert "calendar-warning" not in client.get("/desk/intake/").content.decode()

@@ -187,3 +187,11 @@ def test_api_board_and_order_steps(office, red_case):
     assert sup.get("/api/supervision/orders/DB-1-%00").status_code == 404
     assert client_for(office.hall.general_clerk).get("/api/supervision/orders").status_code == 403
     assert Client().get("/api/supervision/orders").status_code == 401
+
+
+def test_the_board_warns_of_an_unknown_calendar_year(office, monkeypatch):
+    from yichuang.clock import queries as clock_queries
+
+    monkeypatch.setattr(clock_queries, "calendar_warnings_today", lambda: ["2027年的节假日安排尚未录入"])
+    page = client_for(office.supervisor).get("/supervision/").content.decode()
+    assert "calendar-warning" in page and "2027年的节假日安排尚未录入" in page
