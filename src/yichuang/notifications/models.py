@@ -24,6 +24,7 @@ class Message(models.Model):
         TERMINATED = "terminated", _("终止办理通知")
         REJECTED = "rejected", _("不予许可通知")
         RESULT_READY = "result_ready", _("办结领取通知")
+        RESULT_REMINDER = "result_reminder", _("待领取提醒")
         HANDED_OVER = "handed_over", _("已领取 / 已寄出")
 
     class Status(models.TextChoices):

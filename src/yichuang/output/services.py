@@ -486,22 +486,9 @@ def _remind(submission_id: int, round_: int, waited_days: int, now: dt.datetime)
         with transaction.atomic():
             Reminder.objects.create(submission_id=submission_id, round=round_, sent_at=now)
             submission = Submission.objects.select_related("applicant").get(pk=submission_id)
-            cases = ready_cases(submission)
-            if not cases:
+            if not ready_cases(submission):
                 raise _Nothing
-            notify_applicant(
-                submission,
-                "result_ready",
-                {
-                    "case": cases[0].number,
-                    "matter": cases[0].matter_name,
-                    "count": len(cases),
-                    "cases": [{"case": c.number, "matter": c.matter_name} for c in cases],
-                    "place": _(PLACE),
-                    "reminder": True,
-                    "days": waited_days,
-                },
-            )
+            notify_applicant(submission, "result_reminder", {"place": _(PLACE), "days": waited_days})
             audit.record(None, "output.remind", submission, summary=f"{submission.number} #{round_}")
     except (IntegrityError, _Nothing):  # another worker sent this round meanwhile / collected meanwhile
         return False

@@ -273,3 +273,13 @@ def test_command_delivers_due_messages(db, capsys, settings):
     assert "sent 1" in capsys.readouterr().out
     call_command("notifications", "status")
     assert "sent: 1" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("kind", Message.Kind.values)
+def test_every_kind_has_its_template_with_a_subject_and_a_text(kind):
+    context = {
+        "site_name": "沈丘县政务服务中心", "submission": "411624-20261203-000001", "case": "C1", "matter": "测试",
+        "place": "综合出件窗口", "days": 7, "code": "123456", "minutes": 5,
+    }  # fmt: skip
+    subject, body = services.render(kind, context)
+    assert subject and body and "{{" not in body and "{%" not in body

@@ -62,7 +62,7 @@ def test_two_workers_remind_once(desk):
     assert all(kind == "ok" for kind, _ in results), results
     assert sum(n for _, n in results) == 1
     assert Reminder.objects.filter(submission=submission).count() == 1
-    reminders = Message.objects.filter(submission=submission.number, kind="result_ready", body__contains="尚未领取")
+    reminders = Message.objects.filter(submission=submission.number, kind="result_reminder", body__contains="尚未领取")
     assert reminders.count() == 1
 
 

@@ -243,7 +243,7 @@ def test_reminders_once_per_round_and_idempotent(desk):
         1,
         2,
     ]
-    reminders = [m for m in messages(submission, "result_ready") if "尚未领取" in m.body]
+    reminders = [m for m in messages(submission, "result_reminder") if "尚未领取" in m.body]
     assert len(reminders) == 2
     hand(desk, submission)
     assert services.send_reminders(LATER + dt.timedelta(days=30)) == 0
