@@ -6,6 +6,7 @@
 
 import contextlib
 import http.client
+import json
 import os
 import socket
 import subprocess
@@ -37,6 +38,25 @@ def scratch_database(name: str) -> tuple[str, str]:
 
 def drop_database(base: str, name: str) -> None:
     psql(base, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def server_env(url: str, **extra: str) -> dict:
+    """The environment of the setup child and of granian: the scratch database, production-like settings."""
+    return {
+        **os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "yichuang.settings",
+        "PYTHONPATH": str(ROOT / "src"), "LOG_LEVEL": "WARNING", "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DEBUG": "0", "REDIS_URL": "", **extra,
+    }  # fmt: skip
+
+
+def run_setup(module: str, env: dict, flag: str) -> dict:
+    """Run `python -m module` with `flag` set (the benchmark's Django setup) and read the JSON of its last line."""
+    done = subprocess.run(
+        [sys.executable, "-m", module], env={**env, flag: "1"}, cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    if done.returncode:
+        raise SystemExit(done.stderr[-4000:])
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 @contextlib.contextmanager

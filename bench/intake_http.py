@@ -26,12 +26,11 @@ import itertools
 import json
 import os
 import socket
-import subprocess
 import sys
 import threading
 import time
 
-from bench._http import ROOT, drop_database, granian, pct, scratch_database, wait_for_server
+from bench._http import ROOT, drop_database, granian, pct, run_setup, scratch_database, server_env, wait_for_server
 
 BENCH_DB = "bench_intake"
 CHILD_FLAG = "YICHUANG_BENCH_INTAKE_HTTP_SETUP"
@@ -361,23 +360,8 @@ def main() -> None:
     import psycopg
 
     base, url = scratch_database(BENCH_DB)
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "DJANGO_SETTINGS_MODULE": "yichuang.settings",
-        "PYTHONPATH": str(ROOT / "src"),
-        "LOG_LEVEL": "WARNING",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DEBUG": "0",
-        "REDIS_URL": "",
-    }
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.intake_http"], env={**env, CHILD_FLAG: "1"}, cwd=ROOT,
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    if done.returncode:
-        raise SystemExit(done.stderr[-4000:])
-    setup = json.loads(done.stdout.strip().splitlines()[-1])
+    env = server_env(url)
+    setup = run_setup("bench.intake_http", env, CHILD_FLAG)
     # Enough for both runs, warm-ups included, even if the server answered far faster than the target.
     setup["bodies"] = Bodies(setup["materials"], int((2 * (SECONDS + WARMUP) + 2) * max(RATE, 400)))
     with granian(env, PORT, WORKERS, BLOCKING_THREADS) as proc:

@@ -21,12 +21,11 @@ import http.client
 import json
 import os
 import random
-import subprocess
 import sys
 import threading
 import time
 
-from bench._http import ROOT, drop_database, granian, pct, scratch_database, wait_for_server
+from bench._http import ROOT, drop_database, granian, pct, run_setup, scratch_database, server_env, wait_for_server
 
 BENCH_DB = "bench_queue"
 CHILD_FLAG = "YICHUANG_BENCH_QUEUE_HTTP_SETUP"
@@ -320,24 +319,8 @@ def main() -> None:
     import psycopg
 
     base, url = scratch_database(BENCH_DB)
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "DJANGO_SETTINGS_MODULE": "yichuang.settings",
-        "PYTHONPATH": str(ROOT / "src"),
-        "LOG_LEVEL": "WARNING",
-        "QUEUE_TICKET_RATE": "1000000/60",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DEBUG": "0",
-        "REDIS_URL": "",
-    }
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.queue_http"], env={**env, CHILD_FLAG: "1"}, cwd=ROOT,
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    if done.returncode:
-        raise SystemExit(done.stderr[-4000:])
-    setup = json.loads(done.stdout.strip().splitlines()[-1])
+    env = server_env(url, QUEUE_TICKET_RATE="1000000/60")
+    setup = run_setup("bench.queue_http", env, CHILD_FLAG)
     with granian(env, PORT) as proc:
         wait_for_server(proc, PORT, "/api/windows?site=bench")
         quiet = wait_for_quiet(patience=float(os.environ.get("YICHUANG_BENCH_PATIENCE", "300")))

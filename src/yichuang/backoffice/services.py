@@ -33,7 +33,7 @@ from yichuang.intake.models import (
     SubmissionMaterial,
     TimelineEvent,
 )
-from yichuang.intake.services import mark_deferral_broken, max_upload_bytes, notify_applicant, sniff
+from yichuang.intake.services import mark_deferral_broken, notify_applicant, upload_problem
 from yichuang.organisation.models import User
 from yichuang.organisation.roles import Role
 
@@ -425,15 +425,12 @@ def decide_extension(
 
 
 def _checked_document(document):
-    """The result document as uploaded (PDF, JPEG, PNG or OFD by its content, within the upload limit), or
-    ValidationError at the field `document`."""
+    """The result document as uploaded, or ValidationError at the field `document` (intake's upload check:
+    size, and PDF, JPEG, PNG or OFD by its content)."""
     if document is None:
         return None
-    size = getattr(document, "size", None)
-    if not size or size > max_upload_bytes():
-        raise ValidationError({"document": [_("文件为空或超过大小上限。")]})
-    if sniff(document) is None:
-        raise ValidationError({"document": [_("文件内容不是 PDF、JPEG、PNG 或 OFD。")]})
+    if (problem := upload_problem(document)) is not None:
+        raise ValidationError({"document": [problem]})
     document.seek(0)
     return document
 

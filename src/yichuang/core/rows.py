@@ -47,15 +47,17 @@ def _statement(model: type[models.Model], count: int, returning: bool, raw: bool
     return sql
 
 
-def _raw(db) -> bool:
-    return db.vendor == "postgresql" and not db.queries_logged
-
-
-def _cursor(db, raw: bool):
-    if not raw:
-        return db.cursor()
-    db.ensure_connection()
-    return db.make_cursor(psycopg.RawCursor(db.connection))
+def _execute(db, model: type[models.Model], count: int, returning: bool, params: list) -> list | None:
+    """Run the INSERT of `count` rows; the new primary keys with `returning`."""
+    raw = db.vendor == "postgresql" and not db.queries_logged
+    if raw:
+        db.ensure_connection()
+        cursor = db.make_cursor(psycopg.RawCursor(db.connection))
+    else:
+        cursor = db.cursor()
+    with cursor:
+        cursor.execute(_statement(model, count, returning, raw), params)
+        return [value for (value,) in cursor.fetchall()] if returning else None
 
 
 def insert(instances: list[models.Model], returning: bool = False) -> list[models.Model]:
@@ -70,13 +72,10 @@ def insert(instances: list[models.Model], returning: bool = False) -> list[model
         for field, stamp, needs in zip(fields, stamped, prepare, strict=True):
             value = field.pre_save(obj, add=True) if stamp else getattr(obj, field.attname)
             params.append(field.get_db_prep_save(value, db) if needs and value is not None else value)
-    raw = _raw(db)
-    with _cursor(db, raw) as cursor:
-        cursor.execute(_statement(model, len(instances), returning, raw), params)
-        if not returning:
-            return instances
+    keys = _execute(db, model, len(instances), returning, params)
+    if returning:
         pk = model._meta.pk
-        for obj, (value,) in zip(instances, cursor.fetchall(), strict=True):
+        for obj, value in zip(instances, keys, strict=True):
             setattr(obj, pk.attname, value)
             obj._state.adding = False
             obj._state.db = db.alias
@@ -106,9 +105,7 @@ def insert_values(model: type[models.Model], values: list[dict]) -> None:
         for field, needs in zip(fields, prepare, strict=True):
             value = row[field.attname] if field.attname in row else field.get_default()
             params.append(field.get_db_prep_save(value, db) if needs and value is not None else value)
-    raw = _raw(db)
-    with _cursor(db, raw) as cursor:
-        cursor.execute(_statement(model, len(values), False, raw), params)
+    _execute(db, model, len(values), False, params)
 
 
 # --- reading ---------------------------------------------------------------------------------------

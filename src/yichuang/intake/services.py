@@ -1102,6 +1102,23 @@ def sniff(fileobj) -> str | None:
     return None
 
 
+def upload_problem(uploaded_file) -> str | None:
+    """Why an uploaded file cannot be taken, or None: larger than INTAKE_MAX_UPLOAD_MB, empty, or not a PDF,
+    JPEG, PNG or OFD by its content. The one check behind every upload (intake materials, the online hall's
+    supplies and corrections, the back office's result documents)."""
+    name = str(getattr(uploaded_file, "name", "") or "file")[-255:]
+    size, limit = uploaded_file.size, max_upload_bytes()
+    if size > limit:
+        return _("文件“%(name)s”大小 %(size).1f MB，超过上限 %(limit)d MB。") % {
+            "name": name, "size": size / 1048576, "limit": limit // 1048576,
+        }  # fmt: skip
+    if size == 0:
+        return _("文件“%(name)s”是空文件。") % {"name": name}
+    if sniff(uploaded_file) is None:
+        return _("文件“%(name)s”的内容不是 PDF、JPEG、PNG 或 OFD（按文件内容识别，与扩展名无关）。") % {"name": name}
+    return None
+
+
 def _refuse_file(submission: Submission, material_code: str, name: str, reason: str, actor) -> ValidationError:
     with transaction.atomic():
         TimelineEvent.objects.create(
@@ -1126,28 +1143,10 @@ def attach_file(submission: Submission, material_code: str, uploaded_file, *, ac
         raise ValidationError(
             {"material": [_("材料“%(code)s”不在本次申请的材料清单中。") % {"code": _shown(material_code)}]}
         )
-    size = uploaded_file.size
-    limit = max_upload_bytes()
-    if size > limit:
-        raise _refuse_file(
-            submission,
-            line.code,
-            name,
-            _("文件“%(name)s”大小 %(size).1f MB，超过上限 %(limit)d MB。")
-            % {"name": name, "size": size / 1048576, "limit": limit // 1048576},
-            actor,
-        )
-    if size == 0:
-        raise _refuse_file(submission, line.code, name, _("文件“%(name)s”是空文件。") % {"name": name}, actor)
+    if (problem := upload_problem(uploaded_file)) is not None:
+        raise _refuse_file(submission, line.code, name, problem, actor)
     kind = sniff(uploaded_file)
-    if kind is None:
-        raise _refuse_file(
-            submission,
-            line.code,
-            name,
-            _("文件“%(name)s”的内容不是 PDF、JPEG、PNG 或 OFD（按文件内容识别，与扩展名无关）。") % {"name": name},
-            actor,
-        )
+    size = uploaded_file.size
     digest = hashlib.sha256()
     for chunk in uploaded_file.chunks():
         digest.update(chunk)

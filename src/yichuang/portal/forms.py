@@ -76,14 +76,8 @@ CHOICE_LABELS = {
 
 def check_upload(uploaded) -> None:
     """The checks attach_file makes, made before anything is stored: content type and size."""
-    limit = intake_services.max_upload_bytes()
-    if uploaded.size > limit:
-        size = {"size": uploaded.size / 1048576, "limit": limit // 1048576}
-        raise ValidationError(_("文件大小 %(size).1f MB，超过上限 %(limit)d MB。") % size)
-    if uploaded.size == 0:
-        raise ValidationError(_("文件是空的。"))
-    if intake_services.sniff(uploaded) is None:
-        raise ValidationError(_("文件内容不是 PDF、JPEG、PNG 或 OFD（按内容识别，与扩展名无关）。"))
+    if (problem := intake_services.upload_problem(uploaded)) is not None:
+        raise ValidationError(problem)
 
 
 class MaterialsForm(forms.Form):

@@ -299,12 +299,8 @@ def supply_correction(submission, case_number: str, files: dict, materials: dict
             errors[f"files[{i}]"] = [_("请上传“%(name)s”的补正文件。") % {"name": item.get("name", "")}]
         elif code not in codes:
             errors[f"files[{i}]"] = [_("请选择该文件所属的材料。")]
-        elif upload.size == 0:
-            errors[f"files[{i}]"] = [_("文件是空的。")]
-        elif upload.size > intake.max_upload_bytes():
-            errors[f"files[{i}]"] = [_("文件超过上限 %(limit)d MB。") % {"limit": intake.max_upload_bytes() // 1048576}]
-        elif intake.sniff(upload) is None:
-            errors[f"files[{i}]"] = [_("文件内容不是 PDF、JPEG、PNG 或 OFD（按内容识别，与扩展名无关）。")]
+        elif (problem := intake.upload_problem(upload)) is not None:
+            errors[f"files[{i}]"] = [problem]
         else:
             plan.append((code, upload))
     if errors:

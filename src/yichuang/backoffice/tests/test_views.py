@@ -194,7 +194,7 @@ def test_conclude_reject_needs_reasons_then_approve_with_document(client, office
     assert post(client, case, "conclude", {"outcome": ""}).status_code == 422
     bad = SimpleUploadedFile("x.exe", b"MZ\x90\x00", content_type="application/pdf")
     response = post(client, case, "conclude", {"outcome": "approved", "document": bad})
-    assert response.status_code == 422 and "文件内容不是" in response.content.decode()
+    assert response.status_code == 422 and "不是 PDF、JPEG、PNG 或 OFD" in response.content.decode()
     assert fresh(case).status == "accepted"
     doc = SimpleUploadedFile("许可证.pdf", PDF, content_type="application/pdf")
     data = {"outcome": "approved", "certificate_number": "JY14116240001", "document": doc}

@@ -16,9 +16,11 @@ pytestmark = pytest.mark.django_db
 def pdf_font_names(data: bytes) -> set[str]:
     """Names of the fonts a PDF uses, read from its objects, compressed object streams included."""
     chunks = [data]
-    for match in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", data, flags=re.S):
+    # Each stream decompressed from its start to the end of its zlib data (not up to the next "endstream":
+    # compressed bytes may hold that word, and the stream after it would then be missed).
+    for match in re.finditer(rb"stream\r?\n", data):
         try:
-            chunks.append(zlib.decompress(match.group(1)))
+            chunks.append(zlib.decompressobj().decompress(data[match.end() :]))
         except zlib.error:
             continue
     names = set()
