@@ -12,6 +12,10 @@ A case's clock lives in a few columns of `intake.Case` (see its docstring), set 
   close of that day); `warn_at` again from it.
 * **extend** by n working days (approved extension): the deadline moves to the close of the n-th working day
   after the day it fell on (while paused, `left_us` grows by n standard days); `budget_us` grows by the same.
+* **recompute** when the calendar changes (a holiday notice imported, an override saved): the opening time used
+  so far stays as counted on the old calendar up to now, and what was left then runs on the new calendar from
+  now (a whole-day limit still ends at a close). A stopped clock keeps `left_us` (the new calendar applies from
+  its restart); an overdue one stays overdue as it was; a concluded case is never touched.
 
 Levels: a concluded case has none; a paused one is red when nothing is left, yellow when at most `warn_us`
 is left, else green; a running one is red once `due_at` has passed, yellow from `warn_at`, else green.
@@ -100,6 +104,28 @@ def extend(case, days: int, calendar: WorkCalendar, day_us: int, close) -> None:
         case.due_at = new_due
         case.warn_at = _warn_at(case.due_at, case.warn_us, calendar)
     case.extended_days += days
+
+
+def recompute(case, now: dt.datetime, old: WorkCalendar, new: WorkCalendar, close=None) -> bool:
+    """Move a running clock onto a changed calendar (see the module docstring); True if `due_at` moved.
+    `close(day)` gives a working day's closing moment (whole-day limits end there)."""
+    if case.status not in _RUNNING or case.paused_at is not None:
+        return False
+    left = old.working_us_between(now, case.due_at)
+    if left <= 0:
+        return False
+    due = new.add_working_hours(now, Decimal(left) / HOUR_US)
+    extra = 0
+    if close is not None and _whole_days(case.matter_snapshot):
+        rounded = close(due.astimezone(SHANGHAI).date())
+        extra = new.working_us_between(due, rounded)
+        due = rounded
+    if due == case.due_at:
+        return False
+    case.budget_us += extra
+    case.due_at = due
+    case.warn_at = _warn_at(due, case.warn_us, new)
+    return True
 
 
 # --- reading ---------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ class Message(models.Model):
         CORRECTION = "correction", _("补正通知")
         SPECIAL_PROCEDURE = "special_procedure", _("特别程序告知")
         EXTENSION = "extension", _("延期告知")
+        DEADLINE_MOVED = "deadline_moved", _("办结期限调整告知")  # the holiday schedule changed (clock.services)
         TERMINATED = "terminated", _("终止办理通知")
         REJECTED = "rejected", _("不予许可通知")
         RESULT_READY = "result_ready", _("办结领取通知")
