@@ -460,3 +460,14 @@ def parse_notice(text: str, year: int | None = None) -> Notice:
         raise NoticeError([(0, "", "通知中没有读到任何放假或上班的日期")])
     notice.days.sort(key=lambda d: d.date)
     return notice
+
+
+def decode_notice(data: bytes) -> str:
+    """The text of an uploaded or read file: UTF-8 (with or without BOM), else GB18030 (what Chinese Windows saves).
+    NoticeError if it is neither."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise NoticeError([(0, "", "文件不是 UTF-8 或 GB18030 编码的文本")])

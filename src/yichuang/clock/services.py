@@ -109,7 +109,7 @@ def _status(calendar: WorkCalendar, day: dt.date) -> bool | None:
 
 def _names(calendar: WorkCalendar, overrides: dict) -> callable:
     """status(day) → (is_workday, name) in `calendar`, for resolving an extension (None where unknown)."""
-    from .queries import HOLIDAY_NAMES
+    from .schedule import HOLIDAY_NAMES
 
     def status(day: dt.date):
         known = _status(calendar, day)
