@@ -1,11 +1,24 @@
-"""The back office in the admin: read-only. Corrections, procedures, extensions and decisions change only
-through backoffice.services (the office pages, the API, the worker)."""
+"""The back office in the admin: read-only, except the hall admin's rules (BackofficeRules, one row).
+Corrections, procedures, extensions, decisions, alerts and who read them change only through
+backoffice.services (the office pages, the API, the worker)."""
 
 from django.contrib import admin
 
-from yichuang.intake.admin import ReadOnlyAdmin
+from yichuang.core.admin import AuditedAdminMixin
+from yichuang.intake.admin import ReadOnlyAdmin, ReadOnlyInline
 
-from .models import Alert, Correction, Decision, Extension, SpecialProcedure
+from .models import Alert, AlertRead, BackofficeRules, Correction, Decision, Extension, SpecialProcedure
+
+
+@admin.register(BackofficeRules)
+class BackofficeRulesAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ["__str__", "auto_withdraw_overdue_corrections", "correction_reminder_days", "updated_at"]
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and not BackofficeRules.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Correction)
@@ -39,9 +52,16 @@ class DecisionAdmin(ReadOnlyAdmin):
     list_select_related = ["case", "decided_by"]
 
 
+class AlertReadInline(ReadOnlyInline):
+    model = AlertRead
+    fields = ["user", "read_at"]
+    readonly_fields = fields
+
+
 @admin.register(Alert)
 class AlertAdmin(ReadOnlyAdmin):
-    list_display = ["kind", "subject", "department", "created_at", "seen_at"]
+    list_display = ["kind", "subject", "department", "created_at"]
     list_filter = ["kind", "department"]
     search_fields = ["subject"]
     list_select_related = ["department"]
+    inlines = [AlertReadInline]

@@ -1,5 +1,6 @@
-"""The back-office API under /api/office/: the department's worklist, a case with its clock, and one POST per
-transition (each calls the one function of `backoffice.services`, so the rules and messages are the pages').
+"""The back-office API under /api/office/: the department's worklist, a case with its clock, one POST per
+transition (each calls the one function of `backoffice.services`, so the rules and messages are the pages'), and
+the caller's own alerts with their read state (per person).
 
 Errors: a rule refused the input → 422 `{"detail", "errors": [{"field", "reason"}]}`; the caller may see the
 case but not act on it (a supervisor, an officer asking to approve) → 403; a case of another department, or
@@ -8,7 +9,7 @@ none with that number → 404. Staff bearer token (`yichuang token USERNAME`) or
 
 import datetime
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.http import Http404
 from django.utils import timezone
 from ninja import Field, File, Form, Query, Router, Schema, UploadedFile
@@ -87,6 +88,7 @@ class CorrectionOut(Schema):
     requested_by: str
     requested_at: datetime.datetime
     received_at: datetime.datetime | None
+    overdue: bool = Field(description="补正逾期: still open and its due date has passed (the due day is in time).")
 
 
 class SpecialOut(Schema):
@@ -113,7 +115,10 @@ class ExtensionOut(Schema):
 
 
 class DecisionOut(Schema):
-    outcome: str = Field(description="approved, rejected, terminated.")
+    outcome: str = Field(
+        description="approved, rejected, terminated (deferred material overdue), withdrawn (视为撤回申请: the "
+        "correction was not supplied in time; the case status is terminated)."
+    )
     reasons: str
     legal_basis: str
     certificate_number: str
@@ -189,6 +194,42 @@ class ConcludeIn(Schema):
 
 class ResultIn(Schema):
     certificate_number: str
+
+
+class WithdrawIn(Schema):
+    reasons: str = Field("", description="Empty: the standard text naming the correction's due date.")
+    legal_basis: str = ""
+
+
+class AlertOut(Schema):
+    id: int
+    kind: str = Field(
+        description="case_yellow, case_red, special_overdue, material_due, terminated, correction_due, "
+        "correction_overdue, withdrawn."
+    )
+    label: str = Field(description="The kind in words (zh-Hans).")
+    case: str = Field(description="Case number.")
+    matter_name: str
+    department: str = Field(description="Department code.")
+    department_name: str
+    created_at: datetime.datetime
+    read_at: datetime.datetime | None = Field(description="When the caller read it; null: unread (per person).")
+
+
+class AlertListOut(Schema):
+    items: list[AlertOut]
+    unread: int = Field(description="The caller's unread alerts, counted up to 100.")
+    page: int
+    pages: int
+
+
+class AlertsReadIn(Schema):
+    ids: list[int] = Field(description="Ids of the caller's own alerts (at most 500).")
+
+
+class AlertsReadOut(Schema):
+    marked: int = Field(description="How many were newly marked read (0 when they were already read).")
+    unread: int = Field(description="The caller's unread alerts now, counted up to 100.")
 
 
 class HandoffOut(Schema):
@@ -287,6 +328,7 @@ def case_out(case: Case, now=None) -> dict:
             "items": correction.items, "note": correction.note, "due": correction.due,
             "requested_by": correction.requested_by.username, "requested_at": correction.requested_at,
             "received_at": correction.received_at,
+            "overdue": queries.correction_overdue(correction, case, timezone.localtime(now).date()),
         } if correction else None,
         "special_procedures": [
             {"id": p.pk, "kind": p.kind, "reason": p.reason, "limit_days": p.limit_days, "started_at": p.started_at,
@@ -512,6 +554,88 @@ def terminate(request, number: str):
     case = _case(request, number)
     services.terminate_unsupplied(case, actor=request.user, request=request)
     return case_out(case)
+
+
+@router.post(
+    "/office/cases/{number}/withdraw",
+    response={200: CaseOut, **ERRORS},
+    summary="视为撤回申请: the correction was not supplied by its due date; the case ends (status terminated)",
+    description="Only while the correction is open and its due date has passed; the applicant is told, and the "
+    "written notice is at /office/cases/{number}/withdrawn/ (PDF: withdrawn.pdf).",
+)
+def withdraw(request, number: str, payload: WithdrawIn | None = None):
+    case = _case(request, number)
+    payload = payload or WithdrawIn()
+    services.deem_withdrawn(
+        case, request.user, reasons=payload.reasons, legal_basis=payload.legal_basis, request=request
+    )
+    return case_out(case)
+
+
+# --- alerts ------------------------------------------------------------------------------------------
+
+
+def _alert_out(alert) -> dict:
+    return {
+        "id": alert.pk,
+        "kind": alert.kind,
+        "label": alert.get_kind_display(),
+        "case": alert.case.number,
+        "matter_name": alert.case.matter_name,
+        "department": alert.department.code,
+        "department_name": alert.department.name,
+        "created_at": timezone.localtime(alert.created_at),
+        "read_at": alert.read_at,
+    }
+
+
+@router.get(
+    "/office/alerts",
+    response={200: AlertListOut, **ERRORS},
+    summary="The caller's own alerts (预警提醒), newest first, with the unread count",
+    description="Officers and leads: their department's alerts of every kind; supervisors: case_red, "
+    "special_overdue, terminated and withdrawn in every department; anyone else: none. `show`: unread "
+    "(default) or all. 50 a page.",
+)
+def alerts(request, show: str = "unread", page: int = Query(1, ge=1, le=1_000_000)):
+    if show not in ("unread", "all"):
+        raise ValidationError({"show": ["show must be one of: unread, all"]})
+    qs = queries.alerts_for(request.user, unread_only=show == "unread").select_related("case", "department")
+    paginator = queries.WorklistPaginator(qs, queries.ALERT_PAGE_SIZE)
+    start = (page - 1) * queries.ALERT_PAGE_SIZE
+    rows = list(qs[start : start + queries.ALERT_PAGE_SIZE])
+    return {
+        "items": [_alert_out(a) for a in rows],
+        "unread": queries.unread_count(request.user),
+        "page": page,
+        "pages": paginator.num_pages,
+    }
+
+
+def _mark(request, ids: list[int]) -> dict:
+    try:
+        marked = services.mark_alerts_read(request.user, ids, request=request)
+    except ObjectDoesNotExist:
+        raise Http404("no such alert") from None
+    return {"marked": marked, "unread": queries.unread_count(request.user)}
+
+
+@router.post(
+    "/office/alerts/read",
+    response={200: AlertsReadOut, **ERRORS},
+    summary="Mark some of the caller's alerts read (idempotent); any id not the caller's own is a 404",
+)
+def alerts_read(request, payload: AlertsReadIn):
+    return _mark(request, payload.ids)
+
+
+@router.post(
+    "/office/alerts/{alert_id}/read",
+    response={200: AlertsReadOut, **ERRORS},
+    summary="Mark one of the caller's alerts read (idempotent); another department's alert is a 404",
+)
+def alert_read(request, alert_id: int):
+    return _mark(request, [alert_id])
 
 
 # --- delegated departments ---------------------------------------------------------------------------

@@ -4,6 +4,7 @@ here goes through `backoffice.services`, which keeps the clock (clock.caseclock)
 """
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -143,6 +144,8 @@ class Decision(models.Model):
         APPROVED = "approved", _("准予")
         REJECTED = "rejected", _("不予")
         TERMINATED = "terminated", _("终止")
+        # The applicant did not supply the correction by its due date: the case ends (status terminated).
+        WITHDRAWN = "withdrawn", _("视为撤回申请")
 
     case = models.OneToOneField(
         "intake.Case", verbose_name=_("办件"), on_delete=models.PROTECT, related_name="decision"
@@ -172,7 +175,8 @@ class Decision(models.Model):
 
 class Alert(models.Model):
     """A warning the worker raised once (a case turned yellow or red, a special procedure ran over, a deferred
-    material fell due): unique per subject and kind, so a sweep run twice, or by two workers, raises it once."""
+    material or a correction fell due or overdue, a case ended by itself): unique per subject and kind, so a
+    sweep run twice, or by two workers, raises it once. Who has read it is per person (`AlertRead`)."""
 
     class Kind(models.TextChoices):
         CASE_YELLOW = "case_yellow", _("办件黄灯预警")
@@ -180,6 +184,9 @@ class Alert(models.Model):
         SPECIAL_OVERDUE = "special_overdue", _("特别程序超期")
         MATERIAL_DUE = "material_due", _("容缺材料即将到期")
         TERMINATED = "terminated", _("容缺材料逾期，办件终止")
+        CORRECTION_DUE = "correction_due", _("补正期限将到，已提醒申请人")
+        CORRECTION_OVERDUE = "correction_overdue", _("补正逾期")
+        WITHDRAWN = "withdrawn", _("补正逾期，视为撤回申请")
 
     kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
     subject = models.CharField(_("对象"), max_length=64, help_text=_("办件编号等"))
@@ -188,7 +195,6 @@ class Alert(models.Model):
         "organisation.Department", verbose_name=_("部门"), on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(_("时间"), default=timezone.now)
-    seen_at = models.DateTimeField(_("已读"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("预警提醒")
@@ -199,3 +205,53 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.subject}"
+
+
+class AlertRead(models.Model):
+    """One person has read one alert: read state is per person, so an officer reading an alert does not hide it
+    from the lead. Written only by `services.mark_alerts_read` (at most once per person and alert)."""
+
+    alert = models.ForeignKey(Alert, verbose_name=_("预警提醒"), on_delete=models.CASCADE, related_name="reads")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("阅读人"), on_delete=models.CASCADE, related_name="+"
+    )
+    read_at = models.DateTimeField(_("阅读时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("预警已读记录")
+        verbose_name_plural = _("预警已读记录")
+        constraints = [models.UniqueConstraint(fields=["alert", "user"], name="alert_read_once")]
+
+    def __str__(self) -> str:
+        return f"{self.alert} · {self.user}"
+
+
+class BackofficeRules(models.Model):
+    """The back office's rules, one row, edited by the hall admin in the admin."""
+
+    auto_withdraw_overdue_corrections = models.BooleanField(
+        _("补正逾期自动视为撤回申请"),
+        default=False,
+        help_text=_(
+            "开启后，申请人过了补正期限仍未补正的办件，由系统自动视为撤回申请并告知申请人；"
+            "关闭时只提醒承办部门，由承办人决定。"
+        ),
+    )
+    correction_reminder_days = models.PositiveSmallIntegerField(
+        _("补正到期提前提醒（工作日）"),
+        default=1,
+        validators=[MaxValueValidator(10)],
+        help_text=_("补正期限前该数目的工作日内提醒申请人一次；0 表示不提醒。"),
+    )
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("后台审批规则")
+        verbose_name_plural = _("后台审批规则")
+
+    def __str__(self) -> str:
+        return str(_("后台审批规则"))
+
+    @classmethod
+    def current(cls) -> "BackofficeRules":
+        return cls.objects.order_by("pk").first() or cls()

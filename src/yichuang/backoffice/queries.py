@@ -1,4 +1,5 @@
-"""Reads of the back office that pages and the API share: the worklist, a case with its clock, the red list.
+"""Reads of the back office that pages and the API share: the worklist, a case with its clock, the red list, the
+alerts a person sees (their own: their department's, or a supervisor's kinds everywhere) with their read state.
 
 The warning level of every row comes from the database (`caseclock.level_expression`), the same rule as
 `caseclock.level()` in Python; time left and used come from the site's working calendar (`clock_of`).
@@ -8,14 +9,17 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.core.paginator import Paginator
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.functional import cached_property
 
 from yichuang.clock import caseclock
 from yichuang.intake import deadlines
 from yichuang.intake.models import OPEN_STATUSES, Case, CaseStatus, Handoff
-from yichuang.organisation.access import restrict_to_departments
+from yichuang.organisation.access import restrict_to_departments, visible_department_ids
+from yichuang.organisation.roles import Role
+
+from .models import Alert, AlertRead, Correction
 
 PAGE_SIZE = 25
 
@@ -160,3 +164,89 @@ def handoffs_for(user, *, status: str | None = None) -> QuerySet:
     if status:
         qs = qs.filter(status=status)
     return qs.order_by("status", "scheduled_for", "id")
+
+
+# --- alerts (预警提醒) -----------------------------------------------------------------------------------
+
+# What a supervisor sees across departments: the limit broken (red), a special procedure over its own limit, and
+# cases the system ended by itself or as withdrawn. Yellow warnings, reminders and overdue corrections are the
+# department's to act on.
+SUPERVISOR_KINDS = (
+    Alert.Kind.CASE_RED,
+    Alert.Kind.SPECIAL_OVERDUE,
+    Alert.Kind.TERMINATED,
+    Alert.Kind.WITHDRAWN,
+)
+ALERT_PAGE_SIZE = 50
+UNREAD_CAP = 100  # the header counts up to this many ("99+" past it)
+
+
+def _alert_audience(user) -> Q | None:
+    """Which alerts are the user's own: an officer's or lead's department (every kind), a supervisor's kinds in
+    every department; None when the user gets no alerts (other staff, hall admins, auditors)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    parts = []
+    ids = visible_department_ids(user)
+    if ids:  # a back-office officer or lead: organisation.access scopes them to their department(s)
+        parts.append(Q(department_id__in=ids))
+    elif ids is None and user.department_id and user.has_role(Role.BACKOFFICE_OFFICER, Role.DEPARTMENT_LEAD):
+        parts.append(Q(department_id=user.department_id))  # sees all departments' cases, but is also an officer
+    if user.has_role(Role.SUPERVISOR):
+        parts.append(Q(kind__in=SUPERVISOR_KINDS))
+    if not parts:
+        return None
+    audience = parts[0]
+    for part in parts[1:]:
+        audience |= part
+    return audience
+
+
+def sees_alerts(user) -> bool:
+    return _alert_audience(user) is not None
+
+
+def alerts_for(user, *, unread_only: bool = False) -> QuerySet:
+    """The user's own alerts, newest first, with `read_at` (the user's own reading, or None) annotated."""
+    audience = _alert_audience(user)
+    if audience is None:
+        return Alert.objects.none()
+    mine = AlertRead.objects.filter(alert=OuterRef("pk"), user=user)
+    qs = Alert.objects.filter(audience).annotate(read_at=Subquery(mine.values("read_at")[:1]))
+    if unread_only:
+        qs = qs.filter(~Exists(mine))
+    return qs.order_by("-created_at", "-id")
+
+
+def unread_count(user, cap: int = UNREAD_CAP) -> int:
+    """How many of the user's alerts they have not read, counted up to `cap`."""
+    if _alert_audience(user) is None:
+        return 0
+    return alerts_for(user, unread_only=True).order_by()[:cap].count()
+
+
+def alert_for(user, pk) -> Alert | None:
+    """One of the user's own alerts by id; None for a missing one and for anyone else's alike."""
+    if not isinstance(pk, int) or isinstance(pk, bool) or not 0 < pk < 2**63:
+        return None
+    return alerts_for(user).select_related("case", "department").filter(pk=pk).first()
+
+
+def open_correction_dues(case_ids) -> dict[int, dt.date]:
+    """The due dates of the still-open corrections of these cases (补正中): {case id: due}."""
+    return dict(
+        Correction.objects.filter(
+            case_id__in=list(case_ids), received_at__isnull=True, case__status=CaseStatus.CORRECTION
+        ).values_list("case_id", "due")
+    )
+
+
+def correction_overdue(correction: Correction | None, case: Case, today: dt.date | None = None) -> bool:
+    """补正逾期: the correction is still open and its due date has passed (the due day itself is still in time)."""
+    today = today or timezone.localdate()
+    return bool(
+        correction is not None
+        and correction.received_at is None
+        and case.status == CaseStatus.CORRECTION
+        and correction.due < today
+    )

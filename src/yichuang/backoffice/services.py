@@ -8,12 +8,15 @@ the audit log and the applicant's notification — in one transaction. Pages, th
 
 Statuses: accepted (in the inbox; a delegated case only once its batch is collected) → in_progress (claimed
 or assigned) → correction / special (clock stopped) → in_progress → approved / rejected; terminated when a
-deferred material was not supplied by its due date.
+deferred material was not supplied by its due date, or — with the decision "withdrawn" (视为撤回申请) — when
+the applicant did not supply a correction by its due date (`deem_withdrawn`).
+
+Alerts are read per person (`mark_alerts_read`): only one's own (queries.alerts_for), at most once each.
 """
 
 import datetime as dt
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -37,7 +40,8 @@ from yichuang.intake.services import mark_deferral_broken, notify_applicant, upl
 from yichuang.organisation.models import User
 from yichuang.organisation.roles import Role
 
-from .models import Correction, Decision, Extension, SpecialProcedure
+from . import queries
+from .models import Alert, AlertRead, Correction, Decision, Extension, SpecialProcedure
 
 Kind = TimelineEvent.Kind
 _TEXT_LIMIT = 2000
@@ -644,3 +648,117 @@ def return_results(cases: list[Case], actor, *, now=None, request=None) -> list[
         if decision is not None:
             _notify_result(case, decision)
     return locked
+
+
+# --- correction overdue: deemed withdrawn (补正逾期，视为撤回申请) -------------------------------------------
+
+
+@transaction.atomic
+def deem_withdrawn(
+    case: Case, actor=None, *, reasons: str = "", legal_basis: str = "", now=None, request=None
+) -> Decision | None:
+    """视为撤回申请: the applicant did not supply the correction by its due date, so the application is deemed
+    withdrawn and the case ends (status terminated, decision "withdrawn"); the applicant is told and gets a
+    written notice (views.withdrawn_notice). Only while the correction is open and its due date has passed (the
+    due day itself is still in time); only an officer or lead of the department, or the system (actor None:
+    the sweep, when BackofficeRules allow it), which gets None instead of an error when there is nothing to do
+    — so the worker may run it twice."""
+    now = now or timezone.now()
+    case = _locked(case)
+    system = actor is None
+    if not system:
+        _ensure_officer(actor, case)
+    correction = Correction.objects.select_for_update().filter(case=case).first()
+    if case.status != CaseStatus.CORRECTION or correction is None or correction.received_at is not None:
+        if system:
+            return None
+        if case.status in CONCLUDED_STATUSES:
+            raise ValidationError(
+                _("办件已办结（%(status)s），不能视为撤回申请。") % {"status": case.get_status_display()}
+            )
+        raise ValidationError(_("该办件没有待补正的内容，不能视为撤回申请。"))
+    today = _local_date(now)
+    if today <= correction.due:
+        if system:
+            return None
+        raise ValidationError(
+            _("补正期限 %(due)s 尚未届满；申请人逾期仍未补正的，才能视为撤回申请。")
+            % {"due": correction.due.isoformat()}
+        )
+    default_reasons = _("申请人未在补正期限（%(due)s）内提交补正材料，视为撤回申请。") % {
+        "due": correction.due.isoformat()
+    }
+    reasons = _text(reasons, "reasons", required=False) or default_reasons
+    legal_basis = _text(legal_basis, "legal_basis", required=False)
+    decision = Decision.objects.create(
+        case=case,
+        outcome=Decision.Outcome.WITHDRAWN,
+        reasons=reasons,
+        legal_basis=legal_basis,
+        decided_by=None if system else actor,
+        decided_at=now,
+    )
+    case.status, case.concluded_at = CaseStatus.TERMINATED, now
+    if case.assignee_id is None and not system:
+        case.assignee = actor
+    case.paused_at = case.left_us = None
+    _save(case, "status", "concluded_at", "assignee", "paused_at", "left_us")
+    # intake's timeline knows "terminated" (终止办理); the reason says which ending it was.
+    _event(
+        case, Kind.TERMINATED, actor, now, withdrawn=True, reason=str(Decision.Outcome.WITHDRAWN.label),
+        correction_due=correction.due.isoformat(), automatic=system,
+    )  # fmt: skip
+    audit.record(
+        actor, "backoffice.deem_withdrawn", case, summary=case.number, request=request,
+        correction_due=correction.due.isoformat(), automatic=system,
+    )  # fmt: skip
+    # The department's lead and the supervisors see it among their alerts; the officer who did it has read it.
+    alert, _created = Alert.objects.get_or_create(
+        kind=Alert.Kind.WITHDRAWN,
+        subject=case.number,
+        defaults={"case": case, "department_id": case.department_id, "created_at": now},
+    )
+    if not system:
+        AlertRead.objects.get_or_create(alert=alert, user=actor, defaults={"read_at": now})
+    _notify(case, "terminated", withdrawn=True, due=correction.due.isoformat())
+    from yichuang.output.services import result_returned
+
+    result_returned(case, now=now)  # the other cases' results need no longer wait for this one
+    return decision
+
+
+# --- alerts (预警提醒) -----------------------------------------------------------------------------------
+
+
+def _alert_ids(ids) -> list[int]:
+    if not isinstance(ids, (list, tuple, set, frozenset)):
+        raise ValidationError({"ids": [_("请选择预警提醒。")]})
+    clean = []
+    for value in ids:
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**63:
+            raise ObjectDoesNotExist(_("没有这条预警提醒。"))
+        clean.append(value)
+    if len(clean) > 500:
+        raise ValidationError({"ids": [_("一次最多标记 500 条。")]})
+    return sorted(set(clean))
+
+
+@transaction.atomic
+def mark_alerts_read(user, ids, *, now=None, request=None) -> int:
+    """Mark the user's own alerts as read by them (one or all shown). Idempotent: an alert already read stays
+    read at its first time (a double click, two tabs). An id that is not one of the user's own alerts — another
+    department's, or none at all — raises ObjectDoesNotExist (404) and marks nothing. Returns how many were new."""
+    now = now or timezone.now()
+    wanted = _alert_ids(ids)
+    if not wanted:
+        return 0
+    visible = set(queries.alerts_for(user).filter(pk__in=wanted).values_list("pk", flat=True))
+    if visible != set(wanted):
+        raise ObjectDoesNotExist(_("没有这条预警提醒，或不是您的预警提醒。"))
+    already = set(AlertRead.objects.filter(user=user, alert_id__in=wanted).values_list("alert_id", flat=True))
+    new = [pk for pk in wanted if pk not in already]
+    # ignore_conflicts: another tab marking the same alert at this moment is not an error, it is the same fact.
+    AlertRead.objects.bulk_create([AlertRead(alert_id=pk, user=user, read_at=now) for pk in new], ignore_conflicts=True)
+    if new:
+        audit.record(user, "backoffice.alerts_read", None, summary=f"{len(new)}", request=request, alerts=new)
+    return len(new)

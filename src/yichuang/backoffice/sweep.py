@@ -1,5 +1,5 @@
 """The back office's periodic sweep (run by the worker task `tasks.backoffice_sweep` and `yichuang backoffice
-sweep`): warnings, automatic termination, reminders of deferred materials.
+sweep`): warnings, automatic termination, reminders of deferred materials, the correction deadline.
 
 Every job is idempotent and safe with several workers at once:
 
@@ -10,7 +10,13 @@ Every job is idempotent and safe with several workers at once:
   with an Alert TERMINATED for the department in the same transaction;
 * **reminders** — a deferred material due within one working day: the applicant is told once (`material_due`);
   the once-only record is an Alert MATERIAL_DUE with the material line's id as subject, created in the same
-  transaction as the message (a second worker's insert waits for the first and then finds the row).
+  transaction as the message (a second worker's insert waits for the first and then finds the row);
+* **corrections** (`watch_corrections`) — an open correction (补正) whose due date is within
+  `BackofficeRules.correction_reminder_days` working days: the applicant is reminded once, the once-only record
+  an Alert CORRECTION_DUE with the case number as subject, made in the message's transaction as above; past its
+  due date: when `BackofficeRules.auto_withdraw_overdue_corrections` is on, the case is deemed withdrawn through
+  `services.deem_withdrawn` (system actor; it locks and re-checks), otherwise the department gets one Alert
+  CORRECTION_OVERDUE and decides.
 """
 
 import datetime as dt
@@ -22,11 +28,11 @@ from django.utils import timezone
 from yichuang.clock import caseclock
 from yichuang.clock.workcalendar import CalendarUnknown
 from yichuang.intake import deadlines
-from yichuang.intake.models import OPEN_STATUSES, Case, MaterialStatus, SubmissionMaterial
+from yichuang.intake.models import OPEN_STATUSES, Case, CaseStatus, MaterialStatus, SubmissionMaterial
 from yichuang.intake.services import notify_applicant
 
 from . import services
-from .models import Alert, SpecialProcedure
+from .models import Alert, BackofficeRules, Correction, SpecialProcedure
 
 Kind = Alert.Kind
 
@@ -40,6 +46,9 @@ class SweepReport:
     reminded: int = 0
     uncollected: int = 0  # results waiting at the output window: output.services.send_reminders
     default_ratings: int = 0  # 默认评价 of concluded cases not rated in time: feedback.services
+    correction_reminded: int = 0  # applicants reminded that their correction falls due
+    correction_overdue: int = 0  # departments warned that a correction is overdue
+    withdrawn: int = 0  # cases deemed withdrawn by the system (only when BackofficeRules allow it)
     errors: int = 0
 
     def as_dict(self) -> dict:
@@ -177,9 +186,93 @@ def _remind(line: SubmissionMaterial, case: Case, now: dt.datetime) -> bool:
     return True
 
 
+def _open_corrections(**filters):
+    return Correction.objects.filter(received_at__isnull=True, case__status=CaseStatus.CORRECTION, **filters)
+
+
+def watch_corrections(
+    now: dt.datetime | None = None, report: SweepReport | None = None, rules: BackofficeRules | None = None
+) -> SweepReport:
+    """The correction (补正) deadline: withdraw overdue cases when the hall allows it, warn the department of the
+    other overdue ones, remind applicants whose correction falls due soon — each once."""
+    now = now or timezone.now()
+    report = report or SweepReport()
+    rules = rules or BackofficeRules.current()
+    today = timezone.localtime(now).date()
+    if rules.auto_withdraw_overdue_corrections:
+        for case_id in _open_corrections(due__lt=today).order_by("due", "case_id").values_list("case_id", flat=True):
+            if services.deem_withdrawn(Case(pk=case_id), None, now=now) is not None:
+                report.withdrawn += 1
+    overdue = _open_corrections(due__lt=today).values_list("case__number", "case_id", "case__department_id")
+    report.correction_overdue += _raise(Kind.CORRECTION_OVERDUE, list(overdue), now)
+    if rules.correction_reminder_days:
+        remind_corrections(now, report, days=rules.correction_reminder_days)
+    return report
+
+
+def remind_corrections(now: dt.datetime, report: SweepReport, *, days: int) -> SweepReport:
+    """Tell the applicant once when their correction falls due within `days` working days (from today on)."""
+    today = timezone.localtime(now).date()
+    corrections = list(
+        _open_corrections(due__gte=today, due__lte=today + dt.timedelta(days=31))
+        .select_related("case__submission__site")
+        .order_by("due", "case_id")
+    )
+    reminded = set(
+        Alert.objects.filter(kind=Kind.CORRECTION_DUE, subject__in=[c.case.number for c in corrections]).values_list(
+            "subject", flat=True
+        )
+    )
+    clocks: dict[int, dt.date] = {}
+    for correction in corrections:
+        case = correction.case
+        if case.number in reminded:
+            continue
+        site = case.submission.site
+        if site.pk not in clocks:
+            try:
+                clocks[site.pk] = deadlines.site_calendar(site).calendar.add_working_days(today, days)
+            except CalendarUnknown:
+                report.errors += 1
+                continue
+        if correction.due > clocks[site.pk]:
+            continue
+        if _remind_correction(correction, now):
+            report.correction_reminded += 1
+    return report
+
+
+def _remind_correction(correction: Correction, now: dt.datetime) -> bool:
+    """Record the reminder and store the message in one transaction; False when it was already sent."""
+    case = correction.case
+    try:
+        with transaction.atomic():
+            _alert, created = Alert.objects.get_or_create(
+                kind=Kind.CORRECTION_DUE,
+                subject=case.number,
+                defaults={"case": case, "department_id": case.department_id, "created_at": now},
+            )
+            if not created:
+                return False
+            notify_applicant(
+                case.submission,
+                "correction",
+                {
+                    "reminder": True,
+                    "case": case.number,
+                    "matter": case.matter_name,
+                    "items": "；".join(str(i.get("name", "")) for i in correction.items or []),
+                    "due": correction.due.isoformat(),
+                },
+            )
+    except IntegrityError:  # another worker recorded it between our look and our insert
+        return False
+    return True
+
+
 def run(now: dt.datetime | None = None, progress=None) -> SweepReport:
-    """All three jobs once, then the output window's reminders of uncollected results. `progress(text)` is told
-    after each."""
+    """All the back office's jobs once, then the output window's reminders of uncollected results and the default
+    ratings. `progress(text)` is told after each."""
     now = now or timezone.now()
     report = SweepReport()
     raise_warnings(now, report)
@@ -191,6 +284,12 @@ def run(now: dt.datetime | None = None, progress=None) -> SweepReport:
     remind_due(now, report)
     if progress:
         progress(f"容缺补交提醒：{report.reminded}")
+    watch_corrections(now, report)
+    if progress:
+        progress(
+            f"补正：到期提醒 {report.correction_reminded}，逾期预警 {report.correction_overdue}，"
+            f"视为撤回申请 {report.withdrawn}"
+        )
     from yichuang.output.services import send_reminders
 
     report.uncollected = send_reminders(now)

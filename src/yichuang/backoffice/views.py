@@ -11,7 +11,7 @@ import functools
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -104,11 +104,22 @@ def worklist(request):
     )
     clocks: dict[int, object] = {}
     rows = []
-    for case in page.object_list:
+    cases = list(page.object_list)
+    dues = queries.open_correction_dues(c.pk for c in cases if c.status == CaseStatus.CORRECTION)
+    today = timezone.localtime(now).date()
+    for case in cases:
         site_id = case.submission.site_id
         if site_id not in clocks:
             clocks[site_id] = queries.clock_of(case)
-        rows.append({"case": case, "clock": queries.clock_view(case, now, clocks[site_id])})
+        due = dues.get(case.pk)
+        rows.append(
+            {
+                "case": case,
+                "clock": queries.clock_view(case, now, clocks[site_id]),
+                "correction_due": due,
+                "correction_overdue": due is not None and due < today,
+            }
+        )
     is_officer = bool(user.department_id) and services.is_officer_of(user, user.department_id)
     is_lead = bool(user.department_id) and services.is_lead_of(user, user.department_id)
     return render(
@@ -167,8 +178,9 @@ def _case_context(request, case: Case, *, active: str = "", errors: dict | None 
     status = case.status
     received = case.received_at is not None
     working = received and status in (CaseStatus.ACCEPTED, CaseStatus.IN_PROGRESS)
-    today = timezone.localdate()
+    today = timezone.localtime(now).date()
     overdue_deferred = [m for m in services.outstanding_deferred(case) if m.due and m.due < today]
+    correction_overdue = queries.correction_overdue(correction, case, today)
     try:
         correction_last_day = services.correction_deadline(case) if received else None
     except CalendarUnknown:
@@ -196,6 +208,8 @@ def _case_context(request, case: Case, *, active: str = "", errors: dict | None 
             allowed.add("record_result")
         if case.is_open and overdue_deferred:
             allowed.add("terminate")
+        if correction_overdue:
+            allowed.add("withdraw")
     if is_lead:
         if received and case.is_open:
             allowed.add("assign")
@@ -228,6 +242,8 @@ def _case_context(request, case: Case, *, active: str = "", errors: dict | None 
         "pending": pending,
         "decision": decision,
         "overdue_deferred": overdue_deferred,
+        "correction_overdue": correction_overdue,
+        "case_alerts": list(queries.alerts_for(user, unread_only=True).filter(case=case)),
         "correction_last_day": correction_last_day,
         "allowed": allowed,
         "can_act": can_act,
@@ -382,6 +398,14 @@ def _terminate(request, case):
     return _("办件 %(n)s 已终止办理。")
 
 
+def _withdraw(request, case):
+    post = request.POST
+    services.deem_withdrawn(
+        case, request.user, reasons=post.get("reasons", ""), legal_basis=post.get("legal_basis", ""), request=request
+    )
+    return _("办件 %(n)s 已视为撤回申请；请打印视为撤回申请告知书送达申请人。")
+
+
 # The fields of each form: an error about any other field is shown at the top of the form.
 ACTION_FIELDS = {
     "assign": ("officer",),
@@ -392,6 +416,7 @@ ACTION_FIELDS = {
     "decide_extension": ("decision", "note"),
     "conclude": ("outcome", "reasons", "legal_basis", "certificate_number", "document"),
     "record_result": ("certificate_number", "document"),
+    "withdraw": ("reasons", "legal_basis"),
 }
 
 ACTIONS = {
@@ -406,6 +431,7 @@ ACTIONS = {
     "conclude": _conclude,
     "record_result": _record_result,
     "terminate": _terminate,
+    "withdraw": _withdraw,
 }
 
 
@@ -465,6 +491,86 @@ def special_notice_pdf(request, number: str, pk: int):
     context = _special_context(request, number, pk)
     filename = f"{context['title']}-{context['case'].number}.pdf"
     return pdf_response("backoffice/special_notice.html", context, filename, request=request)
+
+
+def _withdrawn_context(request, number: str) -> dict:
+    found = _case_or_404(request, number)
+    decision = Decision.objects.filter(case=found, outcome=Decision.Outcome.WITHDRAWN).first()
+    if decision is None:
+        raise Http404(_("该办件没有视为撤回申请的决定。"))
+    return {
+        "case": found,
+        "submission": found.submission,
+        "site": found.submission.site,
+        "applicant": found.submission.applicant,
+        "decision": decision,
+        "correction": Correction.objects.filter(case=found).first(),
+        "title": _("视为撤回申请告知书"),
+        "today": timezone.localdate(),
+    }
+
+
+@office_view
+def withdrawn_notice(request, number: str):
+    return render(request, "backoffice/withdrawn_notice.html", _withdrawn_context(request, number))
+
+
+@office_view
+def withdrawn_notice_pdf(request, number: str):
+    context = _withdrawn_context(request, number)
+    filename = f"{context['title']}-{context['case'].number}.pdf"
+    return pdf_response("backoffice/withdrawn_notice.html", context, filename, request=request)
+
+
+# --- alerts (预警提醒) ------------------------------------------------------------------------------------
+
+ALERT_TABS = [("unread", _("未读")), ("all", _("全部"))]
+
+
+@office_view
+def alerts(request):
+    """The person's own alerts, newest first: unread (default) or all; 50 a page."""
+    user = request.user
+    show = request.GET.get("show") if request.GET.get("show") in dict(ALERT_TABS) else "unread"
+    qs = queries.alerts_for(user, unread_only=show == "unread").select_related("case", "department")
+    page = queries.WorklistPaginator(qs, queries.ALERT_PAGE_SIZE).get_page(request.GET.get("page"))
+    items = list(page.object_list)
+    return render(
+        request,
+        "backoffice/alerts.html",
+        {
+            "items": items,
+            "page": page,
+            "show": show,
+            "tabs": ALERT_TABS,
+            "sees_alerts": queries.sees_alerts(user),
+            "unread_shown": [a.pk for a in items if a.read_at is None],
+            "unread": queries.unread_count(user),
+            "cap": queries.UNREAD_CAP,
+        },
+    )
+
+
+@office_view
+@require_POST
+def alerts_read(request):
+    """Mark one alert (`alert`) or all shown (several `alert`) as read by this person; another department's alert
+    is a 404, like a missing one."""
+    raw = request.POST.getlist("alert")
+    if not all(value.isdigit() and len(value) < 19 for value in raw):
+        raise Http404(_("没有这条预警提醒。"))
+    ids = [int(value) for value in raw]
+    try:
+        marked = services.mark_alerts_read(request.user, ids, request=request)
+    except ObjectDoesNotExist:
+        raise Http404(_("没有这条预警提醒，或不是您的预警提醒。")) from None
+    except ValidationError as exc:
+        for text in exc.messages:
+            messages.error(request, text)
+        return redirect(_next(request, reverse("backoffice:alerts")))
+    if ids:
+        messages.success(request, _("已标为已读 %(n)d 条。") % {"n": marked} if marked else _("这些预警提醒已读过。"))
+    return redirect(_next(request, reverse("backoffice:alerts")))
 
 
 # --- pickups of delegated departments (定时取件) ------------------------------------------------------

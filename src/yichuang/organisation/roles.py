@@ -51,8 +51,11 @@ _INTAKE_VIEW = [f"intake.view_{model}" for model in ("submission", "case", "hand
 
 # The back office changes only through its services; the admin shows its records to hall admins and supervisors.
 _BACKOFFICE_VIEW = [
-    f"backoffice.view_{model}" for model in ("correction", "specialprocedure", "extension", "decision", "alert")
+    f"backoffice.view_{model}"
+    for model in ("correction", "specialprocedure", "extension", "decision", "alert", "backofficerules")
 ]
+# Hall admins edit the back-office rules (automatic withdrawal of overdue corrections, reminder days).
+_BACKOFFICE_EDIT = [*_BACKOFFICE_VIEW, "backoffice.add_backofficerules", "backoffice.change_backofficerules"]
 
 # Supervision: orders and their ledger change only through supervision.services (read-only in the admin);
 # hall admins edit the supervised tasks.
@@ -91,12 +94,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_CALENDAR_EDIT,
         *_QUEUE_EDIT,
         *_INTAKE_VIEW,
-        *_BACKOFFICE_VIEW,
+        *_BACKOFFICE_EDIT,
         *_SUPERVISION_EDIT,
         *_FEEDBACK_EDIT,
         *_OUTPUT_EDIT,
         "organisation.view_apitoken",
         "core.view_auditevent",
+        "core.view_periodicjob",  # 后台任务状态: the worker's periodic jobs and heartbeat
     ],
     Role.AUDITOR: ["core.view_auditevent"],
 }
