@@ -149,8 +149,13 @@ else:
 
 # --- Background tasks ---------------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
-# The back office's sweep (warnings, overdue deferrals, reminders) runs again this many seconds after each run.
+# Periodic jobs, started by the task worker itself (`yichuang worker`, yichuang.core.periodic; docs/deploy.md).
+# The back office's sweep (warnings, overdue deferrals, reminders, default ratings): every this many seconds.
 BACKOFFICE_SWEEP_SECONDS = max(10, int(os.environ.get("BACKOFFICE_SWEEP_SECONDS", "300")))
+# Delivery of every notification that is due (retries; messages whose after-commit task was lost).
+NOTIFICATION_CATCHUP_SECONDS = max(10, int(os.environ.get("NOTIFICATION_CATCHUP_SECONDS", "60")))
+# Each worker writes its heartbeat and looks for due jobs this often; silent for 3 beats, it counts as stopped.
+WORKER_HEARTBEAT_SECONDS = max(1, int(os.environ.get("WORKER_HEARTBEAT_SECONDS", "15")))
 
 # --- Accounts and security ----------------------------------------------------------------------
 AUTH_USER_MODEL = "organisation.User"

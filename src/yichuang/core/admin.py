@@ -1,7 +1,10 @@
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
 
-from . import audit
-from .models import AuditEvent
+from . import audit, periodic
+from .models import AuditEvent, PeriodicJob
 
 
 class AuditedAdminMixin:
@@ -48,3 +51,35 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(PeriodicJob)
+class PeriodicJobAdmin(admin.ModelAdmin):
+    """后台任务状态: one page with each periodic job and each recent worker (the same as `yichuang status`).
+
+    The rows belong to the workers (yichuang.core.periodic): nobody adds, edits or deletes them here."""
+
+    list_display = ["name", "period_seconds", "last_success_at", "last_error_at", "next_run_at", "running_by"]
+    readonly_fields = [f.name for f in PeriodicJob._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("后台任务状态"),
+            "status": periodic.status(),
+            "stale_beats": periodic.STALE_BEATS,
+            "late_periods": periodic.LATE_PERIODS,
+        }
+        return TemplateResponse(request, "admin/core/periodicjob/status.html", context)

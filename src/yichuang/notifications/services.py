@@ -11,8 +11,9 @@ one due message at a time in a short transaction — `SELECT … FOR UPDATE SKIP
 SQLite the IMMEDIATE transaction serializes claimers — and pushes its next_attempt_at ahead by a lease
 while it sends, outside any transaction. So two workers never send the same message at once, and a worker
 that dies mid-send delays the message by the lease instead of losing it. A failure schedules the next
-attempt after 1, 2, 4 … minutes (capped); after NOTIFICATION_MAX_ATTEMPTS the message is failed, shown to
-staff, and may be retried by them. Semantics are at least once: see backends.py for the idempotency key.
+attempt after 1, 2, 4 … minutes (capped), sent by the worker's periodic catch-up (tasks.deliver_catch_up);
+after NOTIFICATION_MAX_ATTEMPTS the message is failed, shown to staff, and may be retried by them.
+Semantics are at least once: see backends.py for the idempotency key.
 """
 
 import logging
@@ -24,7 +25,6 @@ from functools import cache
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Min
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -121,12 +121,13 @@ def notify(
 def enqueue_delivery() -> None:
     """Ask the task worker for a sweep, unless one is already waiting to start (it will see this message).
 
-    Never raises: a message whose task could not be enqueued stays pending and the next sweep takes it.
+    Never raises: a message whose task could not be enqueued stays pending and the worker's periodic catch-up
+    (tasks.deliver_catch_up) sends it.
     """
     from .tasks import deliver_pending
 
     try:
-        if _sweep_waiting(until=None):
+        if _sweep_waiting():
             return
         deliver_pending.enqueue()
     except Exception:
@@ -151,8 +152,8 @@ def _sweep_waiting_sql() -> str:
     )
 
 
-def _sweep_waiting(until: datetime | None) -> bool:
-    """Is a deliver_pending task waiting to start (by `until`, or now)? Only known with the database backend.
+def _sweep_waiting() -> bool:
+    """Is a deliver_pending task waiting to start now? Only known with the database backend.
 
     Asked after every stored message, so in one plain statement rather than a compiled queryset.
     """
@@ -163,7 +164,7 @@ def _sweep_waiting(until: datetime | None) -> bool:
     from .tasks import deliver_pending
 
     run_after = DBTaskResult._meta.get_field("run_after")
-    moments = [run_after.get_db_prep_value(t, connection) for t in (get_date_max(), until or timezone.now())]
+    moments = [run_after.get_db_prep_value(t, connection) for t in (get_date_max(), timezone.now())]
     with connection.cursor() as cursor:
         cursor.execute(_sweep_waiting_sql(), ["READY", deliver_pending.module_path, *moments])
         return cursor.fetchone() is not None
@@ -275,29 +276,6 @@ def deliver_due(now: datetime | None = None, backend: BaseBackend | None = None,
         outcome = attempt(message, backend, now=now)
         setattr(report, outcome, getattr(report, outcome) + 1)
     return report
-
-
-def next_due() -> datetime | None:
-    """When the earliest pending message is due (a retry, or a claim whose lease runs out)."""
-    return Message.objects.filter(status=Message.Status.PENDING).aggregate(at=Min("next_attempt_at"))["at"]
-
-
-def schedule_next_sweep() -> datetime | None:
-    """Enqueue deliver_pending to run when the next pending message is due, unless a sweep is already
-    waiting to start by then. This keeps retries going with `yichuang db_worker` alone (no cron needed).
-
-    Returns the time scheduled (or already covered), None when nothing is pending or the task backend
-    cannot defer tasks (then a cron runs `yichuang notifications deliver`).
-    """
-    from .tasks import deliver_pending
-
-    at = next_due()
-    if at is None or not deliver_pending.get_backend().supports_defer:
-        return None
-    if _sweep_waiting(until=at):
-        return at
-    deliver_pending.using(run_after=at).enqueue()
-    return at
 
 
 @transaction.atomic

@@ -4,6 +4,7 @@ import datetime as dt
 import threading
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.db import connection
 
@@ -87,20 +88,16 @@ def test_the_command_runs_the_sweep_once_with_progress(office, capsys):
     assert "预警" in out and "容缺逾期终止" in out and "容缺补交提醒" in out and "完成" in out
 
 
-def test_the_task_reenqueues_itself_once(office):
-    from django_tasks_db.models import DBTaskResult
-
+def test_the_worker_runs_the_sweep_as_a_periodic_job(office, settings):
     from yichuang.backoffice import tasks
+    from yichuang.core import periodic
 
-    waiting = DBTaskResult.objects.filter(status="READY", task_path=tasks.backoffice_sweep.module_path)
-    assert tasks.ensure_scheduled() is True
-    assert tasks.ensure_scheduled() is False  # demo started again: still one
-    assert waiting.count() == 1
-    waiting.delete()
-    result = tasks.backoffice_sweep.call()
-    assert result["next_sweep"]
-    at = waiting.get().run_after
-    assert at > T0 and tasks.schedule_next() is not None and waiting.count() == 1
+    scene(office)
+    job = periodic.get(tasks.SWEEP)
+    settings.BACKOFFICE_SWEEP_SECONDS = 120
+    assert job.period == 120 and job.func is tasks.backoffice_sweep
+    with time_machine.travel(MON, tick=False):
+        assert tasks.backoffice_sweep()["terminated"] == 1
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,6 +1,6 @@
 """How `yichuang demo` looks after its two child processes (server and task worker).
 
-Real child processes stand in for granian and db_worker: what is tested is the supervision.
+Real child processes stand in for granian and the task worker: what is tested is the supervision.
 """
 
 import io
@@ -92,4 +92,4 @@ def test_commands_run_granian_and_the_task_worker():
         "--interface", "wsgi", "yichuang.wsgi:application", "--host", "0.0.0.0", "--port", "8123",
         "--workers", "2", "--blocking-threads", "1",
     ]  # fmt: skip
-    assert demo_command.worker_command()[-1] == "db_worker"
+    assert demo_command.worker_command()[-1] == "worker"

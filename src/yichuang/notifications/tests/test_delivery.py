@@ -16,7 +16,7 @@ from django_tasks_db.models import DBTaskResult
 from yichuang.core.models import AuditEvent
 from yichuang.notifications import services
 from yichuang.notifications.models import Message
-from yichuang.notifications.tasks import deliver_pending
+from yichuang.notifications.tasks import deliver_catch_up, deliver_pending
 from yichuang.notifications.tests import workers
 from yichuang.notifications.tests.conftest import FlakyGateway
 
@@ -113,13 +113,6 @@ def test_gateway_down_is_retried_with_backoff_until_sent(db):
     message.refresh_from_db()
     assert message.attempts == 3 and message.next_attempt_at == t2 + 4 * minute
 
-    # The worker keeps the retries going by itself: a sweep is scheduled for the next due attempt.
-    assert services.schedule_next_sweep() == message.next_attempt_at
-    scheduled = sweeps().get(status="READY")
-    assert scheduled.run_after == message.next_attempt_at
-    assert services.schedule_next_sweep() == message.next_attempt_at
-    assert sweeps().count() == 1  # not scheduled twice
-
     report = services.deliver_due(now=t2 + 4 * minute, backend=gateway)
     assert report.sent == 1
     message.refresh_from_db()
@@ -128,7 +121,7 @@ def test_gateway_down_is_retried_with_backoff_until_sent(db):
     # Sent once: later sweeps leave it alone.
     services.deliver_due(now=t2 + 60 * minute, backend=gateway)
     assert gateway.sent == [message.pk]
-    assert services.next_due() is None
+    assert not Message.objects.filter(status=Message.Status.PENDING).exists()
 
 
 def test_backoff_is_capped(settings):
@@ -239,14 +232,19 @@ def test_two_workers_deliver_each_message_once_on_a_sqlite_file(tmp_path):
     check_two_workers(result)
 
 
-def test_the_task_sends_what_is_due_and_schedules_the_next_retry(db, settings):
+def test_the_task_and_the_periodic_catch_up_send_what_is_due(db, settings):
     settings.NOTIFICATION_BACKEND = "yichuang.notifications.tests.test_delivery.AlwaysDown"
     message = services.notify(PHONE, Message.Kind.ACCEPTED, {"cases": 1})
-    outcome = deliver_pending.call()
+    assert deliver_pending.call()["retrying"] == 1
     message.refresh_from_db()
-    assert outcome["retrying"] == 1
-    assert outcome["next_sweep"] == message.next_attempt_at.isoformat()
-    assert sweeps().filter(status="READY", run_after=message.next_attempt_at).exists()
+    assert message.status == Message.Status.PENDING and message.attempts == 1
+    # The retry is the worker's periodic catch-up's (core.periodic), not a task that enqueues itself again.
+    assert not sweeps().filter(status="READY").exists()
+    settings.NOTIFICATION_BACKEND = "yichuang.notifications.backends.ConsoleBackend"
+    Message.objects.update(next_attempt_at=timezone.now())
+    assert deliver_catch_up()["sent"] == 1
+    message.refresh_from_db()
+    assert message.status == Message.Status.SENT
 
 
 class AlwaysDown:
@@ -266,7 +264,7 @@ def test_command_delivers_due_messages(db, capsys, settings):
     services.notify(PHONE, Message.Kind.ACCEPTED, {"cases": 1})
     call_command("notifications", "deliver")
     out = capsys.readouterr().out
-    assert "retrying 1" in out and "next sweep at" in out
+    assert "retrying 1" in out
     settings.NOTIFICATION_BACKEND = "yichuang.notifications.backends.ConsoleBackend"
     Message.objects.update(next_attempt_at=timezone.now())
     call_command("notifications", "deliver")

@@ -3,8 +3,8 @@
     yichuang demo [--no-serve] [--host 127.0.0.1] [--port 8000]
 
 Loading is idempotent (see yichuang.demo.hall). Unless --no-serve, the web server (granian, WSGI) and the
-task worker (`yichuang db_worker`) run as child processes until Ctrl-C or SIGTERM; if either of them
-dies, the other is stopped and the command exits non-zero.
+task worker (`yichuang worker`, which also starts the periodic jobs) run as child processes until Ctrl-C or
+SIGTERM; if either of them dies, the other is stopped and the command exits non-zero.
 """
 
 import ctypes
@@ -47,7 +47,7 @@ def server_command(host: str, port: int) -> list[str]:
 
 
 def worker_command() -> list[str]:
-    return [sys.executable, "-m", "yichuang.manage", "db_worker"]
+    return [sys.executable, "-m", "yichuang.manage", "worker"]
 
 
 class Command(BaseCommand):
@@ -79,9 +79,6 @@ class Command(BaseCommand):
         self._print_credentials(result)
 
         if not no_serve:
-            from yichuang.backoffice.tasks import ensure_scheduled
-
-            ensure_scheduled()  # the worker's back-office sweep (re-enqueues itself); once, however often demo starts
             self._serve(host, port)
 
     def _check_migrated(self) -> None:

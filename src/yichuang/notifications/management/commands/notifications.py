@@ -1,12 +1,14 @@
-"""`yichuang notifications deliver`: send every due message now and schedule the next sweep.
+"""`yichuang notifications deliver`: send every due message now.
 
-The task worker does this by itself (deliver_pending re-enqueues itself for the next retry); the command
-is for a shell, or for a cron as a safety net when the worker was down: `*/5 * * * * yichuang notifications deliver`.
+The task worker (`yichuang worker`) does this by itself: at once after each stored message, and every
+NOTIFICATION_CATCHUP_SECONDS for retries and anything missed. The command is for a shell; its run is recorded
+on the worker's job row (admin: 后台任务状态, `yichuang status`).
 """
 
 from django.core.management.base import BaseCommand
 
-from yichuang.notifications import services
+from yichuang.core import periodic
+from yichuang.notifications import services, tasks
 from yichuang.notifications.models import Message
 
 
@@ -15,18 +17,15 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
-        sub.add_parser("deliver", help="Send every due message now, then schedule the next sweep.")
+        sub.add_parser("deliver", help="Send every due message now (the worker does it periodically).")
         sub.add_parser("status", help="Count pending, sent and failed messages.")
 
     def handle(self, *args, action: str, **options):
         if action == "deliver":
-            report = services.deliver_due()
-            scheduled = services.schedule_next_sweep()
+            report = periodic.run_by_hand(tasks.CATCH_UP, services.deliver_due)
             self.stdout.write(
                 f"sent {report.sent}, retrying {report.retrying}, failed {report.failed}, expired {report.expired}"
             )
-            if scheduled:
-                self.stdout.write(f"next sweep at {scheduled.isoformat()}")
         else:
             for status in Message.Status:
                 count = Message.objects.filter(status=status).count()
