@@ -51,6 +51,14 @@ class DayChange:
     def label(status: bool | None) -> str:
         return _("未知") if status is None else (_("上班") if status else _("放假"))
 
+    @property
+    def label_before(self) -> str:
+        return self.label(self.before)
+
+    @property
+    def label_after(self) -> str:
+        return self.label(self.after)
+
 
 @dataclass
 class CaseMove:
