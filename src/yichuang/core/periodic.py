@@ -412,7 +412,7 @@ def status(now: dt.datetime | None = None) -> Status:
             )
         elif last is not None:
             result.problems.append(
-                _("没有正在运行的工作进程：最近一次心跳在 %(at)s（%(ago)s），已超过 %(n)s 秒（3 个心跳周期）。")
+                _("没有正在运行的工作进程：最近一次心跳在 %(at)s（%(ago)s），已超过 3 个心跳周期（%(n)s 秒）没有心跳。")
                 % {"at": local(last.last_seen_at), "ago": _ago(last.last_seen_at, now), "n": limit}
             )
         else:
