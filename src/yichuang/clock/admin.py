@@ -65,6 +65,8 @@ class NoticeForm(forms.Form):
                 text = decode_notice(upload.read())
             except NoticeError as exc:
                 raise forms.ValidationError({"file": str(exc)}) from exc
+        if len(text) > MAX_NOTICE_BYTES:
+            raise forms.ValidationError({"text": _("内容过长：通知全文不超过 256 KB。")})
         if not text.strip():
             raise forms.ValidationError({"text": _("请粘贴通知全文或上传文本文件。")})
         try:

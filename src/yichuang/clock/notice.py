@@ -402,6 +402,8 @@ def parse_notice(text: str, year: int | None = None) -> Notice:
                 raise NoticeError([(0, "", reason)])
             year = int(explicit["y"])
 
+    if not 1990 <= year <= 2100:
+        raise NoticeError([(0, "", f"年份 {year} 不在 1990–2100 之间")])
     title_festival = _title_festival(title)
     notice = Notice(year=year, title=title, number=number, date=notice_date)
     seen: dict[dt.date, tuple[bool, int]] = {}

@@ -178,3 +178,8 @@ def test_an_extension_needs_the_festival_it_extends():
     notice = parse_notice((NOTICES / "2020-2-spring-festival-extended.txt").read_text(encoding="utf-8"))
     with pytest.raises(NoticeError):
         notice.resolve(lambda day: None)
+
+
+def test_an_absurd_year_is_refused():
+    with pytest.raises(NoticeError, match="1990–2100"):
+        parse_notice("一、元旦：1月1日放假。", year=1800)
