@@ -178,7 +178,7 @@ def _case_context(request, case: Case, *, active: str = "", errors: dict | None 
     status = case.status
     received = case.received_at is not None
     working = received and status in (CaseStatus.ACCEPTED, CaseStatus.IN_PROGRESS)
-    today = timezone.localtime(now).date()
+    today = timezone.localdate()
     overdue_deferred = [m for m in services.outstanding_deferred(case) if m.due and m.due < today]
     correction_overdue = queries.correction_overdue(correction, case, today)
     try:

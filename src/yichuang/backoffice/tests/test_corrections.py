@@ -272,3 +272,36 @@ def test_the_api_withdraws_with_the_same_rules(traveller, office_then):
     )  # fmt: skip
     again = officer.post(path, {}, content_type="application/json")
     assert again.status_code == 422 and "已办结" in again.json()["detail"]  # twice
+
+
+# --- the rules in the admin ----------------------------------------------------------------------------
+
+
+def test_the_hall_admin_edits_the_rules_one_row_never_deleted(client, office):
+    admin = office.hall.admin
+    client.force_login(admin)
+    add = "/admin/backoffice/backofficerules/add/"
+    assert client.get(add).status_code == 200
+    saved = client.post(add, {"auto_withdraw_overdue_corrections": "on", "correction_reminder_days": "2"})
+    assert saved.status_code == 302, saved.content.decode()[:2000]
+    current = BackofficeRules.current()
+    assert (current.auto_withdraw_overdue_corrections, current.correction_reminder_days) == (True, 2)
+    assert client.get(add).status_code == 403  # one row
+    assert client.get(f"/admin/backoffice/backofficerules/{current.pk}/delete/").status_code == 403
+    change = f"/admin/backoffice/backofficerules/{current.pk}/change/"
+    refused = client.post(change, {"correction_reminder_days": "99"})
+    assert refused.status_code == 200 and BackofficeRules.current().correction_reminder_days == 2
+    assert AuditEvent.objects.filter(actor=admin, object_type="backoffice.backofficerules").exists()
+    # Supervisors may look, not change; alerts stay read-only for everyone.
+    supervisor = office.supervisor
+    supervisor.is_staff = True
+    supervisor.save(update_fields=["is_staff"])
+    client.force_login(supervisor)
+    assert client.get(change).status_code == 200
+    assert client.post(change, {"correction_reminder_days": "3"}).status_code == 403
+    assert client.get("/admin/backoffice/alert/add/").status_code == 403
+
+
+def test_defaults_when_nobody_has_set_the_rules(db):
+    rules = BackofficeRules.current()
+    assert (rules.pk, rules.auto_withdraw_overdue_corrections, rules.correction_reminder_days) == (None, False, 1)
