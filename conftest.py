@@ -24,6 +24,32 @@ def _no_login_throttle_between_tests(settings):
     settings.AXES_ENABLED = False
 
 
+def _uses_database(request) -> bool:
+    return bool(
+        request.node.get_closest_marker("django_db")
+        or {"db", "transactional_db", "live_server", "django_db_reset_sequences"} & set(request.fixturenames)
+    )
+
+
+@pytest.fixture(autouse=True)
+def _calendar_known_to_the_suite(request):
+    """The suite runs on any date, but chinesecalendar knows only the years of its data (1.11.0: up to 2026).
+    Every test database therefore holds a calendar built by the suite itself: each year after the package's data
+    up to two years past today is marked complete (Monday–Friday, weekends off), so a test never depends on the
+    real year being covered. Tests of the unknown-year rules use explicit dates and opt out with
+    `@pytest.mark.calendar_as_installed` (the package's data and nothing else)."""
+    if request.node.get_closest_marker("calendar_as_installed") or not _uses_database(request):
+        return
+    import datetime as dt
+
+    from yichuang.clock.models import CalendarYear
+    from yichuang.clock.workcalendar import DATA_LAST_YEAR
+
+    request.getfixturevalue("db")  # the test's own kind of access (transactional for live_server and markers)
+    for year in range(DATA_LAST_YEAR + 1, dt.date.today().year + 3):
+        CalendarYear.objects.get_or_create(year=year, defaults={"complete": True, "note": "test suite"})
+
+
 @pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright

@@ -15,7 +15,13 @@ class CalendarOverride(models.Model):
         help_text=_("勾选:该日为工作日(如调休补班);不勾选:该日放假。"),
     )
     note = models.CharField(
-        _("说明"), max_length=200, blank=True, help_text=_("依据,例如国务院办公厅关于部分节假日安排的通知。")
+        _("说明"), max_length=200, blank=True, help_text=_("节日名称或原因,例如“春节”“国庆节”。")
+    )
+    source = models.CharField(
+        _("依据"),
+        max_length=200,
+        blank=True,
+        help_text=_("例如《国务院办公厅关于2027年部分节假日安排的通知》(2026年11月x日)。"),
     )
     updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
 
@@ -30,7 +36,12 @@ class CalendarOverride(models.Model):
 
 class CalendarYear(models.Model):
     """A year the admin has entered completely: for a year chinesecalendar does not know, only a year marked
-    complete may be used (Monday–Friday working, weekends off, plus that year's overrides)."""
+    complete may be used (Monday–Friday working, weekends off, plus that year's overrides).
+
+    `assumed` marks a year nobody has entered that is counted Monday–Friday anyway — only the demo does this, so
+    that a demo hall keeps working on any date. Every page that warns about the calendar says that such a year is
+    an assumption and not the official schedule; importing the year's notice clears it.
+    """
 
     year = models.PositiveSmallIntegerField(
         _("年份"), unique=True, validators=[MinValueValidator(1990), MaxValueValidator(2100)]
@@ -40,6 +51,12 @@ class CalendarYear(models.Model):
         default=False,
         help_text=_("该年全部法定节假日与调休上班日均已录入后再勾选;未勾选的年份无法计算期限。"),
     )
+    assumed = models.BooleanField(
+        _("假定(非官方)"),
+        default=False,
+        help_text=_("该年尚无人录入节假日安排,暂按周一至周五上班、周六周日休息计算(演示数据如此设置)。这不是国务院公布的安排。"),
+    )
+    source = models.CharField(_("依据"), max_length=200, blank=True, help_text=_("录入所依据的通知标题和日期。"))
     note = models.CharField(_("说明"), max_length=200, blank=True)
     updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
 
@@ -49,6 +66,8 @@ class CalendarYear(models.Model):
         ordering = ["year"]
 
     def __str__(self) -> str:
+        if self.assumed:
+            return f"{self.year} {_('假定(非官方)')}"
         return f"{self.year} {_('已完整录入') if self.complete else _('未完整录入')}"
 
 

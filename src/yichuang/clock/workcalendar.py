@@ -122,9 +122,12 @@ class WorkCalendar:
         hours: Sequence[tuple] | Mapping[int, Sequence[tuple]] = DEFAULT_HOURS,
         overrides: Mapping[dt.date, bool] | None = None,
         complete_years: Iterable[int] = (),
+        assumed_years: Iterable[int] = (),
     ):
         """`hours`: (start, end) pairs for every working day, or {weekday 0–6: pairs}; `overrides`: {date: is
-        working day}; `complete_years`: years outside chinesecalendar's data that the admin has entered fully."""
+        working day}; `complete_years`: years outside chinesecalendar's data that the admin has entered fully;
+        `assumed_years`: years nobody entered that are counted Monday–Friday all the same (the demo's assumption,
+        always shown as such by `calendar_warnings`)."""
         if isinstance(hours, Mapping):
             by_weekday = {wd: _parse_periods(hours.get(wd, ())) for wd in range(7)}
             standard = next((by_weekday[wd] for wd in range(5) if by_weekday[wd]), None)
@@ -145,7 +148,10 @@ class WorkCalendar:
             if isinstance(day, dt.datetime) or not isinstance(day, dt.date):
                 raise TypeError(f"override keys must be dates, not {day!r}")
             self._overrides.setdefault(day.year, {})[day] = bool(is_workday)
-        self._complete_years = frozenset(int(y) for y in complete_years)
+        self._assumed_years = frozenset(int(y) for y in assumed_years) - frozenset(
+            range(DATA_FIRST_YEAR, DATA_LAST_YEAR + 1)
+        )
+        self._complete_years = frozenset(int(y) for y in complete_years) | self._assumed_years
         self._years: dict[int, _Year] = {}
 
     # --- Construction from the database ----------------------------------------------------------------
@@ -164,9 +170,12 @@ class WorkCalendar:
         key = calendar_source()
         calendar = _DEFAULT_CACHE.get(key)
         if calendar is None:
-            overrides, complete_years, hours = key
+            overrides, complete_years, assumed_years, hours = key
             calendar = cls(
-                hours=dict(hours) if hours else DEFAULT_HOURS, overrides=dict(overrides), complete_years=complete_years
+                hours=dict(hours) if hours else DEFAULT_HOURS,
+                overrides=dict(overrides),
+                complete_years=complete_years,
+                assumed_years=assumed_years,
             )
             if len(_DEFAULT_CACHE) >= 8:
                 _DEFAULT_CACHE.clear()
@@ -178,6 +187,10 @@ class WorkCalendar:
     def is_known(self, year: int) -> bool:
         """Whether the days of `year` can be told (chinesecalendar's data or a year the admin marked complete)."""
         return DATA_FIRST_YEAR <= year <= DATA_LAST_YEAR or year in self._complete_years
+
+    def is_assumed(self, year: int) -> bool:
+        """Whether `year` is counted Monday–Friday only because nobody has entered it (not the official schedule)."""
+        return year in self._assumed_years
 
     def known_until(self) -> dt.date:
         """The last day up to which every year from chinesecalendar's first one on is known (31 December)."""
@@ -347,9 +360,20 @@ def _hours_to_us(hours) -> int:
 def calendar_warnings(today: dt.date, days: int = 60, calendar: WorkCalendar | None = None) -> list[str]:
     """Warnings for the admin, the intake desk and the supervision board: this year unknown (deadlines fail
     now), or next year unknown and its 1 January at most `days` days away (a deadline reaching into it fails
-    now too). Empty when all is well."""
+    now too); either of them only assumed (counted Monday–Friday, not the official schedule). Empty when all is
+    well."""
     calendar = calendar or WorkCalendar.default()
     warnings = []
+    for year in (today.year, today.year + 1):
+        if calendar.is_assumed(year) and (year == today.year or (dt.date(year, 1, 1) - today).days <= days):
+            warnings.append(
+                _(
+                    "%(year)d年的节假日安排尚未录入。系统暂时假定%(year)d年周一至周五上班、周六周日休息,不含任何法定节假日"
+                    "和调休——这只是演示用的假定,不是国务院公布的安排,按它算出的办理期限可能与实际不符。请在国务院办公厅"
+                    "公布安排后,在“工作日历 → 导入节假日通知”中录入%(year)d年的安排。"
+                )
+                % {"year": year}
+            )
     if not calendar.is_known(today.year):
         warnings.append(
             _(

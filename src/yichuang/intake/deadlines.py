@@ -33,15 +33,16 @@ def site_hours(site: Site) -> dict[int, list[tuple[dt.time, dt.time]]]:
 
 def site_calendar(site: Site) -> "SiteClock":
     """The working calendar with this site's opening hours (the holidays and overrides of the whole hall)."""
-    overrides, complete_years, _default_hours = calendar_source()
+    overrides, complete_years, assumed_years, _default_hours = calendar_source()
     hours = site_hours(site)
-    key = (overrides, complete_years, tuple((wd, tuple(p)) for wd, p in sorted(hours.items())))
+    key = (overrides, complete_years, assumed_years, tuple((wd, tuple(p)) for wd, p in sorted(hours.items())))
     calendar = _CACHE.get(key)
     if calendar is None:
         calendar = WorkCalendar(
             hours=hours or DEFAULT_HOURS,
             overrides=dict(overrides),
             complete_years=complete_years,
+            assumed_years=assumed_years,
         )
         if len(_CACHE) >= 16:
             _CACHE.clear()

@@ -13,14 +13,6 @@ from yichuang.organisation import services as org_services
 from .conftest import take_in
 
 
-@pytest.fixture(autouse=True)
-def _next_year_known(db):
-    """The API acts now (not at a fixed moment): late in December a limit may enter next year."""
-    from yichuang.clock.models import CalendarYear
-
-    CalendarYear.objects.create(year=timezone.localdate().year + 1, complete=True)
-
-
 def client(user) -> Client:
     return Client(HTTP_AUTHORIZATION=f"Bearer {org_services.issue_api_token(user)}")
 

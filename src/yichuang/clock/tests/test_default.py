@@ -13,7 +13,7 @@ from yichuang.core.models import AuditEvent
 from yichuang.organisation.models import OpeningPeriod
 from yichuang.organisation.tests.factories import SiteFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.calendar_as_installed]
 
 
 def at(y, m, d, hh=0, mm=0):

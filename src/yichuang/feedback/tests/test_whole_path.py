@@ -13,7 +13,6 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from yichuang.catalogue.tests.factories import BundleFactory
-from yichuang.clock.models import CalendarYear
 from yichuang.feedback.models import Evaluation, Rectification
 from yichuang.intake.models import Submission
 from yichuang.intake.tests.helpers import PERSON
@@ -69,8 +68,6 @@ def login(page, user):
 
 def test_ticket_intake_two_departments_output_bad_rating_rectification(transactional_db, office, person, screenshot):
     hall = office.hall
-    # Deadlines counted from today may run into next year: the calendar must know it.
-    CalendarYear.objects.get_or_create(year=timezone.localdate().year + 1, defaults={"complete": True})
     bundle = BundleFactory(
         code="kaiye",
         name="开业一件事",

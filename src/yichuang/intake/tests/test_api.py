@@ -14,16 +14,6 @@ from .test_submit import ORG
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _next_year_known(db):
-    """These requests are taken in now (not at a fixed moment): late in December a limit may enter next year."""
-    from django.utils import timezone
-
-    from yichuang.clock.models import CalendarYear
-
-    CalendarYear.objects.create(year=timezone.localdate().year + 1, complete=True)
-
-
 def staff(user) -> Client:
     return Client(HTTP_AUTHORIZATION=f"Bearer {org_services.issue_api_token(user)}")
 

@@ -4,12 +4,10 @@ bundle with one deferred material, and prints the receipt and the deferral notic
 import re
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import expect
 
 from yichuang.catalogue.models import Bundle
 from yichuang.catalogue.queries import merged_materials
-from yichuang.clock.models import CalendarYear
 from yichuang.intake.models import Submission
 from yichuang.organisation.models import User, Zone
 from yichuang.queue import services as queue_services
@@ -25,7 +23,6 @@ def test_clerk_calls_a_ticket_and_takes_in_the_enterprise_bundle(transactional_d
     from yichuang.demo import hall as demo
 
     demo.load_demo()
-    CalendarYear.objects.get_or_create(year=timezone.localdate().year + 1, defaults={"complete": True})
     bundle = Bundle.objects.get(code="enterprise-opening")
     zone = Zone.objects.get(code="sq-enterprise")
     lines = merged_materials(bundle.ordered_matters())

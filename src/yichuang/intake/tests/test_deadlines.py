@@ -113,6 +113,7 @@ def test_submit_uses_the_site_of_the_window(hall):
     assert submission.cases.get().due_at == at(2026, 3, 13, 18, 0)
 
 
+@pytest.mark.calendar_as_installed
 def test_an_unknown_calendar_year_is_a_clear_error(hall):
     # chinesecalendar 1.11 knows 2004–2026; a limit that enters 2027 cannot be computed and nothing is guessed.
     with pytest.raises(ValidationError) as info:

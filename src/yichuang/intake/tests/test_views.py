@@ -7,7 +7,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from yichuang.catalogue.tests.test_notice_pdf import pdf_font_names
-from yichuang.clock.models import CalendarYear
 from yichuang.core.models import AuditEvent
 from yichuang.intake.models import Attachment, Submission
 from yichuang.organisation.tests.factories import UserFactory
@@ -17,12 +16,6 @@ from .test_refuse_and_files import JPEG, PDF
 from .test_submit import ORG
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _next_year_known(db):
-    """The desk takes in now: late in December a limit may reach into next year."""
-    CalendarYear.objects.create(year=timezone.localdate().year + 1, complete=True)
 
 
 def login(client, user):
