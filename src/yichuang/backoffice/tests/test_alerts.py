@@ -254,3 +254,14 @@ def test_the_api_lists_and_marks_with_the_same_rules(office, scene):
         "items": [], "unread": 0, "page": 1, "pages": 1,
     }  # fmt: skip
     assert Client().get("/api/office/alerts").status_code == 401
+
+
+def test_the_count_stops_at_a_hundred(office):
+    case = take_in(office.hall)
+    Alert.objects.bulk_create(
+        [Alert(kind=K.CASE_YELLOW, subject=f"x{i}", case=case, department=case.department) for i in range(101)]
+    )
+    assert queries.unread_count(office.officer) == 100
+    page = login(office.officer).get(url("alerts")).content.decode()
+    assert 'data-unread="100"' in page and "<strong>99+</strong>" in page and "至少 100 条未读" in page
+    assert page.count("<tr data-alert=") == 50  # 50 a page
