@@ -5,6 +5,7 @@ Real child processes stand in for granian and the task worker: what is tested is
 
 import io
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -15,7 +16,9 @@ from django.core.management.base import CommandError
 
 from yichuang.demo.management.commands import demo as demo_command
 
-SLEEPER = [sys.executable, "-c", "import time; time.sleep(60)"]
+# Children wait for a signal (or on select) instead of time.sleep: under libfaketime, which the suite must survive,
+# a sleep on the faked monotonic clock can return at once or never.
+SLEEPER = [sys.executable, "-c", "import signal; signal.pause()"]
 
 
 @pytest.fixture
@@ -49,12 +52,21 @@ def run_serve(monkeypatch, server, worker, **kwargs):
 
 def test_sigterm_stops_both_children_cleanly(monkeypatch, children):
     before = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
-    timer = threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGTERM))
+    cancel_r, cancel_w = os.pipe()
+
+    def sigterm_in_a_second():  # select, not threading.Timer: timed waits on condition variables stall under faketime
+        if not select.select([cancel_r], [], [], 1.0)[0]:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    timer = threading.Thread(target=sigterm_in_a_second)
     timer.start()
     try:
         out = run_serve(monkeypatch, SLEEPER, SLEEPER)
     finally:
-        timer.cancel()
+        os.write(cancel_w, b"x")
+        timer.join()
+        os.close(cancel_r)
+        os.close(cancel_w)
     assert "http://127.0.0.1:8011/" in out and "已停止" in out
     assert len(children) == 2
     assert [child.returncode for child in children] == [-signal.SIGTERM, -signal.SIGTERM]
@@ -63,7 +75,7 @@ def test_sigterm_stops_both_children_cleanly(monkeypatch, children):
 
 
 def test_a_dying_child_stops_the_other_and_fails(monkeypatch, children):
-    worker = [sys.executable, "-c", "import sys, time; time.sleep(0.5); sys.exit(3)"]
+    worker = [sys.executable, "-c", "import select, sys; select.select([], [], [], 0.5); sys.exit(3)"]
     with pytest.raises(CommandError) as failure:
         run_serve(monkeypatch, SLEEPER, worker)
     assert failure.value.returncode == 3
@@ -77,9 +89,9 @@ def test_a_child_that_ignores_sigterm_is_killed(monkeypatch, children):
     monkeypatch.setattr(demo_command, "STOP_TIMEOUT", 1)
     stubborn = [
         sys.executable, "-c",
-        "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(60)",
+        "import signal; signal.signal(signal.SIGTERM, signal.SIG_IGN); signal.pause()",
     ]  # fmt: skip
-    failing = [sys.executable, "-c", "import sys, time; time.sleep(1); sys.exit(1)"]
+    failing = [sys.executable, "-c", "import select, sys; select.select([], [], [], 1); sys.exit(1)"]
     with pytest.raises(CommandError):
         run_serve(monkeypatch, stubborn, failing)
     assert children[0].returncode == -signal.SIGKILL
