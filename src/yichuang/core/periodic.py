@@ -190,8 +190,7 @@ def summarize(result: object) -> str:
     if hasattr(result, "as_dict"):
         result = result.as_dict()
     if isinstance(result, dict):
-        parts = [f"{key} {value}" for key, value in result.items() if value]
-        return (", ".join(parts) or "—")[:300]
+        return ", ".join(f"{key} {value}" for key, value in result.items() if value)[:300]  # "" when all is 0
     return "" if result is None else mask_text(str(result))[:300]
 
 
@@ -246,7 +245,7 @@ def execute(j: Job, worker_id: str = "", func: Callable[[], object] | None = Non
         )
     except Exception:
         logger.error("periodic job %s: its success could not be recorded:\n%s", j.name, _trace())
-    logger.info("periodic job %s done in %.1f s: %s", j.name, duration, summary)
+    logger.info("periodic job %s done in %.1f s: %s", j.name, duration, summary or "nothing to do")
     return result
 
 
@@ -292,8 +291,15 @@ class Scheduler:
                 wait = float(heartbeat_seconds())
             finally:
                 close_old_connections()
-            self._stop.wait(wait)
+            self._pause(wait)
         connections.close_all()
+
+    def _pause(self, seconds: float) -> None:
+        # Short sleeps rather than Event.wait/Thread.join with a timeout: those wait on an absolute monotonic
+        # deadline, which a faked clock (libfaketime, as the test suite runs under) can put out of reach.
+        deadline = time.monotonic() + seconds
+        while not self._stop.is_set() and (left := deadline - time.monotonic()) > 0:
+            time.sleep(min(left, 0.25))
 
     def tick(self) -> float:
         """Heartbeat, claim what is due and start it; returns the seconds until the next tick."""
@@ -321,9 +327,9 @@ class Scheduler:
         """Stop ticking, give running jobs `grace` seconds, mark the worker stopped and free its jobs."""
         self._stop.set()
         deadline = time.monotonic() + grace
-        for thread in [self._thread, *list(self._running.values())]:
-            if thread is not None:
-                thread.join(timeout=max(0.0, deadline - time.monotonic()))
+        threads = [t for t in [self._thread, *list(self._running.values())] if t is not None]
+        while any(t.is_alive() for t in threads) and time.monotonic() < deadline:
+            time.sleep(0.05)  # not join(timeout): see _pause
         unfinished = [name for name, t in list(self._running.items()) if t.is_alive()]
         if unfinished:
             logger.warning("worker %s stops while %s still run; another worker takes them", self.worker_id, unfinished)

@@ -25,7 +25,7 @@ class Command(DbWorkerCommand):
 
     def handle(self, *args, **options):
         batch, reload = options["batch"], options["reload"]
-        if batch or (reload and not batch and os.environ.get(DJANGO_AUTORELOAD_ENV) != "true"):
+        if batch or (reload and os.environ.get(DJANGO_AUTORELOAD_ENV) != "true"):
             # --batch drains the queue and exits (no periodic jobs); with --reload this process only watches
             # the code, and its child (DJANGO_AUTORELOAD_ENV=true) is the worker.
             return super().handle(*args, **options)
