@@ -59,7 +59,6 @@ class PeriodicJobAdmin(admin.ModelAdmin):
 
     The rows belong to the workers (yichuang.core.periodic): nobody adds, edits or deletes them here."""
 
-    list_display = ["name", "period_seconds", "last_success_at", "last_error_at", "next_run_at", "running_by"]
     readonly_fields = [f.name for f in PeriodicJob._meta.fields]
 
     def has_add_permission(self, request):

@@ -16,6 +16,11 @@ class CoreConfig(AppConfig):
             "links": [
                 {"label": _("管理后台"), "url": reverse("admin:index"), "note": _("大厅配置、事项目录、实施清单")},
                 {"label": _("审计日志"), "url": reverse("admin:core_auditevent_changelist"), "note": _("审计人员")},
+                {
+                    "label": _("后台任务状态"),
+                    "url": reverse("admin:core_periodicjob_changelist"),
+                    "note": _("大厅管理员：定期任务与工作进程心跳"),
+                },
                 {"label": _("接口文档"), "url": reverse("api:openapi-view"), "note": "OpenAPI"},
             ],
         }

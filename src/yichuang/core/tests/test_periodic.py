@@ -267,6 +267,7 @@ def test_the_admin_status_page_shows_jobs_and_heartbeats_to_the_hall_admin(db, c
         index = client.get(reverse("admin:index")).content.decode()
         page = client.get(reverse("admin:core_periodicjob_changelist"))
     assert "后台任务状态" in index
+    assert reverse("admin:core_periodicjob_changelist") in client.get(reverse("start")).content.decode()
     assert page.status_code == 200
     html = page.content.decode()
     for text in ("后台任务状态", "后台巡检", "通知补发", "每 300 秒", "最近成功", "最近错误", "下次运行", "最近心跳"):
