@@ -347,3 +347,27 @@ def _local(moment: dt.datetime) -> dt.datetime:
 
 def _day(moment: dt.datetime) -> str:
     return _local(moment).strftime("%Y-%m-%d")
+
+
+@transaction.atomic
+def assume_unknown_years(last_year: int, actor=None) -> list[int]:
+    """Count every year after chinesecalendar's data up to `last_year` that nobody has entered as Monday–Friday
+    (`CalendarYear.assumed`), so that a demo hall keeps working on any date. Only the demo calls this; the
+    assumption is shown as such wherever the calendar is warned about, and importing the year's notice ends it.
+    Returns the years newly assumed."""
+    from .workcalendar import DATA_LAST_YEAR
+
+    assumed = []
+    for year in range(DATA_LAST_YEAR + 1, last_year + 1):
+        row, created = CalendarYear.objects.get_or_create(
+            year=year,
+            defaults={"assumed": True, "note": _("演示数据:尚未录入节假日安排,暂按周一至周五上班计算(非官方)。")},
+        )
+        if not created and (row.complete or row.assumed):
+            continue
+        if not created:
+            row.assumed = True
+            row.save(update_fields=["assumed", "updated_at"])
+        assumed.append(year)
+        audit.record(actor, "calendar.assume_year", row, summary=f"{year} assumed Monday–Friday (demo)", year=year)
+    return assumed

@@ -1,5 +1,6 @@
 from django.shortcuts import render
 
+from yichuang.clock.queries import calendar_warnings_today
 from yichuang.organisation.models import Site
 
 from . import surfaces
@@ -7,4 +8,5 @@ from . import surfaces
 
 def start(request):
     site = Site.objects.filter(is_default=True).first() or Site.objects.first()
-    return render(request, "core/start.html", {"site": site, "surfaces": surfaces.collect(request)})
+    context = {"site": site, "surfaces": surfaces.collect(request), "calendar_warnings": calendar_warnings_today()}
+    return render(request, "core/start.html", context)

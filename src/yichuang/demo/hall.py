@@ -375,6 +375,15 @@ def load_demo(progress: Progress | None = None, *, hall_path: Path = HALL_PATH, 
             f"改革新设综合窗口 {new_windows.count()} 个，已配备 {staffed} 人"
         )
 
+        # The demo plays its history through the real clock, which refuses a year nobody has entered. It assumes
+        # Monday–Friday for such years (this one and the next) and says so on the start page and in the admin.
+        from yichuang.clock.services import assume_unknown_years
+
+        assumed = assume_unknown_years(timezone.localdate().year + 1)
+        if assumed:
+            years = "、".join(str(y) for y in assumed)
+            say(f"    工作日历：{years}年的节假日安排尚未录入，演示暂按周一至周五上班计算（非官方，首页和后台有提示）")
+
         say("3/3 事项目录（实施清单）…")
         result = load_catalogue(catalogue_path)
         say(f"    {result.summary()}")
