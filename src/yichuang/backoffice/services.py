@@ -703,9 +703,8 @@ def deem_withdrawn(
         case.assignee = actor
     case.paused_at = case.left_us = None
     _save(case, "status", "concluded_at", "assignee", "paused_at", "left_us")
-    # intake's timeline knows "terminated" (终止办理); the reason says which ending it was.
     _event(
-        case, Kind.TERMINATED, actor, now, withdrawn=True, reason=str(Decision.Outcome.WITHDRAWN.label),
+        case, Kind.WITHDRAWN, actor, now, withdrawn=True, reason=str(Decision.Outcome.WITHDRAWN.label),
         correction_due=correction.due.isoformat(), automatic=system,
     )  # fmt: skip
     audit.record(

@@ -309,7 +309,7 @@ def _move(before: tuple, actor, now: dt.datetime, reason: str, request) -> list[
         TimelineEvent.objects.create(
             submission_id=case.submission_id,
             case=case,
-            kind=DEADLINE_MOVED,
+            kind=TimelineEvent.Kind.DEADLINE_MOVED,
             at=now,
             actor=actor if getattr(actor, "pk", None) else None,
             detail={"before": _local(move.before).isoformat(), "due": _local(move.after).isoformat(), "reason": reason},
@@ -336,9 +336,6 @@ def _move(before: tuple, actor, now: dt.datetime, reason: str, request) -> list[
     return moves
 
 
-# The timeline's kind for a deadline moved by a calendar change (intake's TimelineEvent.Kind has no member for it
-# yet; its page shows the kind's code until one is added there).
-DEADLINE_MOVED = "deadline_moved"
 
 
 def _local(moment: dt.datetime) -> dt.datetime:

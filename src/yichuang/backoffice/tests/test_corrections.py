@@ -134,7 +134,7 @@ def test_deem_withdrawn_only_after_the_due_date_by_the_department(office):
     assert (decision.outcome, decision.decided_by) == ("withdrawn", office.officer2)
     assert decision.legal_basis == "某某条例第十条"
     assert "2026-03-13" in decision.reasons and "视为撤回申请" in decision.reasons
-    event = TimelineEvent.objects.get(case=case, kind="terminated")
+    event = TimelineEvent.objects.get(case=case, kind="withdrawn")
     assert event.detail["withdrawn"] is True and event.actor == office.officer2
     assert AuditEvent.objects.filter(action="backoffice.deem_withdrawn", object_id=str(case.pk)).count() == 1
     [told] = Message.objects.filter(kind="terminated")
@@ -175,7 +175,7 @@ def test_the_sweep_withdraws_only_when_the_rules_say_so(office):
     assert report.withdrawn == 1
     case = fresh(case)
     assert case.status == "terminated" and case.decision.outcome == "withdrawn" and case.decision.decided_by is None
-    assert TimelineEvent.objects.get(case=case, kind="terminated").detail["automatic"] is True
+    assert TimelineEvent.objects.get(case=case, kind="withdrawn").detail["automatic"] is True
     assert Alert.objects.filter(kind="withdrawn", subject=case.number, department=case.department).count() == 1
     assert not AlertRead.objects.exists()  # nobody did it: everyone concerned has it unread
     assert fresh(later).status == "correction"  # not due yet

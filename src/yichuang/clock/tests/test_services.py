@@ -74,7 +74,7 @@ def test_a_holiday_in_the_span_moves_the_deadline_one_working_day_later(office):
     assert case.due_at == close(2026, 3, 16)  # Thu 12 off: Wed 11, Fri 13, Mon 16
     assert caseclock.time_used_us(case, now, WorkCalendar.default()) == used  # the time used so far stays
     assert case.warn_at == WorkCalendar.default().subtract_working_hours(case.due_at, case.warn_us / 3.6e9)
-    event = TimelineEvent.objects.get(case=case, kind=services.DEADLINE_MOVED)
+    event = TimelineEvent.objects.get(case=case, kind=TimelineEvent.Kind.DEADLINE_MOVED)
     assert event.detail["before"] == close(2026, 3, 13).isoformat()
     assert event.detail["due"] == close(2026, 3, 16).isoformat()
     messages = Message.objects.filter(kind="deadline_moved")
@@ -86,7 +86,7 @@ def test_a_holiday_in_the_span_moves_the_deadline_one_working_day_later(office):
     assert services.calendar_changed(calendar_source(), office.hall.admin, "测试调整", now=now) == []
     case.refresh_from_db()
     assert case.due_at == close(2026, 3, 16)
-    assert TimelineEvent.objects.filter(kind=services.DEADLINE_MOVED).count() == 1
+    assert TimelineEvent.objects.filter(kind=TimelineEvent.Kind.DEADLINE_MOVED).count() == 1
     assert Message.objects.filter(kind="deadline_moved").count() == 1
 
 
@@ -106,7 +106,7 @@ def test_a_change_outside_the_span_or_in_the_past_moves_nothing(office):
     assert _changed(case, office.hall.admin, t(2026, 3, 10, 14), dt.date(2026, 3, 9), False) == []
     case.refresh_from_db()
     assert case.due_at == close(2026, 3, 13)
-    assert not TimelineEvent.objects.filter(kind=services.DEADLINE_MOVED).exists()
+    assert not TimelineEvent.objects.filter(kind=TimelineEvent.Kind.DEADLINE_MOVED).exists()
 
 
 def test_stopped_and_concluded_clocks_do_not_move(office):
@@ -186,11 +186,11 @@ def test_importing_moves_the_running_cases_it_changes(office):
     services.apply_notice(parse_notice(NOTICE_2027), office.hall.admin, now=t(2026, 12, 29, 14))
     case.refresh_from_db()
     assert case.due_at == close(2027, 1, 4)
-    assert TimelineEvent.objects.filter(case=case, kind=services.DEADLINE_MOVED).count() == 1
+    assert TimelineEvent.objects.filter(case=case, kind=TimelineEvent.Kind.DEADLINE_MOVED).count() == 1
     assert Message.objects.filter(kind="deadline_moved").count() == 1
 
     services.apply_notice(parse_notice(NOTICE_2027), office.hall.admin, now=t(2026, 12, 29, 15))
-    assert TimelineEvent.objects.filter(case=case, kind=services.DEADLINE_MOVED).count() == 1
+    assert TimelineEvent.objects.filter(case=case, kind=TimelineEvent.Kind.DEADLINE_MOVED).count() == 1
     assert Message.objects.filter(kind="deadline_moved").count() == 1
 
 
