@@ -295,9 +295,10 @@ def run(now: dt.datetime | None = None, progress=None) -> SweepReport:
     report.uncollected = send_reminders(now)
     if progress:
         progress(f"结果待领取提醒：{report.uncollected}")
-    from yichuang.feedback.services import apply_default_ratings
+    from yichuang.feedback.services import apply_default_ratings, fill_pending_dues
 
     report.default_ratings = apply_default_ratings(now)
     if progress:
         progress(f"默认评价：{report.default_ratings}")
+    fill_pending_dues(progress)  # 差评整改 due times that waited for a year's holidays
     return report

@@ -2,6 +2,7 @@
 feedback.services; a rating never changes at all); the rating rules are edited by hall admins."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from yichuang.core.admin import AuditedAdminMixin
 from yichuang.intake.admin import ReadOnlyAdmin
@@ -20,10 +21,14 @@ class EvaluationAdmin(ReadOnlyAdmin):
 
 @admin.register(Rectification)
 class RectificationAdmin(ReadOnlyAdmin):
-    list_display = ["evaluation", "status", "department", "assignee", "due_at", "follow_up_at", "resolved_at"]
+    list_display = ["evaluation", "status", "department", "assignee", "due", "follow_up_at", "resolved_at"]
     list_filter = ["status", "department", "follow_up_required"]
     search_fields = ["evaluation__case__number"]
     list_select_related = ["evaluation__case", "evaluation__ticket", "department", "assignee"]
+
+    @admin.display(description=_("整改期限"), ordering="due_at")
+    def due(self, obj):
+        return obj.due_at or obj.due_pending_text
 
 
 @admin.register(Appeal)

@@ -41,7 +41,8 @@ class EvaluationIn(Schema):
 
 class RectificationBrief(Schema):
     id: int
-    due_at: dt.datetime
+    due_at: dt.datetime | None = Field(description="None while the due time waits for a year's holidays.")
+    due_pending: str = Field(description="Why there is no due time yet (整改期限待X年节假日安排录入后计算), else ''.")
     follow_up_required: bool
 
 
@@ -71,7 +72,8 @@ class RectificationOut(Schema):
     id: int
     status: str
     overdue: bool
-    due_at: dt.datetime
+    due_at: dt.datetime | None = Field(description="None while the due time waits for a year's holidays.")
+    due_pending: str = Field(description="Why there is no due time yet (整改期限待X年节假日安排录入后计算), else ''.")
     department: str | None
     assignee: str | None
     follow_up_required: bool
@@ -115,7 +117,14 @@ def _evaluation_out(e: Evaluation) -> dict:
         "ticket": e.ticket_id,
         "created_at": e.created_at,
         "rectification": (
-            {"id": rect.pk, "due_at": rect.due_at, "follow_up_required": rect.follow_up_required} if rect else None
+            {
+                "id": rect.pk,
+                "due_at": rect.due_at,
+                "due_pending": rect.due_pending_text,
+                "follow_up_required": rect.follow_up_required,
+            }
+            if rect
+            else None
         ),
     }
 
@@ -138,8 +147,9 @@ def _rectification_out(r: Rectification, now) -> dict:
     return {
         "id": r.pk,
         "status": r.status,
-        "overdue": r.status == Rectification.Status.OPEN and r.due_at < now,
+        "overdue": r.status == Rectification.Status.OPEN and r.due_at is not None and r.due_at < now,
         "due_at": r.due_at,
+        "due_pending": r.due_pending_text,
         "department": r.department.name if r.department_id else None,
         "assignee": r.assignee.username if r.assignee_id else None,
         "follow_up_required": r.follow_up_required,

@@ -6,7 +6,7 @@ step is a row of its own. Changes only through `feedback.services`.
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -181,7 +181,12 @@ class RatingPad(models.Model):
 
 class Rectification(models.Model):
     """差评整改: opened by a rating of 1 or 2, assigned to the person responsible, followed up by a call, fixed or
-    explained within the working-day limit; red on the supervision board once overdue."""
+    explained within the working-day limit; red on the supervision board once overdue.
+
+    The due time is never guessed: when the limit reaches into a year whose holidays nobody has entered, `due_at`
+    stays empty and `due_pending_year` names that year (the rating itself is kept: it is the citizen's voice);
+    `services.fill_pending_dues` (run by the sweep) sets it from the rating day and `due_days` once the year is
+    known."""
 
     class Status(models.TextChoices):
         OPEN = "open", _("整改中")
@@ -199,7 +204,16 @@ class Rectification(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("责任人"), null=True, blank=True, on_delete=models.PROTECT,
         related_name="+",
     )  # fmt: skip
-    due_at = models.DateTimeField(_("整改期限"))
+    due_at = models.DateTimeField(_("整改期限"), null=True, blank=True)
+    due_days = models.PositiveSmallIntegerField(
+        _("整改时限（工作日）"), null=True, blank=True, help_text=_("评价时的整改时限，期限据此计算。")
+    )
+    due_pending_year = models.PositiveSmallIntegerField(
+        _("期限待录入年份"),
+        null=True,
+        blank=True,
+        help_text=_("整改期限要用到该年的节假日安排，录入前不计算（不按周一至周五猜测）。"),
+    )
     status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.OPEN)
     follow_up_required = models.BooleanField(
         _("必须回访"), default=False, help_text=_("实名差评必须回访后才能办结整改。")
@@ -221,11 +235,26 @@ class Rectification(models.Model):
     class Meta:
         verbose_name = _("差评整改")
         verbose_name_plural = _("差评整改")
-        ordering = ["due_at", "id"]
+        ordering = [F("due_at").asc(nulls_last=True), "id"]
         indexes = [models.Index(fields=["due_at"], condition=Q(status="open"), name="rectification_open_due")]
+        constraints = [
+            # Either a due time, or the year it waits for (and the limit to count once that year is known).
+            models.CheckConstraint(
+                condition=Q(due_at__isnull=False, due_pending_year__isnull=True)
+                | Q(due_at__isnull=True, due_pending_year__isnull=False, due_days__isnull=False),
+                name="rectification_due_or_pending",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.evaluation} {self.get_status_display()}"
+
+    @property
+    def due_pending_text(self) -> str:
+        """Why there is no due time yet, for the staff who see the rectification ("" when there is one)."""
+        if self.due_at is not None or not self.due_pending_year:
+            return ""
+        return _("整改期限待%(year)d年节假日安排录入后计算") % {"year": self.due_pending_year}
 
 
 class Appeal(models.Model):

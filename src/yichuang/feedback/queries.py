@@ -3,7 +3,7 @@
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from yichuang.intake.models import CONCLUDED_STATUSES, Case
@@ -14,6 +14,8 @@ from yichuang.queue.models import Ticket
 
 from .models import Appeal, Channel, Evaluation, Rectification
 
+# NULL (a due time waiting for the calendar) sorts last on both databases (SQLite would put it first).
+DUE_ORDER = F("due_at").asc(nulls_last=True)
 PAD_RECENT = dt.timedelta(minutes=15)  # what the pad offers: a service finished within the last 15 minutes
 
 
@@ -33,19 +35,21 @@ def _rectifications() -> QuerySet:
 
 
 def open_rectifications() -> QuerySet:
-    """Rectifications not yet fixed or explained, the earliest due first."""
-    return _rectifications().filter(status=Rectification.Status.OPEN).order_by("due_at", "id")
+    """Rectifications not yet fixed or explained, the earliest due first (those whose due time waits for the
+    calendar last)."""
+    return _rectifications().filter(status=Rectification.Status.OPEN).order_by(DUE_ORDER, "id")
 
 
 def overdue_rectifications(now: dt.datetime | None = None) -> QuerySet:
-    """Open rectifications whose working-day limit has passed (red on the supervision board)."""
+    """Open rectifications whose working-day limit has passed (red on the supervision board); one whose due time
+    waits for the calendar is not overdue."""
     return open_rectifications().filter(due_at__lt=now or timezone.now())
 
 
 def rectifications_for(user, *, status: str | None = None) -> QuerySet:
     """What the user sees on /feedback/rectifications/: supervisors, hall admins and auditors every one;
     officers and leads their department's; anyone their own (the person responsible)."""
-    qs = _rectifications().order_by("status", "due_at", "id")
+    qs = _rectifications().order_by("status", DUE_ORDER, "id")
     if status:
         qs = qs.filter(status=status)
     if sees_all_departments(user):
@@ -54,6 +58,17 @@ def rectifications_for(user, *, status: str | None = None) -> QuerySet:
     if user.department_id and user.has_role(Role.BACKOFFICE_OFFICER, Role.DEPARTMENT_LEAD):
         mine |= Q(department_id=user.department_id) | Q(evaluation__department_id=user.department_id)
     return qs.filter(mine)
+
+
+def pending_due_years() -> list[tuple[int, int]]:
+    """[(year, open rectifications whose due time waits for that year's holidays)], for the supervision board."""
+    rows = (
+        Rectification.objects.filter(status=Rectification.Status.OPEN, due_at__isnull=True)
+        .values_list("due_pending_year")
+        .annotate(n=Count("id"))
+        .order_by("due_pending_year")
+    )
+    return [(year, n) for year, n in rows]
 
 
 def may_see_rectifications(user) -> bool:

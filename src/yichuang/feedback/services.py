@@ -15,6 +15,7 @@ Ratings are never edited or deleted: there is no function for it and the model r
 import datetime as dt
 import hashlib
 import hmac
+import logging
 import secrets
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,7 +23,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from yichuang.clock.workcalendar import SHANGHAI, CalendarUnknown
+from yichuang.clock.workcalendar import DEFAULT_HOURS, SHANGHAI, CalendarUnknown, WorkCalendar
 from yichuang.core import audit
 from yichuang.intake import deadlines
 from yichuang.intake.models import CONCLUDED_STATUSES, Case
@@ -53,6 +54,8 @@ TAGS = {
 }
 COMMENT_LIMIT = 500
 TEXT_LIMIT = 2000
+
+logger = logging.getLogger(__name__)
 
 
 def dimensions_for(channel: str) -> dict:
@@ -147,24 +150,25 @@ def _site_of(window, ticket, case) -> Site | None:
 
 
 def rectification_due(site: Site | None, now: dt.datetime, days: int) -> dt.datetime:
-    """The close of the `days`-th working day after the day of the rating (the working-time clock). A year
-    the calendar does not know yet falls back to Monday–Friday, so that a rating is never refused for it."""
+    """The close of the `days`-th working day after the day of the rating (the working-time clock). Raises
+    CalendarUnknown when the count needs a year nobody has entered: the caller keeps the due time pending
+    (nothing is guessed)."""
     day = timezone.localtime(now, SHANGHAI).date()
     site = site or Site.objects.filter(is_default=True).first()
-    if site is not None:
-        clock = deadlines.site_calendar(site)
-        try:
-            return clock.close(clock.calendar.add_working_days(day, days))
-        except CalendarUnknown:
-            pass
-    left = days
-    while left:
-        day += dt.timedelta(days=1)
-        if day.weekday() < 5:
-            left -= 1
-    if site is not None:
-        return deadlines.site_calendar(site).close(day)
-    return dt.datetime.combine(day, dt.time(17, 30), tzinfo=SHANGHAI)
+    if site is None:  # no hall set up yet: the hall's calendar with the standard hours
+        last = WorkCalendar.default().add_working_days(day, days)
+        return dt.datetime.combine(last, dt.time.fromisoformat(DEFAULT_HOURS[-1][1]), tzinfo=SHANGHAI)
+    clock = deadlines.site_calendar(site)
+    return clock.close(clock.calendar.add_working_days(day, days))
+
+
+def _pending_log(rect: "Rectification", year: int) -> None:
+    # For the administrator, in the server log: what to enter (no personal data).
+    logger.warning(
+        "rectification %s: due time pending until the holidays of %s are entered (clock admin: 日历年份)",
+        rect.pk,
+        year,
+    )
 
 
 # --- rating ------------------------------------------------------------------------------------------
@@ -267,15 +271,24 @@ def _rate(level, channel, ticket, case, window, dims, tag_list, comment, real_na
     )
     evaluation.save()
     if evaluation.is_bad:
-        rules = FeedbackRules.current()
-        Rectification.objects.create(
+        days = FeedbackRules.current().rectification_days
+        # A rating is never refused for the calendar (it is the citizen's voice); the due time waits instead.
+        try:
+            due_at, pending = rectification_due(_site_of(window, ticket, case), now, days), None
+        except CalendarUnknown as exc:
+            due_at, pending = None, exc.year
+        rect = Rectification.objects.create(
             evaluation=evaluation,
             department=department if case is not None else None,
             assignee=staff,
-            due_at=rectification_due(_site_of(window, ticket, case), now, rules.rectification_days),
+            due_at=due_at,
+            due_days=days,
+            due_pending_year=pending,
             follow_up_required=real_name,
             created_at=now,
         )
+        if pending is not None:
+            _pending_log(rect, pending)
     return evaluation
 
 
@@ -387,6 +400,62 @@ def resolve(rectification, actor, status: str, resolution: str, *, now=None, req
     rect.save(update_fields=["resolution", "status", "resolved_at", "resolved_by"])
     audit.record(actor, "feedback.resolve", rect, summary=f"{rect.pk} {status}", request=request)
     return rect
+
+
+# --- due times waiting for the calendar ----------------------------------------------------------------
+
+
+def fill_pending_dues(progress=None) -> int:
+    """Set the due time of every rectification that waits for a year's holidays, once that year is known (run by
+    the back office's sweep). Counted from the day of the rating with the limit of that day (`due_days`); a limit
+    that now stops at a later unknown year waits for that one. Safe twice or by two workers (row lock, re-check).
+    Returns how many were set; `progress(text)` is told the outcome."""
+    years = set(Rectification.objects.filter(due_at__isnull=True).values_list("due_pending_year", flat=True))
+    if not years:
+        return 0
+    calendar = WorkCalendar.default()
+    ready = sorted(y for y in years if calendar.is_known(y))
+    filled = 0
+    waiting = Rectification.objects.filter(due_at__isnull=True, due_pending_year__in=ready)
+    for pk in waiting.order_by("pk").values_list("pk", flat=True):
+        filled += _fill_due(pk)
+    if progress:
+        still = sorted(years - set(ready))
+        progress(
+            f"差评整改期限补算：{filled}" + (f"（仍待{'、'.join(map(str, still))}年节假日安排录入）" if still else "")
+        )
+    return filled
+
+
+@transaction.atomic
+def _fill_due(pk: int) -> int:
+    rect = Rectification.objects.select_for_update().filter(pk=pk, due_at__isnull=True).first()
+    if rect is None:  # another worker set it
+        return 0
+    evaluation = Evaluation.objects.select_related(
+        "window__zone__site", "ticket__zone__site", "case__submission__site"
+    ).get(pk=rect.evaluation_id)
+    # The site as at rating time (`_rate`): where it was rated, else the visit's zone, else the case's intake site.
+    site = _site_of(evaluation.window, evaluation.ticket if evaluation.case_id is None else None, evaluation.case)
+    try:
+        rect.due_at = rectification_due(site, rect.created_at, rect.due_days)
+    except CalendarUnknown as exc:
+        if exc.year != rect.due_pending_year:
+            rect.due_pending_year = exc.year
+            rect.save(update_fields=["due_pending_year"])
+            _pending_log(rect, exc.year)
+        return 0
+    waited_for = rect.due_pending_year
+    rect.due_pending_year = None
+    rect.save(update_fields=["due_at", "due_pending_year"])
+    audit.record(
+        None,
+        "feedback.rectification_due",
+        rect,
+        summary=f"{rect.pk} {rect.due_at.isoformat()}",
+        year=waited_for,
+    )
+    return 1
 
 
 # --- appeals -------------------------------------------------------------------------------------------

@@ -222,7 +222,7 @@ def rectifications(request):
     items = [
         {
             "r": r,
-            "overdue": r.status == Rectification.Status.OPEN and r.due_at < now,
+            "overdue": r.status == Rectification.Status.OPEN and r.due_at is not None and r.due_at < now,
             "may_handle": services.may_handle(user, r),
             "may_appeal": services.may_appeal(user, r.evaluation),
             "pending_appeal": next((a for a in r.evaluation.appeals.all() if a.status == Appeal.Status.PENDING), None),

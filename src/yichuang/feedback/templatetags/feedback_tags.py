@@ -1,6 +1,9 @@
-"""`{% portal_ratings submission %}`: the rating forms of a submission's concluded cases in the online hall."""
+"""`{% portal_ratings submission %}`: the rating forms of a submission's concluded cases in the online hall.
+`{% rectification_dues_pending %}`: the sentence saying how many open rectifications wait for a year's holidays
+before their due time can be computed (empty when none), for the supervision board."""
 
 from django import template
+from django.utils.translation import gettext as _
 
 from yichuang.feedback import queries, services
 from yichuang.feedback.models import ONLINE_DIMENSIONS, Level
@@ -19,3 +22,12 @@ def portal_ratings(context, submission):
         "csrf_token": context.get("csrf_token"),
         "errors": [],
     }
+
+
+@register.simple_tag
+def rectification_dues_pending() -> str:
+    return "；".join(
+        _("%(n)d 件整改期限待%(year)d年节假日安排录入后计算（请管理员录入%(year)d年节假日安排）")
+        % {"n": n, "year": year}
+        for year, n in queries.pending_due_years()
+    )
