@@ -10,6 +10,7 @@ department), the timeline, the audit events and the notification to the applican
 
 import datetime as dt
 import hashlib
+import logging
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -48,6 +49,7 @@ from .models import (
     TimelineEvent,
 )
 
+logger = logging.getLogger(__name__)
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 # The choices as sets, once: `Choices.values` builds a new list on every use, and an intake asks per material.
 _APPLICANT_KINDS = frozenset(ApplicantKind.values)
@@ -499,16 +501,46 @@ def _site_for(window: Window | None, site: Site | None) -> Site | None:
     return site or default_site()
 
 
-def _due_times(chosen: Chosen, clock: deadlines.SiteClock, now: dt.datetime, errors: Errors) -> dict[str, dt.datetime]:
+def _unknown_year_text(year: int, channel: str, site: Site, *, pickup: bool = False) -> str:
+    """What the person at the form reads when a year's holidays are missing: online, the applicant a plain sentence
+    (what is missing, that what they entered is kept, what they can do); at a window, the clerk what the
+    administrator must do. Either way nothing is guessed and nothing is saved."""
+    if channel == Channel.ONLINE:
+        phone = (site.phone or "").strip()
+        return _(
+            "本事项的办理期限需要用到%(year)d年的节假日安排，该安排尚未录入本系统，暂时无法在网上提交。"
+            "您填写的内容和上传的文件已保存，安排录入后可直接提交；也可拨打大厅电话%(phone)s咨询。"
+        ) % {"year": year, "phone": f" {phone} " if phone else ""}
+    if pickup:
+        return _("%(year)d年的工作日历尚未录入，无法安排部门取件；请管理员录入该年节假日安排。") % {"year": year}
+    return _("%(year)d年的工作日历尚未录入，无法计算办结期限；请管理员录入该年节假日安排。") % {"year": year}
+
+
+def _log_unknown_years(channel: str, years: dict[int, list[str]], what: str) -> None:
+    # One line for the administrator in the server log (matter codes only, no personal data).
+    for year, codes in sorted(years.items()):
+        logger.warning(
+            "intake refused (%s): the holidays of %s are not entered, needed for the %s of %s; "
+            "enter that year in the admin (日历年份)",
+            channel,
+            year,
+            what,
+            ", ".join(codes),
+        )
+
+
+def _due_times(
+    chosen: Chosen, clock: deadlines.SiteClock, now: dt.datetime, errors: Errors, channel: str = Channel.WINDOW
+) -> dict[str, dt.datetime]:
     dues = {}
+    unknown: dict[int, list[str]] = {}
     for matter, path in zip(chosen.matters, chosen.paths, strict=True):
         try:
             dues[matter.code] = clock.due(matter.limit_unit, Decimal(matter.promised_limit), now)
         except CalendarUnknown as exc:
-            errors.add(
-                path,
-                _("%(year)d年的工作日历尚未录入，无法计算办结期限；请管理员录入该年节假日安排。") % {"year": exc.year},
-            )
+            errors.add(path, _unknown_year_text(exc.year, channel, clock.site))
+            unknown.setdefault(exc.year, []).append(matter.code)
+    _log_unknown_years(channel, unknown, "due time")
     return dues
 
 
@@ -704,8 +736,8 @@ def _plan(
         errors.add("site", _("尚未设置服务场所。"))
     else:
         clock = reference.site_clock(ref, the_site)
-        dues = _due_times(chosen, clock, now, errors)
-    pickups = _pickups(chosen, clock, now, errors, ref) if clock is not None else {}
+        dues = _due_times(chosen, clock, now, errors, channel)
+    pickups = _pickups(chosen, clock, now, errors, ref, channel) if clock is not None else {}
     lines = reference.merged(ref, chosen.matters) if chosen.matters else []
     entries = _read_materials(materials, lines, errors)
     known = None
@@ -774,21 +806,31 @@ def _material_values(submission: Submission, entries: list[MaterialInput], ref: 
 
 
 def _pickups(
-    chosen: Chosen, clock: deadlines.SiteClock, now: dt.datetime, errors: Errors, ref: reference.Reference
+    chosen: Chosen,
+    clock: deadlines.SiteClock,
+    now: dt.datetime,
+    errors: Errors,
+    ref: reference.Reference,
+    channel: str = Channel.WINDOW,
 ) -> dict[int, dt.datetime]:
     """The next scheduled pickup of each delegated department among the matters."""
     delegated = {
-        m.department_id: path for m, path in zip(chosen.matters, chosen.paths, strict=True) if m.department.is_delegated
+        m.department_id: (path, m.code)
+        for m, path in zip(chosen.matters, chosen.paths, strict=True)
+        if m.department.is_delegated
     }
     pickups = {}
-    for dept_id, path in delegated.items():
+    unknown: dict[int, list[str]] = {}
+    for dept_id, (path, code) in delegated.items():
         try:
             pickups[dept_id] = deadlines.next_pickup(reference.pickup_slots(ref, dept_id), clock, now)
         except CalendarUnknown as exc:
-            errors.add(
-                path,
-                _("%(year)d年的工作日历尚未录入，无法安排部门取件；请管理员录入该年节假日安排。") % {"year": exc.year},
-            )
+            # The due time of the same matter usually failed for the same year: said and logged once.
+            said = errors.by_field.get(path, [])
+            if _unknown_year_text(exc.year, channel, clock.site) not in said:
+                unknown.setdefault(exc.year, []).append(code)
+            errors.add(path, _unknown_year_text(exc.year, channel, clock.site, pickup=True))
+    _log_unknown_years(channel, unknown, "pickup")
     return pickups
 
 

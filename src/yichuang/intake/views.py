@@ -91,21 +91,33 @@ def _chosen_window(request, seat) -> Window | None:
     return None
 
 
-def _latest_due(lines: list[NoticeLine], matters: list[Matter], window: Window) -> dict[str, dt.date]:
-    """Per deferrable material: the last allowed due date (the earliest due date of the cases needing it)."""
+def _latest_due(
+    lines: list[NoticeLine], matters: list[Matter], window: Window
+) -> tuple[dict[str, dt.date], dict[str, list[str]]]:
+    """Per deferrable material: the last allowed due date (the earliest due date of the cases needing it). And per
+    matter whose due date needs a year nobody has entered: why there is none, for the clerk at that matter (the
+    checklist says it before anything is typed; accepting would be refused for the same reason)."""
     clock = deadlines.site_calendar(window.zone.site)
     now = timezone.now()
-    dues = {}
+    dues, problems = {}, {}
     for matter in matters:
         try:
             dues[matter.code] = timezone.localtime(clock.due(matter.limit_unit, matter.promised_limit, now)).date()
-        except CalendarUnknown:
-            continue
-    return {
+        except CalendarUnknown as exc:
+            problems[matter.code] = [
+                _(
+                    "%(year)d年的工作日历尚未录入，无法计算办结期限和容缺材料的最迟补交日期；"
+                    "请管理员录入该年节假日安排。"
+                )
+                % {"year": exc.year}
+            ]
+    # A due date in an unknown year lies after every known one, so the earliest known due is the exact answer.
+    latest = {
         line.material: min(dues[c] for c in line.matters if c in dues)
         for line in lines
         if line.deferrable and any(c in dues for c in line.matters)
     }
+    return latest, problems
 
 
 def _selected(post, offered_matters, offered_bundles):
@@ -220,7 +232,7 @@ def desk(request):
     bundle_code, codes, bundle, matter_list = _selected(post, offered_matters, offered_bundles)
     notice_lines = merged_materials(matter_list) if matter_list else []
     lines = _read_lines(post, notice_lines)
-    latest = _latest_due(notice_lines, matter_list, window) if notice_lines else {}
+    latest, calendar_problems = _latest_due(notice_lines, matter_list, window) if notice_lines else ({}, {})
     for line in lines:
         line.latest_due = latest.get(line.notice.material)
     applicant = _person(post, "applicant")
@@ -235,7 +247,8 @@ def desk(request):
     )
 
     def show(status=200, matter_errors=None):
-        context["offer"] = [Offer(m, m.code in codes, (matter_errors or {}).get(m.code, [])) for m in offered_matters]
+        matter_errors = {**calendar_problems, **(matter_errors or {})}
+        context["offer"] = [Offer(m, m.code in codes, matter_errors.get(m.code, [])) for m in offered_matters]
         return render(request, "intake/desk.html", context, status=status)
 
     action = post.get("action")
