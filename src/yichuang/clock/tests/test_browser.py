@@ -20,7 +20,7 @@ def test_paste_preview_confirm(transactional_db, page, staff_login, screenshot, 
     staff_login(admin)
 
     page.goto("/admin/clock/calendaryear/")
-    expect(page.get_by_role("cell", name="2027")).to_be_visible()
+    expect(page.get_by_role("link", name="2027", exact=True)).to_be_visible()
     page.get_by_role("link", name="导入节假日通知").click()
     page.get_by_label("通知全文").fill(NOTICE_2027)
     page.get_by_role("button", name="预览").click()
