@@ -84,6 +84,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "yichuang.core.links.RequestMiddleware",  # links follow the address a page was requested at
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -254,8 +255,11 @@ LOGGING = {
 }
 
 # --- The hall ------------------------------------------------------------------------------------
-# The public address of this installation, used in QR codes and links in messages.
-PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+# Links in QR codes, printed documents and messages (core/links.py). PUBLIC_URL, when set, is the address of them
+# all; empty, they follow the address a page was requested at, and messages built without a request (the task
+# worker) use SERVING_URL, which `yichuang demo` sets for its processes to the address it serves.
+PUBLIC_URL = os.environ.get("PUBLIC_URL", "").rstrip("/")
+SERVING_URL = os.environ.get("SERVING_URL", "http://127.0.0.1:8000").rstrip("/")
 # Public ticket and booking endpoints, per client address: "burst/seconds" (a token bucket in the cache).
 QUEUE_TICKET_RATE = os.environ.get("QUEUE_TICKET_RATE", "40/60")
 

@@ -2,9 +2,10 @@
 the case's number signed with the project's secret and a timestamp; it expires after
 FeedbackRules.link_valid_days and cannot be forged or moved to another case."""
 
-from django.conf import settings
 from django.core import signing
 from django.urls import NoReverseMatch, reverse
+
+from yichuang.core.links import absolute
 
 SALT = "yichuang.feedback.rating-link"
 
@@ -21,6 +22,6 @@ def read_token(token: str, max_age_days: int) -> str:
 def rating_url(case_number: str) -> str:
     """The absolute address of the rating page of a case ('' until the page exists)."""
     try:
-        return settings.PUBLIC_URL + reverse("feedback:rate_case", args=[make_token(case_number)])
+        return absolute(reverse("feedback:rate_case", args=[make_token(case_number)]))
     except NoReverseMatch:
         return ""

@@ -26,6 +26,7 @@ from yichuang.catalogue.models import Bundle, Matter
 from yichuang.catalogue.queries import NoticeLine, merged_materials
 from yichuang.clock import queries as clock_queries
 from yichuang.clock.workcalendar import CalendarUnknown
+from yichuang.core.links import absolute
 from yichuang.core.pdf import pdf_response
 from yichuang.organisation import queries as org_queries
 from yichuang.organisation.models import Window
@@ -319,7 +320,7 @@ def progress_url(submission: Submission) -> str:
         path = reverse("portal:progress_detail", args=[submission.number])
     except NoReverseMatch:
         path = f"/progress/{submission.number}/"
-    return settings.PUBLIC_URL + path
+    return absolute(path)
 
 
 def _qr_svg(url: str) -> str:

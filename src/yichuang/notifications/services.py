@@ -31,6 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yichuang.core import audit, rows
+from yichuang.core.links import absolute
 from yichuang.core.masking import mask_text
 
 from .backends import DEFAULT_TIMEOUT, BaseBackend, get_backend
@@ -68,7 +69,7 @@ def _site_name() -> str:
 def progress_url(number: str) -> str:
     """The public progress page of a submission or case (the portal's), as an absolute address."""
     try:
-        return settings.PUBLIC_URL + reverse("portal:progress_detail", args=[number])
+        return absolute(reverse("portal:progress_detail", args=[number]))
     except NoReverseMatch:
         return ""
 

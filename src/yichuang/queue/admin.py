@@ -18,6 +18,7 @@ class QueueSettingsAdmin(AuditedAdminMixin, admin.ModelAdmin):
         "appointment_early_minutes",
         "appointment_late_minutes",
         "default_service_minutes",
+        "near_turn_ahead",
     ]
 
 

@@ -4,7 +4,6 @@ staff seated at the window), zone queues and windows (public: numbers only, no p
 import datetime
 import functools
 
-from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -13,6 +12,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
 from yichuang.catalogue.models import Matter
+from yichuang.core.links import absolute
 from yichuang.organisation.api_auth import staff_auth
 from yichuang.organisation.models import Window, Zone
 
@@ -121,8 +121,8 @@ class CheckInOut(TicketIssuedOut):
     in_time: bool = Field(description="Checked in within the appointment window (ahead of walk-ins).")
 
 
-def ticket_url(ticket: Ticket) -> str:
-    return settings.PUBLIC_URL + reverse("queue:mobile", args=[ticket.token])
+def ticket_url(ticket: Ticket, request=None) -> str:
+    return absolute(reverse("queue:mobile", args=[ticket.token]), request)
 
 
 def ticket_out(ticket: Ticket) -> dict:
@@ -139,14 +139,14 @@ def ticket_out(ticket: Ticket) -> dict:
     }
 
 
-def issued_out(ticket: Ticket) -> dict:
+def issued_out(ticket: Ticket, request=None) -> dict:
     return {
         "id": ticket.pk,
         "number": ticket.number,
         "zone": ticket.zone.code,
         "ahead": ticket.ahead_at_issue,
         "wait_minutes": [ticket.wait_low, ticket.wait_high],
-        "url": ticket_url(ticket),
+        "url": ticket_url(ticket, request),
     }
 
 
@@ -215,7 +215,7 @@ def take_ticket(request, payload: TicketIn):
         )
     except services.RateLimited as refused:
         return too_many(refused.wait)
-    return Status(201, issued_out(ticket))
+    return Status(201, issued_out(ticket, request))
 
 
 @router.post(
@@ -372,4 +372,4 @@ def check_in(request, code: str):
     if refused := rate_limited(request):
         return refused
     ticket, in_time = services.check_in(code, request=request)
-    return Status(201, {**issued_out(ticket), "in_time": in_time})
+    return Status(201, {**issued_out(ticket, request), "in_time": in_time})

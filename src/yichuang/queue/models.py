@@ -54,7 +54,12 @@ class QueueSettings(models.Model):
         help_text=_("开门时尚无当天办结记录，用此值估算等候时间。"),
     )
     near_turn_ahead = models.PositiveSmallIntegerField(
-        _("前面还剩几人时提醒"), default=3, help_text=_("手机页面在此时提示“即将轮到您”。")
+        _("前面还剩几人时提醒"),
+        default=3,
+        help_text=_(
+            "前面等候人数降到此数时，手机页面提示“即将轮到您”，并给留了手机号的取号人发一条短信（每个号一次；"
+            "取号时前面人数已不超过此数的不发）。"
+        ),
     )
 
     class Meta:
@@ -243,6 +248,8 @@ class Ticket(models.Model):
     )
     # What the person was told at issue: kept to measure the estimate against the real wait.
     ahead_at_issue = models.PositiveIntegerField(_("取号时前面人数"), default=0)
+    # When the "a few ahead" message was written to the outbox (services.remind_near_turn): once per ticket.
+    reminded_at = models.DateTimeField(_("到号提醒时间"), null=True, blank=True)
     wait_low = models.PositiveIntegerField(_("预计等候下限（分钟）"), default=0)
     wait_high = models.PositiveIntegerField(_("预计等候上限（分钟）"), default=0)
 

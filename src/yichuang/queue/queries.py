@@ -311,7 +311,7 @@ def ticket_status(ticket: Ticket, now=None) -> dict:
     }
     if ticket.status == Ticket.Status.WAITING:
         est = estimate_for(ticket, now)
-        data.update(ahead=est.ahead, wait_minutes=[est.low, est.high], near=est.ahead < rules.near_turn_ahead)
+        data.update(ahead=est.ahead, wait_minutes=[est.low, est.high], near=est.ahead <= rules.near_turn_ahead)
         if est.ahead == 0:
             data["message"] = _("下一个就轮到您，请留意叫号。")
         elif data["near"]:

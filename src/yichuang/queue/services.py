@@ -16,11 +16,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yichuang.core import audit
-from yichuang.organisation.models import Seat, Window, Zone
+from yichuang.core.links import absolute
+from yichuang.notifications.models import Message
+from yichuang.notifications.services import notify
+from yichuang.organisation.models import Seat, Site, Window, Zone
 
 from . import queries, ratelimit, sql
 from .models import Appointment, AppointmentSlot, Ticket, TicketCounter, TicketEvent, new_token
@@ -472,8 +476,61 @@ def call_next(window: Window, actor, *, now=None, request=None) -> Ticket | None
     if ticket is None:
         raise TryAgain(_("等候的号码正被其他窗口叫取，请再叫一次。"))
     ticket.zone, ticket.window = zone, window
+    remind_near_turn(zone, today, rules, now, request=request)
     audit.record(actor, "queue.call", ticket, summary=f"{ticket.number} → {window.number}", request=request)
     return ticket
+
+
+REMINDER_VALID = datetime.timedelta(minutes=30)  # a reminder still undelivered by then would only mislead
+
+
+def remind_near_turn(zone: Zone, date: datetime.date, rules, now, *, request=None) -> list[int]:
+    """After a call: one message (through the outbox) to each waiting ticket of the zone now at most
+    `near_turn_ahead` places from the front, with a phone, not yet reminded, and issued further back than that
+    (a person told "2 ahead" at the kiosk was promised nothing more). The ids of the tickets reminded.
+
+    The tickets are marked in the caller's transaction by one conditional UPDATE: a ticket is reminded once, also
+    when several windows call at the same instant (on PostgreSQL rows another window is marking or claiming are
+    skipped, never waited for — that window reminds or calls them)."""
+    ahead_limit = rules.near_turn_ahead
+    t = sql.table(Ticket)
+    with sql.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, phone, reminded_at, ahead_at_issue FROM {t} WHERE zone_id = %s AND date = %s AND status = %s "
+            f"ORDER BY front DESC, priority DESC, booked DESC, queued_at, id LIMIT %s",
+            sql.params(zone.pk, date, Ticket.Status.WAITING, ahead_limit + 1),
+        )
+        head = cursor.fetchall()
+    position = {
+        pk: ahead
+        for ahead, (pk, phone, reminded_at, at_issue) in enumerate(head)
+        if phone and reminded_at is None and at_issue > ahead_limit
+    }
+    if not position:
+        return []
+    lock = " FOR UPDATE SKIP LOCKED" if connection.vendor == "postgresql" else ""
+    marks = ", ".join(["%s"] * len(position))
+    with sql.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {t} SET reminded_at = %s WHERE id IN (SELECT id FROM {t} WHERE id IN ({marks}) "
+            f"AND status = %s AND reminded_at IS NULL{lock}) RETURNING id, number, phone, token",
+            sql.params(now, *position, Ticket.Status.WAITING),
+        )
+        marked = sorted(cursor.fetchall(), key=lambda row: position[row[0]])
+    if not marked:
+        return []
+    site_name = Site.objects.filter(pk=zone.site_id).values_list("name", flat=True).first()
+    for pk, number, phone, token in marked:
+        context = {
+            "number": number,
+            "zone": zone.name,
+            "ahead": position[pk],
+            "url": absolute(reverse("queue:mobile", args=[token]), request),
+        }
+        if site_name:
+            context["site_name"] = site_name
+        notify(phone, Message.Kind.TURN_NEAR, context, expires_at=now + REMINDER_VALID)
+    return [row[0] for row in marked]
 
 
 @transaction.atomic

@@ -3,7 +3,6 @@
 import datetime
 
 import segno
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,6 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from yichuang.catalogue.models import LifeEvent, Matter
+from yichuang.core.links import absolute
 from yichuang.organisation import queries as org_queries
 from yichuang.organisation import services as org_services
 from yichuang.organisation.models import Seat, Site, Window, Zone
@@ -134,7 +134,8 @@ def qr_svg(url: str) -> str:
 def kiosk_ticket(request, site: str, token: str):
     site = _site(site)
     ticket = get_object_or_404(Ticket.objects.select_related("zone", "appointment"), token=token, zone__site=site)
-    url = settings.PUBLIC_URL + reverse("queue:mobile", args=[ticket.token])
+    url = absolute(reverse("queue:mobile", args=[ticket.token]), request)
+    rules = queries.rules_for(ticket.zone)
     return render(
         request,
         "queue/kiosk_ticket.html",
@@ -143,6 +144,9 @@ def kiosk_ticket(request, site: str, token: str):
             "ticket": ticket,
             "qr": qr_svg(url),
             "url": url,
+            # The text message promised on the ticket (services.remind_near_turn): a phone, and more ahead than that.
+            "remind_at": rules.near_turn_ahead,
+            "will_remind": bool(ticket.phone) and ticket.ahead_at_issue > rules.near_turn_ahead,
         },
     )
 

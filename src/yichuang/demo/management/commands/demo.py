@@ -8,6 +8,7 @@ SIGTERM; if either of them dies, the other is stopped and the command exits non-
 """
 
 import ctypes
+import os
 import signal
 import subprocess
 import sys
@@ -44,6 +45,13 @@ def server_command(host: str, port: int) -> list[str]:
         "--host", host, "--port", str(port),
         "--workers", "2", "--blocking-threads", "1",
     ]  # fmt: skip
+
+
+def serving_url(host: str, port: int) -> str:
+    """The address the demo serves at, for links built without a request (core.links, SERVING_URL)."""
+    if host in ("", "0.0.0.0", "::"):  # every interface: this machine's own address answers too
+        host = "127.0.0.1"
+    return f"http://{f'[{host}]' if ':' in host else host}:{port}"
 
 
 def worker_command() -> list[str]:
@@ -121,8 +129,12 @@ class Command(BaseCommand):
         try:
             # Own process groups: a Ctrl-C in the terminal reaches only this command, which then stops
             # each child exactly once (a second signal makes the task worker abandon its running task).
+            # Messages the worker writes link to the port served here (PUBLIC_URL, when set, still wins).
+            env = {**os.environ, "SERVING_URL": serving_url(host, port)}
             for name, cmd in (("网站服务", server_command(host, port)), ("后台任务", worker_command())):
-                children[name] = subprocess.Popen(cmd, process_group=0, preexec_fn=_die_with_parent if _prctl else None)
+                children[name] = subprocess.Popen(
+                    cmd, process_group=0, preexec_fn=_die_with_parent if _prctl else None, env=env
+                )
             shown_host = f"[{host}]" if ":" in host else host
             self.stdout.write(self.style.SUCCESS(f"http://{shown_host}:{port}/"))
             self.stdout.write("按 Ctrl-C 停止。")
