@@ -81,11 +81,14 @@ def check_upload(uploaded) -> None:
 
 
 class MaterialsForm(forms.Form):
-    """One choice, one file and one due date per line of the merged material list (fields status_N, file_N, due_N)."""
+    """One choice, one file and one due date per line of the merged material list (fields status_N, file_N, due_N).
+    `kept` maps a material code to the name of a file already uploaded on this form and kept on the server
+    (portal.services.staged_uploads): such a line needs no new file."""
 
-    def __init__(self, lines, *args, **kwargs):
+    def __init__(self, lines, *args, kept: dict[str, str] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.lines = lines
+        self.kept = dict(kept or {})
         for i, line in enumerate(lines):
             choices = [UPLOAD]
             if line.deferrable:
@@ -106,16 +109,20 @@ class MaterialsForm(forms.Form):
             )
 
     def rows(self):
-        """(line, status field, file field, due field) per material, for the template."""
-        return [(line, self[f"status_{i}"], self[f"file_{i}"], self[f"due_{i}"]) for i, line in enumerate(self.lines)]
+        """(line, status field, file field, due field, name of the kept file or "") per material, for the template."""
+        return [
+            (line, self[f"status_{i}"], self[f"file_{i}"], self[f"due_{i}"], self.kept.get(line.material, ""))
+            for i, line in enumerate(self.lines)
+        ]
 
     def clean(self):
         data = super().clean()
-        for i, _line in enumerate(self.lines):
+        for i, line in enumerate(self.lines):
             status, upload = data.get(f"status_{i}"), data.get(f"file_{i}")
             if status == UPLOAD:
                 if not upload:
-                    self.add_error(f"file_{i}", _("请上传这份材料，或选择容缺后补 / 告知承诺。"))
+                    if line.material not in self.kept:
+                        self.add_error(f"file_{i}", _("请上传这份材料，或选择容缺后补 / 告知承诺。"))
                     continue
                 try:
                     check_upload(upload)
@@ -137,12 +144,15 @@ class MaterialsForm(forms.Form):
             result.append(item)
         return result
 
-    def uploads(self) -> list[tuple[str, object]]:
-        return [
-            (line.material, self.cleaned_data[f"file_{i}"])
-            for i, line in enumerate(self.lines)
-            if self.cleaned_data.get(f"status_{i}") == UPLOAD and self.cleaned_data.get(f"file_{i}")
-        ]
+    def checked_files(self) -> list[tuple[str, object]]:
+        """(material code, upload) for every file chosen on this post that passed the upload check, whatever else
+        is wrong with the form: each is kept on the server (a refused file is not in cleaned_data)."""
+        data = getattr(self, "cleaned_data", {})
+        return [(line.material, data[f"file_{i}"]) for i, line in enumerate(self.lines) if data.get(f"file_{i}")]
+
+    def upload_codes(self) -> list[str]:
+        """The material codes sent as files (a new upload or the kept one), once the form is valid."""
+        return [line.material for i, line in enumerate(self.lines) if self.cleaned_data.get(f"status_{i}") == UPLOAD]
 
 
 class SupplyForm(forms.Form):

@@ -31,3 +31,30 @@ class SignInCode(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.get_status_display()}"
+
+
+class StagedUpload(models.Model):
+    """A file an applicant uploaded on an application form that was then refused (for any reason): kept on the
+    server so that the form, shown again, need not ask for it again. It belongs to one form (`key`, the form's
+    one-time hidden key) and one verified phone (`owner`, an HMAC like `SignInCode.phone_hash`): no other session
+    sees or uses it. Attached to the submission once accepted, then deleted; kept at most
+    `services.STAGED_HOURS` (older ones are deleted whenever a file is staged, and never used)."""
+
+    owner = models.CharField(max_length=64)
+    key = models.CharField(max_length=64)
+    material = models.CharField(max_length=32)
+    file = models.FileField(max_length=255)
+    original_name = models.CharField(max_length=255)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("暂存的申请材料")
+        verbose_name_plural = _("暂存的申请材料")
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "key", "material"], name="one_staged_file_per_line"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.material}"

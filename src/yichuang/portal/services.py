@@ -8,8 +8,13 @@ Django user and reaches no staff page.
 
 Progress lookup without an account: `lookup(number, last4)` answers the same for an unknown number and for
 wrong digits, and is rate-limited per client address.
+
+Files of a refused application (`stage_upload`, `staged_uploads`, `attach_staged`, `discard_staged`): each upload
+that passed the upload check is kept on the server for that form and that phone, so that the form shown again
+says "已上传" instead of asking for it again; attached once the submission is accepted, then deleted.
 """
 
+import hashlib
 import hmac
 import re
 import secrets
@@ -18,7 +23,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
@@ -29,7 +35,7 @@ from yichuang.notifications.models import Message
 from yichuang.notifications.services import notify
 from yichuang.queue import ratelimit
 
-from .models import SignInCode
+from .models import SignInCode, StagedUpload
 
 CODE_DIGITS = 6
 CODE_MINUTES = 5
@@ -309,3 +315,99 @@ def supply_correction(submission, case_number: str, files: dict, materials: dict
         for code, upload in plan:
             intake.supply_material(submission, code, upload, actor=None, request=request)
         return backoffice.receive_correction(case, None, channel="online", request=request)
+
+
+# --- files kept while an application is refused (暂存) -----------------------------------------------
+
+STAGED_HOURS = 24  # how long a staged file is kept and used
+MAX_STAGED_PER_PHONE = 40  # a phone's staged files beyond this many are dropped, the oldest first
+
+
+def _fresh_since(now):
+    return now - timedelta(hours=STAGED_HOURS)
+
+
+def staged_uploads(phone: str, key: str, *, now=None) -> dict[str, StagedUpload]:
+    """The files this phone uploaded on the form `key` that are still kept, by material code. Nothing of another
+    phone, and nothing older than STAGED_HOURS."""
+    now = now or timezone.now()
+    rows = StagedUpload.objects.filter(owner=phone_hash(phone), key=key, created_at__gte=_fresh_since(now))
+    return {row.material: row for row in rows}
+
+
+def _delete_files(names: list[str]) -> None:
+    for name in names:
+        default_storage.delete(name)
+
+
+def stage_upload(phone: str, key: str, material: str, upload, *, request=None, now=None) -> StagedUpload:
+    """Keep an upload of the form `key` on the server for this phone (it replaces the line's earlier one), after
+    the same check every upload gets (`intake.services.upload_problem`; ValidationError otherwise). Staged files
+    older than STAGED_HOURS — anyone's — are deleted here: the cleanup runs whenever a file is staged."""
+    from yichuang.intake import services as intake
+
+    now = now or timezone.now()
+    if (problem := intake.upload_problem(upload)) is not None:
+        raise ValidationError(problem)
+    kind = intake.sniff(upload)
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    owner = phone_hash(phone)
+    name = str(getattr(upload, "name", "") or "file")[-255:]
+    stored = default_storage.save(f"portal/staged/{now:%Y/%m/%d}/{secrets.token_hex(16)}.{kind}", upload)
+    try:
+        with transaction.atomic():
+            replaced = StagedUpload.objects.filter(owner=owner, key=key, material=material)
+            expired = StagedUpload.objects.filter(created_at__lt=_fresh_since(now))
+            beyond = StagedUpload.objects.filter(owner=owner).order_by("-created_at", "-id")[MAX_STAGED_PER_PHONE - 1 :]
+            doomed = {row.pk: row.file.name for q in (replaced, expired, beyond) for row in q}
+            StagedUpload.objects.filter(pk__in=list(doomed)).delete()
+            row = StagedUpload(
+                owner=owner, key=key, material=material, original_name=name, size=upload.size,
+                sha256=digest.hexdigest(), created_at=now,
+            )  # fmt: skip
+            row.file.name = stored
+            row.save()
+            audit.record(None, "portal.stage_upload", row, summary=f"{material} {kind}", request=request)
+            transaction.on_commit(lambda: _delete_files(list(doomed.values())))
+    except IntegrityError:  # the same line staged at the same moment (a double submit): that one is kept
+        default_storage.delete(stored)
+        return StagedUpload.objects.get(owner=owner, key=key, material=material)
+    except Exception:
+        default_storage.delete(stored)
+        raise
+    return row
+
+
+def attach_staged(submission, rows, *, request=None) -> list[tuple[str, str]]:
+    """Attach each staged file to the accepted submission through `intake.services.attach_file` (which checks it
+    again and records it); returns [(file name, reason)] for any refused. The staged copies stay until
+    `discard_staged`."""
+    from yichuang.intake import services as intake
+
+    refused = []
+    for row in rows:
+        handle = default_storage.open(row.file.name, "rb")
+        handle.name = row.original_name  # attach_file records the name the applicant's file had
+        try:
+            intake.attach_file(submission, row.material, handle, actor=None, request=request)
+        except ValidationError as exc:
+            refused.append((row.original_name, " ".join(exc.messages)))
+        finally:
+            handle.close()
+    return refused
+
+
+@transaction.atomic
+def discard_staged(phone: str, key: str, *, request=None) -> int:
+    """Delete what was staged on the form `key` for this phone (after the submission took it)."""
+    rows = list(StagedUpload.objects.select_for_update().filter(owner=phone_hash(phone), key=key))
+    if not rows:
+        return 0
+    names = [row.file.name for row in rows]
+    StagedUpload.objects.filter(pk__in=[row.pk for row in rows]).delete()
+    audit.record(None, "portal.discard_staged", None, summary=f"{len(rows)}", request=request)
+    transaction.on_commit(lambda: _delete_files(names))
+    return len(rows)

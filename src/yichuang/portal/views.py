@@ -155,25 +155,38 @@ def _place_errors(exc: ValidationError, applicant_form, materials_form) -> list[
 
 def _apply_form(request, *, matters: list[Matter], bundle: Bundle | None, title: str):
     lines = merged_materials(matters)
-    applicant_form = ApplicantForm(request.POST or None, prefix="applicant")
-    materials_form = MaterialsForm(lines, request.POST or None, request.FILES or None, prefix="m")
+    phone = request.applicant_phone
     key = request.POST.get("key") if request.method == "POST" else None
     if not key or not re.fullmatch(r"[A-Za-z0-9_-]{16,64}", key):
         key = secrets.token_urlsafe(18)
+    # Files uploaded on an earlier try of this form (this phone only): the form, shown again, need not ask again.
+    kept = services.staged_uploads(phone, key) if request.method == "POST" else {}
+    applicant_form = ApplicantForm(request.POST or None, prefix="applicant")
+    materials_form = MaterialsForm(
+        lines,
+        request.POST or None,
+        request.FILES or None,
+        prefix="m",
+        kept={code: row.original_name for code, row in kept.items()},
+    )
     general: list[str] = []
     if request.method == "POST":
         applicant_ok = applicant_form.is_valid()
         materials_ok = materials_form.is_valid()
+        # Every file that passed the upload check is kept on the server, whatever else is wrong.
+        for code, upload in materials_form.checked_files():
+            kept[code] = services.stage_upload(phone, key, code, upload, request=request)
+        materials_form.kept = {code: row.original_name for code, row in kept.items()}
         if applicant_ok and materials_ok:
             try:
                 services.check_online_identity(
-                    request.applicant_phone,
+                    phone,
                     applicant_form.cleaned_data["kind"],
                     applicant_form.cleaned_data["id_number"],
                 )
                 submission = intake_services.submit(
                     actor=None,
-                    applicant={**applicant_form.cleaned_data, "phone": request.applicant_phone},
+                    applicant={**applicant_form.cleaned_data, "phone": phone},
                     matters=[] if bundle else [m.code for m in matters],
                     bundle=bundle.code if bundle else None,
                     materials=materials_form.materials(),
@@ -185,8 +198,9 @@ def _apply_form(request, *, matters: list[Matter], bundle: Bundle | None, title:
                 general = _place_errors(exc, applicant_form, materials_form)
             else:
                 if not getattr(submission, "replayed", False):
-                    _attach_uploads(request, submission, materials_form.uploads())
+                    _attach_uploads(request, submission, [kept[c] for c in materials_form.upload_codes() if c in kept])
                     messages.success(request, _("申请已提交，受理编号 %(number)s。") % {"number": submission.number})
+                services.discard_staged(phone, key, request=request)
                 return redirect("portal:submission", submission.number)
     return render(
         request,
@@ -200,21 +214,18 @@ def _apply_form(request, *, matters: list[Matter], bundle: Bundle | None, title:
             materials_form=materials_form,
             general_errors=general,
             key=key,
+            staged_hours=services.STAGED_HOURS,
         ),
     )
 
 
-def _attach_uploads(request, submission, uploads) -> None:
-    """Each uploaded file, after the submission is accepted; a file refused now loses nothing else."""
-    for code, upload in uploads:
-        try:
-            intake_services.attach_file(submission, code, upload, actor=None, request=request)
-        except ValidationError as exc:
-            messages.warning(
-                request,
-                _("文件“%(name)s”未能保存：%(reason)s 请在办件页面重新上传。")
-                % {"name": upload.name, "reason": " ".join(exc.messages)},
-            )
+def _attach_uploads(request, submission, staged) -> None:
+    """Each kept file, after the submission is accepted; a file refused now loses nothing else."""
+    for name, reason in services.attach_staged(submission, staged, request=request):
+        messages.warning(
+            request,
+            _("文件“%(name)s”未能保存：%(reason)s 请在办件页面重新上传。") % {"name": name, "reason": reason},
+        )
 
 
 @applicant_required
