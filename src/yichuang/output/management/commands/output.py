@@ -1,6 +1,7 @@
 """`yichuang output remind`: remind applicants whose results wait at the output window (one reminder per
 round of OutputRules.remind_after_days). The back-office sweep does this by itself; the command is for a
-shell (the worker runs the sweep by itself; no cron is needed). Running it twice, or beside the worker, sends nothing twice."""
+shell (the worker runs the sweep by itself; no cron is needed). Running it twice, or beside the worker, sends
+nothing twice."""
 
 from django.core.management.base import BaseCommand
 
