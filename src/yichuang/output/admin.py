@@ -28,8 +28,11 @@ class HandoverItemInline(ReadOnlyInline):
 
 @admin.register(Handover)
 class HandoverAdmin(ReadOnlyAdmin):
-    list_display = ["submission", "method", "receiver", "receiver_name", "tracking_number", "partial", "handed_at"]
-    list_filter = ["method", "partial"]
+    list_display = [
+        "submission", "method", "receiver", "receiver_name", "receiver_id_masked", "tracking_number", "partial",
+        "handed_at",
+    ]  # fmt: skip
+    list_filter = ["method", "receiver", "partial"]
     search_fields = ["submission__number", "items__case__number", "tracking_number"]
     list_select_related = ["submission", "handed_by"]
     exclude = ["signature"]

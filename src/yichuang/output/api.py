@@ -1,8 +1,9 @@
 """The output window's API under /api/output/: results waiting, find, a submission, hand over, mail. Each
 POST calls the one function of `output.services`, so the rules and messages are the pages'.
 
-Errors: a rule refused the input (identity mismatch, not ready, partial not asked for, missing tracking
-number …) → 422 `{"detail", "errors": [{"field", "reason"}]}`; not an output clerk or hall admin → 403;
+Errors: a rule refused the input (identity mismatch, a credit code where a person's ID is needed, an agent
+neither on record nor authorised, a blank signature without a reason, not ready, partial not asked for, missing
+tracking number …) → 422 `{"detail", "errors": [{"field", "reason"}]}`; not an output clerk or hall admin → 403;
 no submission with that number → 404. Staff bearer token (`yichuang token USERNAME`) or the staff session.
 """
 
@@ -66,9 +67,20 @@ class HandoverOut(Schema):
     id: int
     submission: str
     method: str = Field(description="in_person or mail.")
-    receiver: str
+    receiver: str = Field(
+        description="applicant (申请人本人), legal_rep (法定代表人), agent (委托代理人); empty for mail."
+    )
     receiver_name: str
+    receiver_document: str = Field(
+        description="resident_id; credit_code only on handovers from before the collector showed their own ID."
+    )
     receiver_id_masked: str
+    agent_on_record: bool = Field(description="An agent whose ID is the agent's on record.")
+    authorisation_kept: bool = Field(description="An agent's 授权委托书 received and kept.")
+    representative_checked: bool = Field(description="A legal representative checked against the licence.")
+    proof_note: str
+    signed: bool = Field(description="A signature was taken on the pad (the image is on the receipt).")
+    no_signature_reason: str
     address: str
     carrier: str
     tracking_number: str
@@ -83,6 +95,7 @@ class SubmissionOut(Schema):
     submission: str
     applicant: str
     applicant_id_masked: str
+    applicant_kind: str = Field(description="person (collects: applicant or agent) or org (legal_rep or agent).")
     agent: str
     agent_id_masked: str
     bundle: str | None
@@ -92,10 +105,28 @@ class SubmissionOut(Schema):
 
 
 class HandOverIn(Schema):
-    receiver: str = Field(description='"applicant" or "agent" (代办人 on record).')
-    id_number: str = Field(description="The receiver's ID number, checked against the one on record.")
+    receiver: str = Field(
+        description='Who collects: "applicant" (申请人本人, a person applicant), "legal_rep" (法定代表人, an '
+        'organisation applicant) or "agent" (委托代理人).'
+    )
+    id_number: str = Field(
+        description="The collector's own resident ID number (never a credit code). 申请人本人: must be the "
+        "applicant's on record; 委托代理人: the agent's on record, or else `authorisation_kept`."
+    )
     receiver_name: str
-    signature: str = Field("", description="Optional PNG data URL of the touch-screen signature.")
+    authorisation_kept: bool = Field(
+        False, description="委托代理人 not on record: the applicant's 授权委托书 was received and is kept."
+    )
+    representative_checked: bool = Field(
+        False, description="法定代表人: checked against the business licence (required; intake records none)."
+    )
+    proof_note: str = Field("", description="Optional note on the check (≤ 200 characters).")
+    signature: str = Field(
+        "", description="PNG data URL of the touch-screen signature; a blank pad counts as none."
+    )
+    no_signature_reason: str = Field(
+        "", description="Why the collector cannot sign; required exactly when there is no signature."
+    )
     partial: bool = Field(False, description="The applicant asks for the ready part only.")
     cases: list[str] | None = Field(None, description="With partial: which ready cases (default: all ready).")
 
@@ -136,7 +167,14 @@ def handover_out(h: Handover) -> dict:
         "method": h.method,
         "receiver": h.receiver,
         "receiver_name": h.receiver_name,
+        "receiver_document": h.receiver_document,
         "receiver_id_masked": h.receiver_id_masked,
+        "agent_on_record": h.agent_on_record,
+        "authorisation_kept": h.authorisation_kept,
+        "representative_checked": h.representative_checked,
+        "proof_note": h.proof_note,
+        "signed": h.signed,
+        "no_signature_reason": h.no_signature_reason,
         "address": h.address,
         "carrier": h.carrier,
         "tracking_number": h.tracking_number,
@@ -169,6 +207,7 @@ def submission_out(sub: Submission) -> dict:
         "submission": sub.number,
         "applicant": sub.applicant.masked_name,
         "applicant_id_masked": sub.applicant.masked_id_number,
+        "applicant_kind": sub.applicant.kind,
         "agent": sub.agent_name,
         "agent_id_masked": sub.masked_agent_id_number,
         "bundle": sub.bundle.code if sub.bundle_id else None,
@@ -242,7 +281,8 @@ def detail(request, number: str):
 @router.post(
     "/submissions/{number}/hand-over",
     response={200: HandoverOut, **ERRORS},
-    summary="Hand over at the window after the ID check (whole submission unless partial)",
+    summary="Hand over at the window to the collector identified by their own ID, signed or with the reason why "
+    "not (whole submission unless partial)",
 )
 def hand_over(request, number: str, payload: HandOverIn):
     _ensure(request)
@@ -252,7 +292,11 @@ def hand_over(request, number: str, payload: HandOverIn):
         receiver=payload.receiver,
         id_number=payload.id_number,
         receiver_name=payload.receiver_name,
+        authorisation_kept=payload.authorisation_kept,
+        representative_checked=payload.representative_checked,
+        proof_note=payload.proof_note,
         signature=payload.signature,
+        no_signature_reason=payload.no_signature_reason,
         window=_window(request),
         cases=payload.cases if payload.partial else None,
         partial=payload.partial,

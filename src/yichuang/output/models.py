@@ -36,15 +36,23 @@ class OutputRules(models.Model):
 
 
 class Handover(models.Model):
-    """One handover of results: in person at an output window (identity checked, signed) or by mail."""
+    """One handover of results: in person at an output window (the collector identified by their own ID
+    document, signed or the reason why not) or by mail."""
 
     class Method(models.TextChoices):
         IN_PERSON = "in_person", _("窗口领取")
         MAIL = "mail", _("邮寄送达")
 
     class Receiver(models.TextChoices):
-        APPLICANT = "applicant", _("申请人")
-        AGENT = "agent", _("代办人")
+        APPLICANT = "applicant", _("申请人本人")
+        LEGAL_REP = "legal_rep", _("法定代表人")
+        AGENT = "agent", _("委托代理人")
+
+    class Document(models.TextChoices):
+        RESIDENT_ID = "resident_id", _("居民身份证")
+        # Only on handovers from before the collector had to show their own ID (migration 0002): an
+        # organisation's "本人" was then checked by its credit code. Never written now.
+        CREDIT_CODE = "credit_code", _("统一社会信用代码")
 
     submission = models.ForeignKey(
         "intake.Submission", verbose_name=_("受理"), on_delete=models.PROTECT, related_name="handovers"
@@ -52,9 +60,25 @@ class Handover(models.Model):
     method = models.CharField(_("方式"), max_length=12, choices=Method.choices)
     receiver = models.CharField(_("领取人身份"), max_length=12, choices=Receiver.choices, blank=True)
     receiver_name = models.CharField(_("领取人"), max_length=100, blank=True)
+    receiver_document = models.CharField(
+        _("领取人证件类型"), max_length=12, choices=Document.choices, blank=True, default=""
+    )
     # The ID number the receiver showed; checked against the record, kept only masked.
     receiver_id_masked = models.CharField(_("领取人证件号码"), max_length=18, blank=True)
+    agent_on_record = models.BooleanField(
+        _("受理时登记的代办人"), default=False, help_text=_("委托代理人的证件与受理时登记的代办人一致。")
+    )
+    authorisation_kept = models.BooleanField(
+        _("已收取授权委托书"), default=False, help_text=_("委托代理人出示申请人签署的授权委托书，窗口收取留存。")
+    )
+    representative_checked = models.BooleanField(
+        _("已核对法定代表人"),
+        default=False,
+        help_text=_("出件人核对了营业执照（或法定代表人身份证明书）：领取人是该单位的法定代表人。"),
+    )
+    proof_note = models.CharField(_("核验说明"), max_length=200, blank=True)
     signature = models.TextField(_("签名"), blank=True, help_text=_("触摸屏签名（PNG data URL）"))
+    no_signature_reason = models.CharField(_("未签名原因"), max_length=200, blank=True)
     address = models.CharField(_("邮寄地址"), max_length=300, blank=True)
     carrier = models.CharField(_("快递公司"), max_length=50, blank=True)
     tracking_number = models.CharField(_("运单号"), max_length=50, blank=True)
@@ -74,9 +98,19 @@ class Handover(models.Model):
         ordering = ["-handed_at", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(method="in_person", receiver__in=["applicant", "agent"])
+                condition=Q(method="in_person", receiver__in=["applicant", "legal_rep", "agent"])
                 | Q(method="mail", tracking_number__gt="", address__gt=""),
                 name="handover_checked_or_tracked",
+            ),
+            # The database repeats what output.services checks: an agent is the one on record or brought the
+            # authorisation; a legal representative was checked against the licence.
+            models.CheckConstraint(
+                condition=~Q(receiver="agent") | Q(agent_on_record=True) | Q(authorisation_kept=True),
+                name="handover_agent_authorised",
+            ),
+            models.CheckConstraint(
+                condition=~Q(receiver="legal_rep") | Q(representative_checked=True),
+                name="handover_representative_checked",
             ),
         ]
 
@@ -86,6 +120,10 @@ class Handover(models.Model):
     @staticmethod
     def mask(id_number: str) -> str:
         return mask_id_number(id_number)
+
+    @property
+    def signed(self) -> bool:
+        return bool(self.signature)
 
 
 class HandoverItem(models.Model):

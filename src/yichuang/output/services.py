@@ -2,11 +2,12 @@
 
 * `result_returned(case)` — called (by `backoffice.services`) inside the transaction that put a case's result
   at the output window; when the whole submission is ready the applicant is told once (RESULT_READY).
-* `hand_over` / `mail` — lock the submission row, then its cases, check who acts, the receiver's identity (or
-  the address and tracking number), that every case is ready and none has a deferred material outstanding,
-  and that a part is handed over only when the applicant asked (`partial=True`); then one `Handover` with one
-  `HandoverItem` per case (OneToOne: a case goes out once, also against a concurrent second clerk), timeline,
-  audit and the HANDED_OVER message — in one transaction.
+* `hand_over` / `mail` — lock the submission row, then its cases, check who acts, who collects (申请人本人,
+  法定代表人 or 委托代理人 by their own resident ID: `check_collector`) and their signature or the reason there
+  is none (`_signature`) — or the address and tracking number —, that every case is ready and none has a
+  deferred material outstanding, and that a part is handed over only when the applicant asked
+  (`partial=True`); then one `Handover` with one `HandoverItem` per case (OneToOne: a case goes out once, also
+  against a concurrent second clerk), timeline, audit and the HANDED_OVER message — in one transaction.
 * `send_reminders(now)` — one reminder per submission and round for results not collected after
   `OutputRules.remind_after_days` (1st after N days, 2nd after 2N …); the `Reminder` row is the once-only
   record, so running it twice or on two workers sends nothing twice. Called by the back-office sweep and by
@@ -17,7 +18,10 @@ handed over; it is *waiting* while it is open, or concluded (approved/rejected) 
 A terminated case that was never returned has nothing to hand over and is not waited for.
 """
 
+import base64
+import binascii
 import datetime as dt
+import io
 import re
 from dataclasses import dataclass
 
@@ -26,6 +30,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from PIL import Image, ImageChops, UnidentifiedImageError
 
 from yichuang.core import audit
 from yichuang.intake.identity import normalise, validate_credit_code, validate_resident_id
@@ -287,38 +292,208 @@ def _select(submission: Submission, cases, partial: bool) -> tuple[list[Case], b
     return chosen, is_part
 
 
-def _check_identity(submission: Submission, receiver: str, id_number) -> str:
-    """The normalised ID number shown, if it is the one on record for the receiver; else ValidationError."""
-    if receiver not in Handover.Receiver.values:
-        raise ValidationError({"receiver": [_("请选择领取人身份：申请人本人或代办人。")]})
-    applicant = submission.applicant
-    if receiver == Handover.Receiver.AGENT:
-        if not submission.agent_id_number:
-            raise ValidationError({"receiver": [_("受理时没有登记代办人，只能由申请人本人领取。")]})
-        expected, validate = submission.agent_id_number, validate_resident_id
-    elif applicant.kind == ApplicantKind.ORG:
-        expected, validate = applicant.id_number, validate_credit_code
-    else:
-        expected, validate = applicant.id_number, validate_resident_id
+# --- who collects ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Collector:
+    """Who collects, as checked: what the handover records."""
+
+    receiver: str
+    name: str
+    id_number: str  # normalised resident ID, kept only masked
+    agent_on_record: bool = False
+    authorisation_kept: bool = False
+    representative_checked: bool = False
+    proof_note: str = ""
+
+
+def _person_id(value) -> str:
+    """The collector's own resident ID, normalised. A credit code typed here is refused with what is needed
+    instead: an organisation cannot show up at a window, the person who collects for it does."""
     try:
-        shown = validate(id_number)
+        return validate_resident_id(value)
     except ValidationError as exc:
-        raise ValidationError({"id_number": exc.messages}) from None
-    if shown != normalise(expected):
-        who = _("代办人") if receiver == Handover.Receiver.AGENT else _("申请人")
+        try:
+            validate_credit_code(value)
+        except ValidationError:
+            raise ValidationError({"id_number": exc.messages}) from None
         raise ValidationError(
-            {"id_number": [_("证件号码与受理时登记的%(who)s证件号码不一致，不能领取。") % {"who": who}]}
-        )
-    return shown
+            {
+                "id_number": [
+                    _(
+                        "这是统一社会信用代码（单位的代码），不能代替领取人的身份证件："
+                        "请输入前来领取的人本人的居民身份证号码。"
+                    )
+                ]
+            }
+        ) from None
 
 
-def _signature(value) -> str:
+def check_collector(
+    submission: Submission,
+    *,
+    receiver: str,
+    id_number,
+    receiver_name,
+    authorisation_kept: bool = False,
+    representative_checked: bool = False,
+    proof_note="",
+) -> Collector:
+    """The collector's identity by the rules of the window; every field at fault at once (ValidationError).
+
+    * 申请人本人 — a person applicant only; their resident ID must be the applicant's on record.
+    * 法定代表人 — an organisation applicant only; their own resident ID is recorded. Intake records no legal
+      representative (only the organisation's credit code and, when one acted, an agent), so there is nothing
+      on record to compare with: the clerk confirms against the business licence (or a 法定代表人身份证明书)
+      that the collector is the legal representative (`representative_checked`).
+    * 委托代理人 — for either kind: the agent on record (same resident ID), or anyone else who brings the
+      applicant's 授权委托书, which the window keeps (`authorisation_kept`).
+
+    Only the resident ID is accepted as the collector's document: `intake.identity` checks no other (passport,
+    港澳台居民往来内地通行证 …); such a collector needs an agent with a resident ID or the mail path for now."""
+    errors: dict[str, list[str]] = {}
+
+    def add(field, message):
+        errors.setdefault(field, []).append(str(message))
+
+    applicant = submission.applicant
+    is_org = applicant.kind == ApplicantKind.ORG
+    shown = ""
+    try:
+        shown = _person_id(id_number)
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            for message in messages:
+                add(field, message)
+    try:
+        name = _text(receiver_name, "receiver_name", limit=100)
+    except ValidationError as exc:
+        name = ""
+        add("receiver_name", exc.message_dict["receiver_name"][0])
+    try:
+        note = _text(proof_note, "proof_note", limit=200, required=False)
+    except ValidationError as exc:
+        note = ""
+        add("proof_note", exc.message_dict["proof_note"][0])
+
+    collector = Collector(receiver=receiver, name=name, id_number=shown, proof_note=note)
+    if receiver not in Handover.Receiver.values:
+        add("receiver", _("请选择领取人身份：申请人本人、法定代表人或委托代理人。"))
+    elif receiver == Handover.Receiver.APPLICANT:
+        if is_org:
+            add(
+                "receiver",
+                _("申请人是单位，不能由“申请人本人”领取：请选择法定代表人或委托代理人，核验其本人的居民身份证。"),
+            )
+        elif shown and shown != normalise(applicant.id_number):
+            add(
+                "id_number",
+                _(
+                    "身份证号码与受理时登记的申请人身份证号码不一致，不能以申请人本人身份领取。"
+                    "他人代领请选择“委托代理人”。"
+                ),
+            )
+    elif receiver == Handover.Receiver.LEGAL_REP:
+        if not is_org:
+            add("receiver", _("申请人是自然人，没有法定代表人：请选择申请人本人或委托代理人。"))
+        elif not representative_checked:
+            add(
+                "representative_checked",
+                _("请核对营业执照（或法定代表人身份证明书）上的法定代表人与领取人一致，并勾选确认。"),
+            )
+        collector.representative_checked = bool(representative_checked)
+    else:  # agent
+        on_record = normalise(submission.agent_id_number)
+        if shown and not is_org and shown == normalise(applicant.id_number):
+            add("receiver", _("这是申请人本人的身份证号码：请选择“申请人本人”。"))
+        elif shown and on_record and shown == on_record:
+            collector.agent_on_record = True
+        elif not authorisation_kept:
+            if on_record:
+                why = _("领取人不是受理时登记的代办人")
+            else:
+                why = _("受理时没有登记代办人")
+            add(
+                "authorisation_kept",
+                _("%(why)s：委托代理人须出示申请人签署的授权委托书，窗口收取留存后勾选“已收取授权委托书”。")
+                % {"why": why},
+            )
+        collector.authorisation_kept = bool(authorisation_kept)
+    if errors:
+        raise ValidationError(errors)
+    return collector
+
+
+# --- the signature -----------------------------------------------------------------------------------
+
+SIGNATURE_MAX_SIDE = 2000  # pixels: larger than any pad (480×160, ×2 on a dense screen); bounds the memory
+SIGNATURE_MIN_INK = 60  # dark pixels: an empty pad has none, a tap or a speck a handful
+SIGNATURE_MIN_SPAN = 20  # pixels the ink covers across or down: a dot is not a signature
+
+
+def signature_ink(data: bytes) -> tuple[int, int]:
+    """(ink pixels, widest extent of the ink in pixels) of a PNG, or ValueError when it is not one.
+
+    Ink is a pixel that is both visible (alpha) and dark: the pad's canvas is transparent until written on,
+    and a pad that paints a white background first is still blank."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            if image.format != "PNG":
+                raise ValueError("not a PNG")
+            width, height = image.size
+            if not (0 < width <= SIGNATURE_MAX_SIDE and 0 < height <= SIGNATURE_MAX_SIDE):
+                raise ValueError("size")
+            rgba = image.convert("RGBA")
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError) as exc:
+        raise ValueError(str(exc)) from None
+    alpha = rgba.getchannel("A").point(lambda a: 255 if a >= 64 else 0)
+    dark = rgba.convert("L").point(lambda v: 255 if v < 160 else 0)
+    ink = ImageChops.multiply(alpha, dark)
+    count = ink.histogram()[255]
+    box = ink.getbbox()
+    span = max(box[2] - box[0], box[3] - box[1]) if box else 0
+    return count, span
+
+
+def _signature(value, reason) -> tuple[str, str]:
+    """(signature data URL, reason) for the record: a real signature, or the stated reason why there is none.
+    An empty pad, a blank image or a speck is no signature."""
     value = str(value or "").strip()
-    if not value:
-        return ""
-    if not value.startswith(SIGNATURE_PREFIX) or len(value) > SIGNATURE_MAX:
-        raise ValidationError({"signature": [_("签名格式不正确，请重新签名。")]})
-    return value
+    try:
+        reason = _text(reason, "no_signature_reason", limit=200, required=False)
+    except ValidationError as exc:
+        raise ValidationError({"no_signature_reason": exc.message_dict["no_signature_reason"]}) from None
+    if value:
+        if not value.startswith(SIGNATURE_PREFIX) or len(value) > SIGNATURE_MAX:
+            raise ValidationError({"signature": [_("签名格式不正确，请重新签名。")]})
+        try:
+            data = base64.b64decode(value[len(SIGNATURE_PREFIX) :], validate=True)
+            ink, span = signature_ink(data)
+        except (ValueError, binascii.Error):
+            raise ValidationError({"signature": [_("签名格式不正确，请重新签名。")]}) from None
+        if ink < SIGNATURE_MIN_INK or span < SIGNATURE_MIN_SPAN:
+            value = ""  # a blank pad: judged below like no signature at all
+        elif reason:
+            raise ValidationError(
+                {"no_signature_reason": [_("已有签名时不填写无法签名的原因：请清除签名或清空原因。")]}
+            )
+        else:
+            return value, ""
+    if not reason:
+        raise ValidationError(
+            {
+                "signature": [
+                    _(
+                        "签名板上没有签名：请领取人在签名板上签名；"
+                        "确实无法签名时，在“无法签名的原因”中写明原因（如：无法书写）。"
+                    )
+                ]
+            }
+        )
+    if len(reason) < 2:
+        raise ValidationError({"no_signature_reason": [_("请写明无法签名的原因，如：无法书写。")]})
+    return "", reason
 
 
 def _finish(submission, handover: Handover, cases: list[Case], actor, kind: str, now, request, how: str) -> Handover:
@@ -360,6 +535,9 @@ def _finish(submission, handover: Handover, cases: list[Case], actor, kind: str,
     audit.record(
         actor, f"output.{kind}", handover, summary=f"{submission.number} {len(cases)}", request=request,
         cases=numbers, method=handover.method, partial=handover.partial, receiver=handover.receiver,
+        receiver_id=handover.receiver_id_masked, agent_on_record=handover.agent_on_record,
+        authorisation_kept=handover.authorisation_kept, representative_checked=handover.representative_checked,
+        signed=handover.signed, no_signature_reason=handover.no_signature_reason,
     )  # fmt: skip
     notify_applicant(
         submission,
@@ -378,29 +556,57 @@ def hand_over(
     id_number: str,
     receiver_name: str,
     signature: str = "",
+    no_signature_reason: str = "",
+    authorisation_kept: bool = False,
+    representative_checked: bool = False,
+    proof_note: str = "",
     window=None,
     cases=None,
     partial: bool = False,
     now: dt.datetime | None = None,
     request=None,
 ) -> Handover:
-    """Hand the results over at the window after checking the receiver's ID against the record (申请人 or
-    代办人). The whole submission, unless the applicant asks for the ready part (`partial=True`, optionally
-    with `cases`: case numbers)."""
+    """Hand the results over at the window to the person who collects — 申请人本人, 法定代表人 or 委托代理人,
+    identified by their own resident ID (`check_collector`) — against their signature or the stated reason why
+    there is none. The whole submission, unless the applicant asks for the ready part (`partial=True`,
+    optionally with `cases`: case numbers)."""
     ensure_output_clerk(actor)
     now = now or timezone.now()
     submission = _locked_submission(submission)
-    shown = _check_identity(submission, receiver, id_number)
-    name = _text(receiver_name, "receiver_name", limit=100)
-    signature = _signature(signature)
+    errors: dict[str, list[str]] = {}
+    collector = None
+    try:
+        collector = check_collector(
+            submission,
+            receiver=receiver,
+            id_number=id_number,
+            receiver_name=receiver_name,
+            authorisation_kept=authorisation_kept,
+            representative_checked=representative_checked,
+            proof_note=proof_note,
+        )
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    try:
+        signature, reason = _signature(signature, no_signature_reason)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if errors:  # every field the clerk must fix, at once
+        raise ValidationError(errors)
     chosen, is_part = _select(submission, cases, partial)
     handover = Handover(
         submission=submission,
         method=Handover.Method.IN_PERSON,
-        receiver=receiver,
-        receiver_name=name,
-        receiver_id_masked=Handover.mask(shown),
+        receiver=collector.receiver,
+        receiver_name=collector.name,
+        receiver_document=Handover.Document.RESIDENT_ID,
+        receiver_id_masked=Handover.mask(collector.id_number),
+        agent_on_record=collector.agent_on_record,
+        authorisation_kept=collector.authorisation_kept,
+        representative_checked=collector.representative_checked,
+        proof_note=collector.proof_note,
         signature=signature,
+        no_signature_reason=reason,
         partial=is_part,
         window=window,
         handed_by=actor,

@@ -12,4 +12,5 @@ urlpatterns = [
     path(f"s/{NUMBER}/hand-over/", views.hand_over, name="hand_over"),
     path(f"s/{NUMBER}/mail/", views.mail, name="mail"),
     path("handovers/<int:pk>/receipt/", views.receipt, name="receipt"),
+    path("handovers/<int:pk>/receipt.pdf", views.receipt_pdf, name="receipt_pdf"),
 ]

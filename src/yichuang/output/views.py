@@ -1,5 +1,5 @@
 """The output window (一窗出件) at /output/: the desk (search, results waiting), a submission with the handover
-and mail forms, the printable handover receipt (领取回执).
+and mail forms, the handover receipt (领取回执) to print or as PDF.
 
 Thin: each form goes to one function of `services`; a ValidationError is shown at its field (or at the top),
 PermissionDenied is a 403, an unknown number a 404. Only output clerks and hall admins see these pages.
@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from yichuang.core import audit
 from yichuang.core.masking import mask_id_number
+from yichuang.core.pdf import pdf_response
 from yichuang.intake.models import Case, Submission
 from yichuang.organisation.models import Window
 from yichuang.organisation.queries import current_seat
@@ -26,7 +27,10 @@ from yichuang.organisation.queries import current_seat
 from . import services
 from .models import Handover, HandoverItem
 
-HANDOVER_FIELDS = ("receiver", "id_number", "receiver_name", "signature", "cases", "partial")
+HANDOVER_FIELDS = (
+    "receiver", "id_number", "receiver_name", "signature", "no_signature_reason", "authorisation_kept",
+    "representative_checked", "proof_note", "cases", "partial",
+)  # fmt: skip
 MAIL_FIELDS = ("address", "carrier", "tracking_number", "cases", "partial")
 
 
@@ -159,7 +163,10 @@ def _chosen(request) -> tuple[list[str] | None, bool]:
 def hand_over(request, number: str):
     sub = _submission_or_404(number)
     cases, partial = _chosen(request)
-    form = {k: request.POST.get(k, "") for k in ("receiver", "receiver_name")}
+    # The ID number is not echoed back into the page (personal data); the signature is drawn again.
+    form = {k: request.POST.get(k, "") for k in ("receiver", "receiver_name", "no_signature_reason", "proof_note")}
+    form["authorisation_kept"] = request.POST.get("authorisation_kept") == "1"
+    form["representative_checked"] = request.POST.get("representative_checked") == "1"
     try:
         handover = services.hand_over(
             sub,
@@ -168,6 +175,10 @@ def hand_over(request, number: str):
             id_number=request.POST.get("id_number", ""),
             receiver_name=request.POST.get("receiver_name", ""),
             signature=request.POST.get("signature", ""),
+            no_signature_reason=request.POST.get("no_signature_reason", ""),
+            authorisation_kept=form["authorisation_kept"],
+            representative_checked=form["representative_checked"],
+            proof_note=request.POST.get("proof_note", ""),
             window=_window(request),
             cases=cases,
             partial=partial,
@@ -207,22 +218,29 @@ def mail(request, number: str):
     return redirect("output:receipt", pk=handover.pk)
 
 
-@output_view
-def receipt(request, pk: int):
+def _receipt_context(pk: int) -> dict:
     handover = get_object_or_404(
         Handover.objects.select_related("submission__applicant", "submission__site", "handed_by", "window"), pk=pk
     )
     if handover.submission.number is None:
         raise Http404
     items = list(handover.items.select_related("case").order_by("case__seq"))
-    return render(
-        request,
-        "output/receipt.html",
-        {
-            "handover": handover,
-            "submission": handover.submission,
-            "site": handover.submission.site,
-            "items": items,
-            "back": reverse("output:submission", args=[handover.submission.number]),
-        },
-    )
+    return {
+        "handover": handover,
+        "submission": handover.submission,
+        "site": handover.submission.site,
+        "items": items,
+        "back": reverse("output:submission", args=[handover.submission.number]),
+    }
+
+
+@output_view
+def receipt(request, pk: int):
+    return render(request, "output/receipt.html", _receipt_context(pk))
+
+
+@output_view
+def receipt_pdf(request, pk: int):
+    context = _receipt_context(pk)
+    title = _("邮寄送达回执") if context["handover"].method == Handover.Method.MAIL else _("领取回执")
+    return pdf_response("output/receipt.html", context, f"{title}-{context['submission'].number}.pdf", request=request)

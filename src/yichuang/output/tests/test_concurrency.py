@@ -13,7 +13,7 @@ from yichuang.organisation.tests.factories import UserFactory
 from yichuang.output import services
 from yichuang.output.models import Handover, HandoverItem, Reminder
 
-from .conftest import LATER, approve, bundle, officer_for, ready_single
+from .conftest import LATER, SIGNATURE, approve, bundle, officer_for, ready_single
 
 
 def postgres_only():
@@ -29,8 +29,9 @@ def test_two_clerks_hand_over_the_same_case_once(desk):
 
     def hand(clerk):
         return lambda: services.hand_over(
-            submission, clerk, receiver="applicant", id_number=PERSON["id_number"], receiver_name="张三"
-        )
+            submission, clerk, receiver="applicant", id_number=PERSON["id_number"], receiver_name="张三",
+            signature=SIGNATURE,
+        )  # fmt: skip
 
     for _round in range(2):
         results = run_together(hand(desk.clerk), hand(other))
@@ -45,7 +46,8 @@ def test_hand_over_and_mail_at_once(desk):
     submission = ready_single(desk)
     results = run_together(
         lambda: services.hand_over(
-            submission, desk.clerk, receiver="applicant", id_number=PERSON["id_number"], receiver_name="张三"
+            submission, desk.clerk, receiver="applicant", id_number=PERSON["id_number"], receiver_name="张三",
+            signature=SIGNATURE,
         ),
         lambda: services.mail(submission, desk.hall.admin, address="沈丘县", carrier="EMS", tracking_number="EMS1234"),
     )

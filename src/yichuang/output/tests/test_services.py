@@ -7,11 +7,12 @@ from yichuang.backoffice import services as office_services
 from yichuang.core.models import AuditEvent
 from yichuang.intake.models import MaterialStatus, SubmissionMaterial, TimelineEvent
 from yichuang.intake.tests.helpers import BUNDLE_MATERIALS, PERSON, T0, received
+from yichuang.intake.tests.ids import resident_id
 from yichuang.notifications.models import Message
 from yichuang.output import services
 from yichuang.output.models import Handover, HandoverItem, OutputRules, Reminder
 
-from .conftest import AGENT, LATER, approve, approve_all, bundle, officer_for, ready_single, reject
+from .conftest import AGENT, LATER, SIGNATURE, approve, approve_all, bundle, officer_for, ready_single, reject
 
 
 def messages(submission, kind):
@@ -19,7 +20,10 @@ def messages(submission, kind):
 
 
 def hand(desk, submission, **kw):
-    args = {"receiver": "applicant", "id_number": PERSON["id_number"], "receiver_name": "张三", "window": desk.window}
+    args = {
+        "receiver": "applicant", "id_number": PERSON["id_number"], "receiver_name": "张三", "window": desk.window,
+        "signature": SIGNATURE,
+    }  # fmt: skip
     return services.hand_over(submission, desk.clerk, **{**args, **kw})
 
 
@@ -43,16 +47,21 @@ def test_agent_id_checked_against_the_agent_on_record(desk):
     submission = ready_single(desk, agent=AGENT)
     with pytest.raises(ValidationError) as exc:
         hand(desk, submission, receiver="agent", id_number=PERSON["id_number"], receiver_name="李四")
-    assert "代办人" in exc.value.message_dict["id_number"][0]
+    assert "申请人本人" in exc.value.message_dict["receiver"][0]  # the applicant's own ID: not an agent
+    with pytest.raises(ValidationError) as exc:
+        other = resident_id("411624", "19700101", "789")
+        hand(desk, submission, receiver="agent", id_number=other, receiver_name="王五")
+    assert "不是受理时登记的代办人" in exc.value.message_dict["authorisation_kept"][0]
     handover = hand(desk, submission, receiver="agent", id_number=AGENT["id_number"], receiver_name="李四")
-    assert handover.receiver == "agent"
+    assert handover.receiver == "agent" and handover.agent_on_record and not handover.authorisation_kept
 
 
 def test_agent_refused_when_none_on_record(desk):
     submission = ready_single(desk)
     with pytest.raises(ValidationError) as exc:
         hand(desk, submission, receiver="agent", id_number=AGENT["id_number"], receiver_name="李四")
-    assert "receiver" in exc.value.message_dict
+    assert "受理时没有登记代办人" in exc.value.message_dict["authorisation_kept"][0]
+    assert not Handover.objects.exists()
 
 
 def test_name_required_and_signature_format(desk):
@@ -60,11 +69,12 @@ def test_name_required_and_signature_format(desk):
     with pytest.raises(ValidationError) as exc:
         hand(desk, submission, receiver_name="  ")
     assert "receiver_name" in exc.value.message_dict
-    with pytest.raises(ValidationError) as exc:
-        hand(desk, submission, signature="javascript:alert(1)")
-    assert "signature" in exc.value.message_dict
-    handover = hand(desk, submission, signature="data:image/png;base64,iVBORw0KGgo=")
-    assert handover.signature.startswith("data:image/png")
+    for bad in ("javascript:alert(1)", "data:image/png;base64,iVBORw0KGgo=", "data:image/png;base64,***"):
+        with pytest.raises(ValidationError) as exc:
+            hand(desk, submission, signature=bad)
+        assert "格式不正确" in exc.value.message_dict["signature"][0]
+    handover = hand(desk, submission, signature=SIGNATURE)
+    assert handover.signature == SIGNATURE and handover.no_signature_reason == ""
 
 
 # --- the whole submission, partial on request ------------------------------------------------------------
@@ -143,11 +153,13 @@ def test_only_output_clerks_hand_over(desk):
     for user in (desk.office.officer, desk.office.supervisor, desk.hall.clerk):
         with pytest.raises(PermissionDenied):
             services.hand_over(
-                submission, user, receiver="applicant", id_number=PERSON["id_number"], receiver_name="张三"
-            )
+                submission, user, receiver="applicant", id_number=PERSON["id_number"], receiver_name="张三",
+                signature=SIGNATURE,
+            )  # fmt: skip
     services.hand_over(
-        submission, desk.hall.admin, receiver="applicant", id_number=PERSON["id_number"], receiver_name="张三"
-    )
+        submission, desk.hall.admin, receiver="applicant", id_number=PERSON["id_number"], receiver_name="张三",
+        signature=SIGNATURE,
+    )  # fmt: skip
 
 
 # --- mail -----------------------------------------------------------------------------------------------

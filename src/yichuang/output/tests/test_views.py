@@ -9,7 +9,7 @@ from yichuang.intake.tests.helpers import PERSON
 from yichuang.organisation import services as org_services
 from yichuang.output.models import Handover
 
-from .conftest import AGENT, approve, bundle, officer_for, ready_single
+from .conftest import AGENT, SIGNATURE, approve, bundle, officer_for, ready_single
 
 
 def login(client, user):
@@ -62,15 +62,16 @@ def test_submission_page_and_hand_over(client, desk):
     page = client.get(url).content.decode()
     assert "form-hand-over" in page and PERSON["id_number"] not in page
     post = reverse("output:hand_over", args=[submission.number])
-    response = client.post(post, {"receiver": "applicant", "id_number": AGENT["id_number"], "receiver_name": "张三"})
+    ok = {"receiver": "applicant", "id_number": PERSON["id_number"], "receiver_name": "张三", "signature": SIGNATURE}
+    response = client.post(post, {**ok, "id_number": AGENT["id_number"]})
     assert response.status_code == 422 and "不一致" in response.content.decode()
-    response = client.post(post, {"receiver": "applicant", "id_number": PERSON["id_number"], "receiver_name": "张三"})
+    response = client.post(post, ok)
     handover = Handover.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse("output:receipt", args=[handover.pk])
     assert handover.window == desk.window
     receipt = client.get(response["Location"]).content.decode()
     assert "领取回执" in receipt and "张三" in receipt and PERSON["id_number"] not in receipt
-    again = client.post(post, {"receiver": "applicant", "id_number": PERSON["id_number"], "receiver_name": "张三"})
+    again = client.post(post, ok)
     assert again.status_code == 422
 
 
@@ -80,7 +81,7 @@ def test_partial_form_and_mail_form_errors(client, desk):
     approve(first, officer_for(desk, first))
     login(client, desk.clerk)
     post = reverse("output:hand_over", args=[submission.number])
-    ok = {"receiver": "applicant", "id_number": PERSON["id_number"], "receiver_name": "张三"}
+    ok = {"receiver": "applicant", "id_number": PERSON["id_number"], "receiver_name": "张三", "signature": SIGNATURE}
     response = client.post(post, ok)
     assert response.status_code == 422 and "部分领取" in response.content.decode()
     mail = reverse("output:mail", args=[submission.number])
@@ -125,15 +126,14 @@ def test_api_ready_find_detail_hand_over(api, desk):
     detail = api.get(f"/api/output/submissions/{submission.number}").json()
     assert detail["cases"][0]["state"] == "ready" and AGENT["id_number"] not in json.dumps(detail)
     url = f"/api/output/submissions/{submission.number}/hand-over"
-    bad = post(api, url, {"receiver": "agent", "id_number": PERSON["id_number"], "receiver_name": "李四"})
+    agent = {"receiver": "agent", "id_number": AGENT["id_number"], "receiver_name": "李四", "signature": SIGNATURE}
+    bad = post(api, url, {**agent, "receiver": "applicant"})
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "id_number"
-    good = post(api, url, {"receiver": "agent", "id_number": AGENT["id_number"], "receiver_name": "李四"})
-    assert good.status_code == 200 and good.json()["receiver"] == "agent"
+    good = post(api, url, agent)
+    assert good.status_code == 200 and good.json()["receiver"] == "agent" and good.json()["agent_on_record"]
+    assert good.json()["signed"] and "signature" not in good.json()
     assert api.get(f"/api/output/submissions/{submission.number}").json()["cases"][0]["state"] == "handed"
-    assert (
-        post(api, url, {"receiver": "agent", "id_number": AGENT["id_number"], "receiver_name": "李四"}).status_code
-        == 422
-    )
+    assert post(api, url, agent).status_code == 422
 
 
 def test_api_mail_errors_and_permissions(api, desk):
