@@ -40,6 +40,9 @@ class WorkItemOut(Schema):
     due: datetime.datetime = Field(description="Due time (Asia/Shanghai); stands still while paused.")
     time_left_us: int | None = Field(description="Opening time left in µs (negative: overdue by that much).")
     time_used_us: int | None = Field(description="Opening time used of the budget in µs.")
+    clock_problem: str = Field(
+        "", description="Why time left and used are null for an open case (a year's holidays not entered), else ''."
+    )
     paused: bool = Field(description="The clock stands still (correction or special procedure).")
     assignee: str | None = Field(description="User name of the officer in charge.")
 
@@ -274,6 +277,7 @@ def _item(case: Case, now, clocks: dict) -> dict:
     if clock is None:
         clock = clocks[case.submission.site_id] = queries.clock_of(case)
     level = case.level if hasattr(case, "level") else caseclock.level(case, now)  # annotated in the worklist
+    view = queries.clock_view(case, now, clock)
     return {
         "number": case.number,
         "matter": _code(case),
@@ -282,8 +286,9 @@ def _item(case: Case, now, clocks: dict) -> dict:
         "status": case.status,
         "level": level,
         "due": timezone.localtime(case.due_at),
-        "time_left_us": caseclock.time_left_us(case, now, clock.calendar),
-        "time_used_us": caseclock.time_used_us(case, now, clock.calendar),
+        "time_left_us": view.left_us,
+        "time_used_us": view.used_us,
+        "clock_problem": view.problem,
         "paused": case.paused_at is not None,
         "assignee": _name(case.assignee),
     }

@@ -7,13 +7,14 @@ pickup batch still open and an older one collected. Acceptance days are chosen f
 that, when the demo is loaded, each department's worklist has green, yellow and red cases: a case meant to be
 yellow is due on the next closing time ahead, a red one two working days ago, a green one three or more
 working days ahead. Deadlines fall within days of today (matters with short limits): the calendar knows only
-the years chinesecalendar knows, and a story it cannot date is left out (the report says how many).
+the years chinesecalendar knows, and a story it cannot date is left out (the report says how many and why).
 
 Loading again changes nothing: the history is there once its first submission (idempotency key `demo-bo-…`)
 exists.
 """
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -291,13 +292,17 @@ def load_backoffice_history(site: Site | None = None, *, now: dt.datetime | None
     admin = users.get("admin")
     if any(name not in users for name in OFFICERS.values()):
         return "后台审批历史：缺少演示后台人员，未载入"
-    cases, skipped = [], 0
+    cases, skipped = [], Counter()
     for story in STORIES:
         try:
             with transaction.atomic():
                 cases.append(_play(story, days, users, admin))
-        except (CalendarUnknown, ValidationError, PermissionDenied, Matter.DoesNotExist):
-            skipped += 1  # e.g. a deadline in a year the calendar does not know yet
+        except CalendarUnknown as exc:  # the report says which year, and what to do
+            skipped[f"{exc.year}年节假日安排尚未录入，请管理员录入{exc.year}年节假日安排"] += 1
+        except ValidationError as exc:  # intake's and the office's own reasons (an unknown year among them)
+            skipped["；".join(exc.messages)] += 1
+        except (PermissionDenied, Matter.DoesNotExist) as exc:
+            skipped[str(exc) or type(exc).__name__] += 1
     open_ = sum(1 for c in cases if c.is_open)
     pending = Extension.objects.filter(case__in=cases, status=Extension.Status.PENDING).count()
     batches = Handoff.objects.filter(cases__in=cases, status=Handoff.Status.OPEN).distinct().count()
@@ -305,4 +310,7 @@ def load_backoffice_history(site: Site | None = None, *, now: dt.datetime | None
         f"后台审批历史：{len(cases)} 件（在办 {open_}，办结 {len(cases) - open_}），"
         f"待审批延期 {pending} 件，待取件交接单 {batches} 张"
     )
-    return line + (f"；{skipped} 件因日历未知未载入" if skipped else "")
+    if skipped:
+        reasons = "；".join(f"{reason}（{n} 件）" for reason, n in skipped.items())
+        line += f"；{skipped.total()} 件未载入：{reasons}"
+    return line

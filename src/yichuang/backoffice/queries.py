@@ -12,8 +12,10 @@ from django.core.paginator import Paginator
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
 
 from yichuang.clock import caseclock
+from yichuang.clock.workcalendar import CalendarUnknown
 from yichuang.intake import deadlines
 from yichuang.intake.models import OPEN_STATUSES, Case, CaseStatus, Handoff
 from yichuang.organisation.access import restrict_to_departments, visible_department_ids
@@ -115,14 +117,24 @@ class ClockView:
     used_us: int | None
     budget_us: int
     day_us: int
+    unknown_year: int | None = None  # the time left needs this year's holidays, which nobody has entered
+
+    @property
+    def problem(self) -> str:
+        """Why the time left and used are not shown (staff read it: what the administrator must enter)."""
+        if self.unknown_year is None:
+            return ""
+        return _("剩余时间无法计算：%(year)d年节假日安排尚未录入，请管理员录入%(year)d年节假日安排") % {
+            "year": self.unknown_year
+        }
 
     @property
     def left_text(self) -> str:
-        return caseclock.describe_us(self.left_us, self.day_us)
+        return self.problem or caseclock.describe_us(self.left_us, self.day_us)
 
     @property
     def used_text(self) -> str:
-        return caseclock.describe_us(self.used_us, self.day_us)
+        return _("无法计算") if self.unknown_year is not None else caseclock.describe_us(self.used_us, self.day_us)
 
     @property
     def level_label(self) -> str:
@@ -136,16 +148,24 @@ class ClockView:
 
 
 def clock_view(case: Case, now: dt.datetime | None = None, clock: deadlines.SiteClock | None = None) -> ClockView:
+    """The clock at `now`. Once `now` lies in a year nobody has entered, the opening time between it and a deadline
+    cannot be counted: left and used are None and `unknown_year` says why (the level still comes from the
+    deadline itself)."""
     now = now or timezone.now()
     clock = clock or clock_of(case)
+    try:
+        left, unknown = caseclock.time_left_us(case, now, clock.calendar), None
+    except CalendarUnknown as exc:
+        left, unknown = None, exc.year
     return ClockView(
         level=caseclock.level(case, now),
         paused=case.paused_at is not None,
         due_at=case.due_at,
-        left_us=caseclock.time_left_us(case, now, clock.calendar),
-        used_us=caseclock.time_used_us(case, now, clock.calendar),
+        left_us=left,
+        used_us=None if left is None else case.budget_us - left,  # caseclock.time_used_us, without counting twice
         budget_us=case.budget_us,
         day_us=clock.day_us,
+        unknown_year=unknown,
     )
 
 

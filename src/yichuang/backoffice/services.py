@@ -15,6 +15,7 @@ Alerts are read per person (`mark_alerts_read`): only one's own (queries.alerts_
 """
 
 import datetime as dt
+import logging
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db import transaction
@@ -45,6 +46,7 @@ from .models import Alert, AlertRead, Correction, Decision, Extension, SpecialPr
 
 Kind = TimelineEvent.Kind
 _TEXT_LIMIT = 2000
+logger = logging.getLogger(__name__)
 
 
 # --- helpers ---------------------------------------------------------------------------------------
@@ -285,6 +287,15 @@ def receive_correction(case: Case, actor=None, *, now=None, request=None, channe
         clock = site_clock(case)
         caseclock.resume(case, now, clock.calendar, clock.close)
     except CalendarUnknown as exc:
+        if actor is None:  # the applicant online: a plain sentence for them, the log line for the administrator
+            logger.warning("online correction of %s refused: the holidays of %s are not entered", case.number, exc.year)
+            raise ValidationError(
+                _(
+                    "办理期限要用到%(year)d年的节假日安排，该安排尚未录入本系统，补正材料暂时无法在网上提交。"
+                    "请在安排录入后再提交，也可拨打大厅电话咨询。"
+                )
+                % {"year": exc.year}
+            ) from exc
         raise _calendar_error(exc) from exc
     case.status = CaseStatus.IN_PROGRESS
     _save(case, "status", "paused_at", "left_us", "due_at", "warn_at", "budget_us")

@@ -145,12 +145,23 @@ def _materials_of(case: Case) -> list[SubmissionMaterial]:
     return list(SubmissionMaterial.objects.filter(submission_id=case.submission_id).order_by("order", "id"))
 
 
-def _default_correction_due(case: Case) -> dt.date:
+def _calendar_missing(year: int, what) -> str:
+    """Said on the case page where a date cannot be computed: never a guess, always what to do."""
+    return _("%(what)s无法计算：%(year)d年节假日安排尚未录入，请管理员录入%(year)d年节假日安排。") % {
+        "what": what,
+        "year": year,
+    }
+
+
+def _default_correction_due(case: Case, problems: list[str]) -> dt.date | None:
+    """CORRECTION_DAYS working days from today; None (and why, in `problems`) when that needs a year nobody has
+    entered — the officer then picks the date, nothing is guessed."""
     today = timezone.localdate()
     try:
         return services.site_clock(case).calendar.add_working_days(today, CORRECTION_DAYS)
-    except CalendarUnknown:
-        return today + dt.timedelta(days=14)
+    except CalendarUnknown as exc:
+        problems.append(_calendar_missing(exc.year, _("默认补正期限（%(n)d 个工作日）") % {"n": CORRECTION_DAYS}))
+        return None
 
 
 def _pause_reason(case: Case, procedure: SpecialProcedure | None) -> str:
@@ -181,10 +192,12 @@ def _case_context(request, case: Case, *, active: str = "", errors: dict | None 
     today = timezone.localdate()
     overdue_deferred = [m for m in services.outstanding_deferred(case) if m.due and m.due < today]
     correction_overdue = queries.correction_overdue(correction, case, today)
+    calendar_problems: list[str] = []
     try:
         correction_last_day = services.correction_deadline(case) if received else None
-    except CalendarUnknown:
+    except CalendarUnknown as exc:
         correction_last_day = None
+        calendar_problems.append(_calendar_missing(exc.year, _("补正告知期限")))
     allowed = set()
     if can_act:
         if received and status == CaseStatus.ACCEPTED:
@@ -250,7 +263,8 @@ def _case_context(request, case: Case, *, active: str = "", errors: dict | None 
         "is_lead": is_lead,
         "officers": _department_officers(case.department_id) if "assign" in allowed else [],
         "kinds": SpecialProcedure.Kind.choices,
-        "default_due": _default_correction_due(case) if "correction" in allowed else None,
+        "default_due": _default_correction_due(case, calendar_problems) if "correction" in allowed else None,
+        "calendar_problems": calendar_problems,
         "free_rows": [
             {"i": i, "name": posted.get(f"free-name-{i}", ""), "note": posted.get(f"free-note-{i}", "")}
             for i in range(FREE_ITEMS)

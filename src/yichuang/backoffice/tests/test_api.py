@@ -42,8 +42,9 @@ def test_worklist(office):
     item = next(i for i in data["items"] if i["number"] == case.number)
     assert set(item) == {
         "number", "matter", "matter_name", "department", "status", "level", "due", "time_left_us", "time_used_us",
-        "paused", "assignee",
+        "clock_problem", "paused", "assignee",
     }  # fmt: skip
+    assert item["clock_problem"] == ""
     assert (item["matter"], item["department"], item["status"], item["level"]) == (
         "PERMIT", "samr", "accepted", "green",
     )  # fmt: skip
