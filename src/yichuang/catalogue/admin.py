@@ -12,14 +12,16 @@ from django.utils.translation import gettext_lazy as _
 from yichuang.core.admin import AuditedAdminMixin, SearchTermMixin
 
 from .exchange import CONTENT_TYPES, FORMATS, SUFFIXES, CatalogueImportError, export_catalogue, import_catalogue
-from .models import Bundle, BundleItem, LifeEvent, Material, Matter, MatterMaterial
+from .models import Bundle, BundleItem, LifeEvent, Material, Matter, MatterMaterial, Synonym
 
 # Import and export of the whole catalogue (实施清单) need the right to change it; import also adds and
 # replaces rows (a matter's materials, a bundle's matters).
-EXPORT_PERMISSIONS = [f"catalogue.change_{model}" for model in ("lifeevent", "material", "matter", "bundle")]
+EXPORT_PERMISSIONS = [
+    f"catalogue.change_{model}" for model in ("lifeevent", "material", "matter", "bundle", "synonym")
+]
 IMPORT_PERMISSIONS = [
     *EXPORT_PERMISSIONS,
-    *(f"catalogue.add_{model}" for model in ("lifeevent", "material", "matter", "bundle")),
+    *(f"catalogue.add_{model}" for model in ("lifeevent", "material", "matter", "bundle", "synonym")),
     *(
         f"catalogue.{verb}_{model}"
         for model in ("mattermaterial", "bundleitem")
@@ -143,3 +145,12 @@ class BundleAdmin(AuditedAdminMixin, admin.ModelAdmin):
 @admin.register(LifeEvent)
 class LifeEventAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["code", "name", "audience", "order"]
+
+
+@admin.register(Synonym)
+class SynonymAdmin(SearchTermMixin, AuditedAdminMixin, admin.ModelAdmin):
+    """检索同义词: everyday phrases the guide's search understands. Read by every query: a change applies at once."""
+
+    list_display = ["phrase", "words", "updated_at"]
+    search_fields = ["phrase", "words"]
+    fields = ["phrase", "words"]

@@ -196,7 +196,12 @@ class MatterFilters(Schema):
     search: str = Field(
         "",
         max_length=100,
-        description="Words (Chinese, pinyin or initials); all must match. No control characters.",
+        description=(
+            "Everyday words or a question (Chinese, pinyin or initials), in any order; question words are ignored "
+            "and the hall's synonyms applied. When some matters meet every word, only those; else the best partial "
+            "matches, best first. "
+            "No control characters."
+        ),
         json_schema_extra={"pattern": SEARCH_PATTERN},
     )
     zone: str = Field("", max_length=40, description="Zone code.", json_schema_extra={"pattern": CODE_PATTERN})

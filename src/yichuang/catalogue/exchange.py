@@ -1,12 +1,14 @@
 """Import and export of the catalogue (实施清单) as .xlsx or YAML (format `yichuang-catalogue/1`).
 
 Both formats carry the same records: life events, materials, matters (each with its ordered materials, its
-zones and life events) and bundles (each with its ordered matters). YAML: one mapping with the keys
-`format`, `life_events`, `materials`, `matters` (each with a `materials` list), `bundles` (each with a
-`matters` list), record keys in the order of the *_FIELDS lists below. xlsx: the sheets 主题, 材料, 事项,
-事项材料 (matter, material, …; rows in order), 一件事, 一件事事项 (bundle, matter; rows in order); row 1 holds
-the field keys; booleans are 是/否, code lists are joined by ",". Decimals are text in both ("0.5", "20").
-Departments and zones are referred to by code and must exist already.
+zones and life events), bundles (each with its ordered matters) and the search's synonyms (phrase, words).
+YAML: one mapping with the keys `format`, `life_events`, `materials`, `matters` (each with a `materials`
+list), `bundles` (each with a `matters` list), `synonyms`, record keys in the order of the *_FIELDS lists
+below. xlsx: the sheets 主题, 材料, 事项, 事项材料 (matter, material, …; rows in order), 一件事, 一件事事项
+(bundle, matter; rows in order), 检索同义词; row 1 holds the field keys; booleans are 是/否, code lists are
+joined by ",". Decimals are text in both ("0.5", "20"). Departments and zones are referred to by code and
+must exist already. Synonyms are keyed by their phrase (normalised as the search normalises a query); a file
+written before synonyms existed (no such section or sheet) still imports.
 
 Export writes every object, lists sorted by code, decimals in one canonical form, so that export → import →
 export gives the same YAML bytes and the same xlsx cell contents.
@@ -19,7 +21,7 @@ transaction:
 - a matter's materials, zones and life events, and a bundle's matters, are replaced to match the file
   exactly (a material row kept by the file keeps its uploaded blank form and sample);
 - a key or column left out of a record means the model's default (the file describes whole records);
-- life events, materials, matters and bundles that are **not in the file are left alone** (never deleted):
+- life events, materials, matters, bundles and synonyms that are **not in the file are left alone** (never deleted):
   a file may describe part of the catalogue.
 
 One audit event (`catalogue.import`) records the counts. Importing the same file twice changes nothing the
@@ -45,7 +47,8 @@ from django.utils.translation import gettext as _
 from yichuang.core import audit
 from yichuang.organisation.models import Department, Zone
 
-from .models import Audience, Bundle, BundleItem, LifeEvent, LimitUnit, Material, Matter, MatterMaterial
+from .models import Audience, Bundle, BundleItem, LifeEvent, LimitUnit, Material, Matter, MatterMaterial, Synonym
+from .understand import normalise
 
 FORMAT_MARKER = "yichuang-catalogue/1"
 FORMATS = ("yaml", "xlsx")
@@ -56,8 +59,10 @@ CONTENT_TYPES = {
 }
 
 # The kinds counted by an import, in the order of the file, with the words people read.
-KINDS = ("life_events", "materials", "matters", "bundles")
-KIND_LABELS = {"life_events": "主题", "materials": "材料", "matters": "事项", "bundles": "一件事"}
+KINDS = ("life_events", "materials", "matters", "bundles", "synonyms")
+KIND_LABELS = {
+    "life_events": "主题", "materials": "材料", "matters": "事项", "bundles": "一件事", "synonyms": "检索同义词",
+}  # fmt: skip
 
 # Sheets of the workbook, in order: (sheet name, section) — rows of the two link sheets belong to a parent.
 SHEETS = {
@@ -67,14 +72,17 @@ SHEETS = {
     "requirements": "事项材料",
     "bundles": "一件事",
     "bundle_items": "一件事事项",
+    "synonyms": "检索同义词",
 }
+# Sheets a workbook may lack: it was written before they existed.
+OPTIONAL_SHEETS = {"synonyms"}
 
 # Problems are listed file first, then sheet by sheet (xlsx sheet names and YAML sections alike).
 _SHEET_RANK = {
     name: rank
     for rank, names in enumerate(
         [("文件", "format"), ("主题", "life_events"), ("材料", "materials"), ("事项", "matters"), ("事项材料",),
-         ("一件事", "bundles"), ("一件事事项",)]
+         ("一件事", "bundles"), ("一件事事项",), ("检索同义词", "synonyms")]
     )
     for name in names
 }  # fmt: skip
@@ -162,6 +170,7 @@ BUNDLE_FIELDS = [
     Spec("limit", "decimal", default=_default(Bundle, "limit")),
     Spec("status", "enum", choices=_choices(Matter.Status.choices), default=_default(Bundle, "status")),
 ]
+SYNONYM_FIELDS = [Spec("phrase", "text", True), Spec("words", "text", True)]
 # The link sheets of the workbook: the parent's code first.
 REQUIREMENT_SHEET_FIELDS = [Spec("matter", "code", True), *REQUIREMENT_FIELDS]
 BUNDLE_ITEM_SHEET_FIELDS = [Spec("bundle", "code", True), Spec("matter", "code", True)]
@@ -173,6 +182,7 @@ SHEET_FIELDS = {
     "requirements": REQUIREMENT_SHEET_FIELDS,
     "bundles": BUNDLE_FIELDS,
     "bundle_items": BUNDLE_ITEM_SHEET_FIELDS,
+    "synonyms": SYNONYM_FIELDS,
 }
 # The YAML keys of each section, in order (the nested lists last, as in the format).
 YAML_KEYS = {
@@ -181,6 +191,7 @@ YAML_KEYS = {
     "matters": [s.key for s in MATTER_FIELDS] + ["materials"],
     "requirements": [s.key for s in REQUIREMENT_FIELDS],
     "bundles": [s.key for s in BUNDLE_FIELDS] + ["matters"],
+    "synonyms": [s.key for s in SYNONYM_FIELDS],
 }
 
 
@@ -329,6 +340,10 @@ def _bundle_record(bundle: Bundle) -> dict:
     }
 
 
+def _synonym_record(synonym: Synonym) -> dict:
+    return {"phrase": synonym.phrase, "words": canonical_text(synonym.words)}
+
+
 def _matters_qs():
     return Matter.objects.select_related("department").prefetch_related(
         "zones", "life_events", "requirements__material"
@@ -346,6 +361,7 @@ def catalogue_records() -> dict[str, list[dict]]:
         "materials": [_material_record(m) for m in Material.objects.order_by("code")],
         "matters": [_matter_record(m) for m in _matters_qs().order_by("code")],
         "bundles": [_bundle_record(b) for b in _bundles_qs().order_by("code")],
+        "synonyms": [_synonym_record(s) for s in Synonym.objects.order_by("phrase")],
     }
 
 
@@ -431,6 +447,7 @@ def _yaml_bytes(records: dict[str, list[dict]]) -> bytes:
             for r in records["matters"]
         ],
         "bundles": [{**r, "matters": _FlowList(r["matters"])} for r in records["bundles"]],
+        "synonyms": [_FlowMap(r) for r in records["synonyms"]],
     }
     return yaml.dump(
         doc,
@@ -465,6 +482,7 @@ def _xlsx_bytes(records: dict[str, list[dict]]) -> bytes:
         "requirements": [{"matter": m["code"], **req} for m in records["matters"] for req in m["materials"]],
         "bundles": records["bundles"],
         "bundle_items": [{"bundle": b["code"], "matter": code} for b in records["bundles"] for code in b["matters"]],
+        "synonyms": records["synonyms"],
     }
     wb = Workbook()
     wb.remove(wb.active)
@@ -515,6 +533,8 @@ class _Item:
 
         if text("code"):
             return text("code")
+        if text("phrase"):  # a synonym
+            return text("phrase")
         if self.parent:
             child = text("material") or text("matter")
             return f"{self.parent}/{child}" if child else self.parent
@@ -536,6 +556,7 @@ class _Document:
     requirements: list[_Item] = field(default_factory=list)  # raw["matter"] names the matter
     bundles: list[_Item] = field(default_factory=list)
     bundle_items: list[_Item] = field(default_factory=list)  # raw["bundle"], raw["matter"]
+    synonyms: list[_Item] = field(default_factory=list)
 
 
 def _read_bytes(path_or_stream) -> bytes:
@@ -619,7 +640,9 @@ def _read_yaml(data: bytes, problems: list[Problem]) -> _Document:
         return doc
     if not isinstance(content, dict):
         problems.append(
-            Problem(FILE, None, "", _("文件内容应为一个映射（format、life_events、materials、matters、bundles）。"))
+            Problem(
+                FILE, None, "", _("文件内容应为一个映射（format、life_events、materials、matters、bundles 等）。")
+            )
         )
         return doc
     if content.get("format") != FORMAT_MARKER:
@@ -633,7 +656,7 @@ def _read_yaml(data: bytes, problems: list[Problem]) -> _Document:
             )
         )
     for key in content:
-        if key not in ("format", "life_events", "materials", "matters", "bundles"):
+        if key not in ("format", "life_events", "materials", "matters", "bundles", "synonyms"):
             problems.append(Problem(str(key), None, "", _("未知的部分“%(key)s”。") % {"key": key}))
 
     def section(name: str) -> list:
@@ -655,7 +678,7 @@ def _read_yaml(data: bytes, problems: list[Problem]) -> _Document:
                 problems.append(Problem(name, index, it.column(str(key)), _("未知的字段。"), it.code))
         return it
 
-    for kind in ("life_events", "materials"):
+    for kind in ("life_events", "materials", "synonyms"):
         for index, value in enumerate(section(kind), start=1):
             if (it := item(kind, index, value, YAML_KEYS[kind])) is not None:
                 getattr(doc, kind).append(it)
@@ -729,7 +752,8 @@ def _read_xlsx(data: bytes, problems: list[Problem]) -> _Document:
     try:
         for section, title in SHEETS.items():
             if title not in wb.sheetnames:
-                problems.append(Problem(title, None, "", _("缺少工作表“%(title)s”。") % {"title": title}))
+                if section not in OPTIONAL_SHEETS:
+                    problems.append(Problem(title, None, "", _("缺少工作表“%(title)s”。") % {"title": title}))
                 continue
             specs = SHEET_FIELDS[section]
             keys = [s.key for s in specs]
@@ -946,6 +970,7 @@ class _Plan:
     materials: list[tuple[dict, Material, dict | None]] = field(default_factory=list)
     matters: list[tuple[dict, Matter, dict | None]] = field(default_factory=list)
     bundles: list[tuple[dict, Bundle, dict | None]] = field(default_factory=list)
+    synonyms: list[tuple[dict, Synonym, dict | None]] = field(default_factory=list)
 
 
 def _first_of_each_code(rows: list[_Row], problems: list[Problem]) -> list[_Row]:
@@ -1132,6 +1157,26 @@ def _check(doc: _Document, problems: list[Problem]) -> _Plan:
         record["matters"] = matters_of.get(record.get("code"), [])
         if ok and record["code"] not in broken_bundles:
             plan.bundles.append((record, instance, _bundle_record(old) if old else None))
+
+    # Synonyms, keyed by their phrase as the search normalises it (营业执照 and ＂营业执照 ＂ are one).
+    stored_synonyms = {s.phrase: s for s in Synonym.objects.all()}
+    seen_phrases: dict[str, _Item] = {}
+    for row in convert_all(doc.synonyms, SYNONYM_FIELDS):
+        instance = Synonym(**row.record)
+        instance.phrase = normalise(instance.phrase or "").replace(" ", "")
+        item = row.item
+        if instance.phrase and instance.phrase in seen_phrases:
+            message = _("常用说法“%(phrase)s”重复（第 %(row)s 项/行已有）。") % {
+                "phrase": instance.phrase, "row": seen_phrases[instance.phrase].row,
+            }  # fmt: skip
+            problems.append(Problem(item.sheet, item.row, item.column("phrase"), message, item.code))
+            continue
+        seen_phrases[instance.phrase] = item
+        old = stored_synonyms.get(instance.phrase)
+        if old is not None:
+            _as_existing(instance, old)
+        if _clean(instance, row, problems):
+            plan.synonyms.append((_synonym_record(instance), instance, _synonym_record(old) if old else None))
     return plan
 
 
@@ -1234,6 +1279,10 @@ def _apply(plan: _Plan, actor, request) -> ImportReport:
             if item.pk is None or item.order != order:
                 item.order = order
                 item.save()
+
+    for record, synonym, before in plan.synonyms:
+        if outcome("synonyms", record, before):
+            synonym.save()
 
     audit.record(
         actor,

@@ -299,3 +299,58 @@ class BundleItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.bundle.code} · {self.matter.code}"
+
+
+class Synonym(models.Model):
+    """An everyday phrase and the catalogue words it means (营业执照 → 设立登记、企业开办), entered by hall admins.
+
+    The guide's search reads them for every query (understand.py): an edit takes effect at once everywhere."""
+
+    phrase = models.CharField(
+        _("常用说法"), max_length=32, unique=True,
+        help_text=_("群众常说的词，例如：营业执照、过户、公积金提取。保存时统一为半角小写、去掉标点和空格。"),
+    )  # fmt: skip
+    words = models.CharField(
+        _("对应的事项用语"), max_length=200,
+        help_text=_("事项名称或关键词中的说法，多个用顿号或逗号分隔；一个说法内用空格分隔的词须同时出现。"
+                    "例如：设立登记、企业开办；住房公积金 提取。"),
+    )  # fmt: skip
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("检索同义词")
+        verbose_name_plural = _("检索同义词")
+        ordering = ["phrase"]
+
+    def __str__(self) -> str:
+        return f"{self.phrase} → {self.words}"
+
+    def clean(self):
+        from .understand import alternatives_of, normalise
+
+        errors = {}
+        self.phrase = normalise(self.phrase).replace(" ", "")
+        if not self.phrase:
+            errors["phrase"] = _("请填写常用说法（不能只有标点或空格）。")
+        elif len(self.phrase) < 2:
+            errors["phrase"] = _("常用说法至少两个字符：一个字会出现在太多查询里。")
+        alternatives = alternatives_of(self.words)
+        if not alternatives:
+            errors["words"] = _("请至少填写一个对应的说法。")
+        elif self.phrase and all(alt == (self.phrase,) for alt in alternatives):
+            errors["words"] = _("对应的说法不能只是常用说法本身。")
+        if errors:
+            raise ValidationError(errors)
+        # One canonical text: the same words always read the same (and export the same).
+        self.words = "、".join(" ".join(alt) for alt in alternatives)
+
+    def save(self, *args, **kwargs):
+        from .understand import normalise
+
+        self.phrase = normalise(self.phrase).replace(" ", "")  # as a query is, so that the lookup finds it
+        super().save(*args, **kwargs)
+
+    def alternatives(self) -> list[tuple[str, ...]]:
+        from .understand import alternatives_of
+
+        return alternatives_of(self.words)

@@ -12,7 +12,7 @@ from .models import Bundle, BundleItem, LifeEvent, Matter, MatterMaterial
 
 
 def matters(
-    query: str = "",
+    query="",
     zone: str | None = None,
     department: str | None = None,
     life_event: str | None = None,
@@ -44,7 +44,7 @@ SUMMARY_FIELDS = (
 )  # fmt: skip
 
 
-def matter_summaries(query: str = "", **filters) -> QuerySet:
+def matter_summaries(query="", **filters) -> QuerySet:
     """matters(query, **filters) with only the fields a result list shows: what the guide's lists run."""
     return (
         matters(query, **filters)
@@ -54,8 +54,9 @@ def matter_summaries(query: str = "", **filters) -> QuerySet:
     )
 
 
-def search_page(query: str, limit: int = 50) -> tuple[list[Matter], int]:
-    """What the guide's search shows: the first `limit` matches and how many there are in all.
+def search_page(query, limit: int = 50) -> tuple[list[Matter], int]:
+    """What the guide's search shows: the first `limit` matches and how many there are in all. `query` is the
+    text typed or, when the page also lists bundles, the same query understood once (search.understood).
 
     The total comes from a window count in the same statement: one scan of the matters, not two."""
     results = list(matter_summaries(query).annotate(_total=Over(Count("pk")))[:limit])
@@ -84,11 +85,18 @@ def bundles() -> QuerySet:
     )
 
 
-def matching_bundles(query: str) -> list[Bundle]:
-    """Bundles whose name, code, description or pinyin contain every term (there are few: filtered in Python)."""
-    if not search_module.query_terms(query):
+def matching_bundles(query) -> list[Bundle]:
+    """Bundles found by the same rules as matters (there are few: matched in Python): those meeting the most
+    concepts of the query, by name, code, description, pinyin or theme; the most concepts first."""
+    understood = search_module.understood(query)
+    if not understood.concepts:
         return []
-    return [b for b in bundles() if search_module.text_matches(search_module.bundle_search_text(b), query)]
+    scored = [
+        (search_module.text_hits(search_module.bundle_search_text(b), understood, b.life_event_id), b)
+        for b in bundles()
+    ]
+    best = max((hits for hits, _b in scored), default=0)
+    return [b for hits, b in sorted(scored, key=lambda s: (-s[0], s[1].code)) if hits and hits == best]
 
 
 def bundle_detail(code: str) -> Bundle:

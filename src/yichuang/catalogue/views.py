@@ -21,12 +21,13 @@ def guide(request):
     query = search.normalise_query(request.GET.get("q"))
     context = {"query": query}
     if query:
-        results, count = queries.search_page(query, RESULT_LIMIT)
+        understood = search.understood(query)  # once for the matters and the bundles
+        results, count = queries.search_page(understood, RESULT_LIMIT)
         context.update(
             results=results,
             result_count=count,
             result_limit=RESULT_LIMIT,
-            bundle_results=queries.matching_bundles(query),
+            bundle_results=queries.matching_bundles(understood),
         )
     else:
         context.update(

@@ -21,7 +21,7 @@ class Role(models.TextChoices):
 
 _CATALOGUE_EDIT = [
     f"catalogue.{verb}_{model}"
-    for model in ("matter", "material", "mattermaterial", "bundle", "bundleitem", "lifeevent")
+    for model in ("matter", "material", "mattermaterial", "bundle", "bundleitem", "lifeevent", "synonym")
     for verb in ("add", "change", "delete", "view")
 ]
 _ORGANISATION_EDIT = [

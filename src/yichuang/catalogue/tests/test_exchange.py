@@ -22,7 +22,16 @@ from yichuang.catalogue.exchange import (
     export_catalogue,
     import_catalogue,
 )
-from yichuang.catalogue.models import Audience, Bundle, BundleItem, LifeEvent, Material, Matter, MatterMaterial
+from yichuang.catalogue.models import (
+    Audience,
+    Bundle,
+    BundleItem,
+    LifeEvent,
+    Material,
+    Matter,
+    MatterMaterial,
+    Synonym,
+)
 from yichuang.catalogue.tests.factories import (
     BundleFactory,
     LifeEventFactory,
@@ -43,7 +52,7 @@ MATTER_KEYS = [
 
 @pytest.fixture
 def catalogue(db):
-    """Six matters (one per 事项 row 2–7), four materials, two life events, two bundles."""
+    """Six matters (one per 事项 row 2–7), four materials, two life events, two bundles, two synonyms."""
     site = SiteFactory()
     zone_a = ZoneFactory(site=site, code="zone-a")
     zone_b = ZoneFactory(site=site, code="zone-b")
@@ -85,6 +94,8 @@ def catalogue(db):
     MatterMaterialFactory(matter=m2, material=mats[3], required=False, originals=0, copies=1)
     BundleFactory(code="open-shop", zone=zone_a, life_event=start, limit=Decimal("0.5"), matters=[m3, m1])
     BundleFactory(code="quick", zone=zone_b, limit_unit="instant", limit=Decimal("0"), matters=[m2])
+    Synonym.objects.create(phrase="营业执照", words="设立登记、企业开办")
+    Synonym.objects.create(phrase="公积金提取", words="住房公积金 提取")
     return {"matters": [m1, m2, m3], "materials": mats}
 
 
@@ -112,6 +123,7 @@ def wipe():
     Matter.objects.all().delete()
     Material.objects.all().delete()
     LifeEvent.objects.all().delete()
+    Synonym.objects.all().delete()
 
 
 def load(data: bytes, fmt: str, **kwargs):
@@ -145,12 +157,17 @@ def test_yaml_export_import_export_is_byte_identical(catalogue):
     assert report.counts["bundles"]["created"] == 2
     assert report.counts["materials"]["created"] == 4
     assert report.counts["life_events"]["created"] == 2
+    assert report.counts["synonyms"]["created"] == 2
     assert yaml_export() == first
 
     text = first.decode()
     assert text.startswith("format: yichuang-catalogue/1\nlife_events:\n  - {code: buy-house,")
     doc = yaml.safe_load(text)
-    assert list(doc) == ["format", "life_events", "materials", "matters", "bundles"]
+    assert list(doc) == ["format", "life_events", "materials", "matters", "bundles", "synonyms"]
+    assert doc["synonyms"] == [
+        {"phrase": "公积金提取", "words": "住房公积金 提取"},
+        {"phrase": "营业执照", "words": "设立登记、企业开办"},
+    ]
     assert [m["code"] for m in doc["matters"]] == sorted(m["code"] for m in doc["matters"])
     first_matter = doc["matters"][0]
     assert list(first_matter) == MATTER_KEYS
@@ -187,6 +204,9 @@ def test_xlsx_export_import_export_is_cell_identical(catalogue):
     )  # fmt: skip
     assert first_cells["事项材料"][2][-1] == "=签字"  # text, never a formula
     assert first_cells["一件事事项"][1:3] == [("open-shop", "411624-XK-0003"), ("open-shop", "411624-XK-0001")]
+    assert first_cells["检索同义词"] == [
+        ("phrase", "words"), ("公积金提取", "住房公积金 提取"), ("营业执照", "设立登记、企业开办"),
+    ]  # fmt: skip
 
     wipe()
     report = load(first, "xlsx")
@@ -201,7 +221,7 @@ def test_import_twice_is_idempotent(catalogue):
     wipe()
     user = UserFactory(hall_admin=True)
     first = load(data, "yaml", actor=user)
-    assert first.changed == 14
+    assert first.changed == 16
     rows = {
         (r.matter.code, r.material.code): (r.pk, r.order)
         for r in MatterMaterial.objects.select_related("matter", "material")
@@ -398,6 +418,55 @@ def test_missing_sheet_and_headers_are_reported(catalogue):
         load(out.getvalue(), "xlsx")
     found = where(caught.value.problems)
     assert {("一件事事项", None, ""), ("材料", 1, "name"), ("主题", 1, "colour"), ("事项", 3, "")} <= found
+
+
+def test_synonyms_are_imported_by_their_normalised_phrase_and_checked(catalogue):
+    before = yaml_export()
+    doc = yaml.safe_load(before)
+    doc["synonyms"] = [
+        {"phrase": "营业执照", "words": "设立登记，企业开办，个体工商户"},  # changed: one more meaning
+        {"phrase": "ＫＴＶ", "words": "娱乐场所"},  # new, stored as the search normalises it
+        {"phrase": "公积金提取", "words": "住房公积金 提取"},  # unchanged
+    ]
+    report = load(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False).encode(), "yaml")
+    assert report.counts["synonyms"] == {"created": 1, "updated": 1, "unchanged": 1}
+    assert dict(Synonym.objects.values_list("phrase", "words")) == {
+        "营业执照": "设立登记、企业开办、个体工商户",
+        "ktv": "娱乐场所",
+        "公积金提取": "住房公积金 提取",
+    }
+
+    doc["synonyms"] = [
+        {"phrase": "过户", "words": "转移登记"},
+        {"phrase": " 过户！", "words": "过户"},  # the same phrase once normalised
+        {"phrase": "？？", "words": "转移登记"},  # nothing left of the phrase
+        {"phrase": "社保", "words": "、、"},  # no meaning
+        {"phrase": "社保卡", "words": "社保卡"},  # only itself
+        {"phrase": "长" * 40, "words": "太长"},
+        {"words": "没有说法"},
+    ]
+    after_first = yaml_export()
+    with pytest.raises(CatalogueImportError) as caught:
+        load(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False).encode(), "yaml")
+    problems = {(p.sheet, p.row, p.column): p.message for p in caught.value.problems}
+    assert "重复" in problems[("synonyms", 2, "phrase")]
+    assert "不能只有标点" in problems[("synonyms", 3, "phrase")]
+    assert "至少填写一个" in problems[("synonyms", 4, "words")]
+    assert "不能只是常用说法本身" in problems[("synonyms", 5, "words")]
+    assert ("synonyms", 6, "phrase") in problems
+    assert problems[("synonyms", 7, "phrase")] == "必填。"
+    assert yaml_export() == after_first
+
+
+def test_a_workbook_written_before_synonyms_still_imports(catalogue):
+    wb = load_workbook(io.BytesIO(xlsx_export()))
+    del wb["检索同义词"]
+    out = io.BytesIO()
+    wb.save(out)
+    Synonym.objects.filter(phrase="营业执照").update(words="设立登记")
+    report = load(out.getvalue(), "xlsx")
+    assert report.counts["synonyms"] == {"created": 0, "updated": 0, "unchanged": 0}
+    assert Synonym.objects.get(phrase="营业执照").words == "设立登记"  # not in the file: left alone
 
 
 def test_not_a_catalogue_file(db):

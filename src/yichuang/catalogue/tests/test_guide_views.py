@@ -6,6 +6,7 @@ import pytest
 from django.apps import apps
 from django.urls import reverse
 
+from .factories import MatterFactory
 from .guide_fixtures import build_small_catalogue
 
 pytestmark = pytest.mark.django_db
@@ -89,8 +90,15 @@ def test_nul_is_dropped_not_sent_to_the_database(client, cat):
 
 
 def test_search_page_query_count_does_not_grow_with_results(client, cat, django_assert_max_num_queries):
-    with django_assert_max_num_queries(6):
+    # The synonyms and theme names in the query (2), the page (1), its departments (1), the bundles (3); a query
+    # of several concepts counts how many matters meet each (1 more).
+    with django_assert_max_num_queries(7):
         client.get("/guide/", {"q": "登记"})
+    for i in range(20):
+        MatterFactory(name=f"食品经营许可证登记{i}", department=cat["setup"].department)
+    with django_assert_max_num_queries(8):
+        response = client.get("/guide/", {"q": "不动产 登记"})
+    assert response.context["result_count"] == 1
 
 
 def test_guide_home_browses_by_zone_department_and_life_event(client, cat):
