@@ -80,6 +80,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads the request: bodies over MAX_REQUEST_BYTES, NUL bytes in paths and cookies.
+    "yichuang.core.middleware.RequestLimits",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -176,7 +178,13 @@ LOGOUT_REDIRECT_URL = "start"
 # Login throttling (django-axes keeps its counters in the database, shared by all app servers).
 AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = float(os.environ.get("LOGIN_COOLOFF_HOURS", "0.25"))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Locked per account and address (someone guessing one account's password) and per address alone, at its own higher
+# limit (password spraying: one guess for each of many accounts); core.logins.LoginLimits applies the two limits.
+# The address is the one the rate limits use (behind the TLS proxy, the address the proxy appended).
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+LOGIN_FAILURE_LIMIT_PER_ADDRESS = int(os.environ.get("LOGIN_FAILURE_LIMIT_PER_ADDRESS", "30"))
+AXES_HANDLER = "yichuang.core.logins.LoginLimits"
+AXES_CLIENT_IP_CALLABLE = "yichuang.queue.ratelimit.client_key"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_ENABLED = env_bool("LOGIN_THROTTLE", True)
@@ -190,7 +198,14 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # over plain HTTP. Off by default so that the demo works on http://127.0.0.1.
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES")
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY") else None
+# HSTS once the site is served over TLS (SECURE_COOKIES=1 says it is): browsers then refuse plain HTTP to this host
+# for HSTS_SECONDS (default a year). HSTS_INCLUDE_SUBDOMAINS=1 only if every subdomain is on HTTPS too.
+SECURE_HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS") or (31536000 if SESSION_COOKIE_SECURE else 0))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HSTS_INCLUDE_SUBDOMAINS")
+SECURE_HSTS_PRELOAD = False
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# A failed CSRF check (a form left open past the session) is a Chinese page with a way back.
+CSRF_FAILURE_VIEW = "yichuang.core.errors.csrf_failure"
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
@@ -246,9 +261,13 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"mask_personal_data": {"()": "yichuang.core.masking.MaskPersonalDataFilter"}},
+    "filters": {
+        "mask_personal_data": {"()": "yichuang.core.masking.MaskPersonalDataFilter"},
+        "one_line_client_errors": {"()": "yichuang.core.logs.OneLineClientErrors"},
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["mask_personal_data"]},
+        # A refused request (403, 413 …) is one line with its reason; a 500 keeps its traceback.
+        "console": {"class": "logging.StreamHandler", "filters": ["one_line_client_errors", "mask_personal_data"]},
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
@@ -275,6 +294,9 @@ NOTIFICATION_RETRY_MAX_SECONDS = int(os.environ.get("NOTIFICATION_RETRY_MAX_SECO
 # --- Intake ---------------------------------------------------------------------------------------
 # Largest scanned or uploaded material accepted at intake, in MB (PDF, JPEG, PNG, OFD).
 INTAKE_MAX_UPLOAD_MB = int(os.environ.get("INTAKE_MAX_UPLOAD_MB", "20"))
+# The largest request body accepted at all, in bytes: a little above the largest upload, so that one material with
+# its form goes through and anything larger is answered 413 before it is read (core.middleware.RequestLimits).
+MAX_REQUEST_BYTES = int(os.environ.get("MAX_REQUEST_BYTES") or (INTAKE_MAX_UPLOAD_MB + 10) * 1024 * 1024)
 
 # --- Online hall (网上办事大厅) -------------------------------------------------------------------------
 # Sign-in codes per phone and per client address, progress lookups per client address ("burst/seconds",

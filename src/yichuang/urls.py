@@ -11,6 +11,12 @@ from yichuang.api import api
 from yichuang.core import views as core_views
 from yichuang.organisation.forms import StaffAdminAuthenticationForm, StaffAuthenticationForm
 
+# Error pages in Chinese with the reason and a way back; JSON under /api/ (yichuang.core.errors).
+handler400 = "yichuang.core.errors.bad_request"
+handler403 = "yichuang.core.errors.permission_denied"
+handler404 = "yichuang.core.errors.page_not_found"
+handler500 = "yichuang.core.errors.server_error"
+
 admin.site.site_header = _("一窗 · 政务服务中心管理")
 admin.site.site_title = _("一窗管理")
 admin.site.login_form = StaffAdminAuthenticationForm

@@ -12,9 +12,10 @@ import datetime
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.http import Http404
 from django.utils import timezone
-from ninja import Field, File, Form, Query, Router, Schema, UploadedFile
+from ninja import Field, File, Form, Router, Schema, UploadedFile
 
 from yichuang.clock import caseclock
+from yichuang.core.pagination import page_query, page_slice
 from yichuang.core.schemas import ErrorOut, InvalidOut
 from yichuang.intake.models import Case, Handoff, SubmissionMaterial, TimelineEvent
 from yichuang.organisation.api_auth import staff_auth
@@ -378,14 +379,13 @@ def handoff_out(handoff: Handoff) -> dict:
     description="`show`: all (default), inbox (not claimed), mine (assigned to the caller), paused "
     "(correction or special procedure). 25 a page.",
 )
-def worklist(request, show: str = "all", page: int = Query(1, ge=1)):
+def worklist(request, show: str = "all", page: int = page_query()):
     if show not in queries.SHOW:
         raise ValidationError({"show": [f"show must be one of: {', '.join(queries.SHOW)}"]})
     now = timezone.now()
     qs = queries.worklist(request.user, now=now, show=show)
     paginator = queries.WorklistPaginator(qs.select_related("submission__site"), queries.PAGE_SIZE)
-    start = (page - 1) * queries.PAGE_SIZE
-    rows = list(paginator.object_list[start : start + queries.PAGE_SIZE])
+    rows = list(paginator.object_list[page_slice(page, queries.PAGE_SIZE)])
     clocks: dict = {}
     return {
         "items": [_item(c, now, clocks) for c in rows],
@@ -602,13 +602,12 @@ def _alert_out(alert) -> dict:
     "special_overdue, terminated and withdrawn in every department; anyone else: none. `show`: unread "
     "(default) or all. 50 a page.",
 )
-def alerts(request, show: str = "unread", page: int = Query(1, ge=1, le=1_000_000)):
+def alerts(request, show: str = "unread", page: int = page_query()):
     if show not in ("unread", "all"):
         raise ValidationError({"show": ["show must be one of: unread, all"]})
     qs = queries.alerts_for(request.user, unread_only=show == "unread").select_related("case", "department")
     paginator = queries.WorklistPaginator(qs, queries.ALERT_PAGE_SIZE)
-    start = (page - 1) * queries.ALERT_PAGE_SIZE
-    rows = list(qs[start : start + queries.ALERT_PAGE_SIZE])
+    rows = list(qs[page_slice(page, queries.ALERT_PAGE_SIZE)])
     return {
         "items": [_alert_out(a) for a in rows],
         "unread": queries.unread_count(request.user),

@@ -12,6 +12,7 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
+from yichuang.core.pagination import page_query, page_slice
 from yichuang.core.schemas import ErrorOut, InvalidOut
 from yichuang.organisation.access import visible_department_ids
 from yichuang.organisation.api_auth import staff_auth
@@ -160,7 +161,11 @@ def board(request):
 
 @router.get("/orders", response={200: list[OrderOut], **ERRORS}, summary="The ledger of orders (台账)")
 def list_orders(
-    request, status: str | None = None, level: str | None = None, department: str | None = None, page: int = 1
+    request,
+    status: str | None = None,
+    level: str | None = None,
+    department: str | None = None,
+    page: int = page_query(),
 ):
     _ensure_ledger(request.user)
     errors = {}
@@ -173,13 +178,10 @@ def list_orders(
         department_id = Department.objects.filter(code=department[:64]).values_list("pk", flat=True).first()
         if department_id is None:
             errors["department"] = [_("没有这个部门。")]
-    if page < 1:
-        errors["page"] = [_("页码须为正整数。")]
     if errors:
         raise ValidationError(errors)
     qs = queries.orders_for(request.user, status=status, level=level, department_id=department_id)
-    start = (page - 1) * queries.PAGE_SIZE
-    return [_order_out(o) for o in qs[start : start + queries.PAGE_SIZE]]
+    return [_order_out(o) for o in qs[page_slice(page, queries.PAGE_SIZE)]]
 
 
 @router.get("/orders/{number}", response={200: OrderDetailOut, **ERRORS}, summary="An order with its ledger")
