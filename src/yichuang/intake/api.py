@@ -205,11 +205,11 @@ def _person(kind, name, id_number, phone) -> dict:
 )
 def get_submission(request, number: str):
     if not NUMBER_RE.match(number):
-        raise Http404("no such submission")
+        raise Http404("没有这个受理编号。")
     try:
         s = queries.submission_detail(number)
     except Submission.DoesNotExist:
-        raise Http404("no such submission") from None
+        raise Http404("没有这个受理编号。") from None
     queries.ensure_can_view(request.user, s)
     cases = list(s.cases.all())
     case_numbers = {c.pk: c.number for c in cases}

@@ -2,6 +2,7 @@
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, QuerySet
+from django.http import Http404
 from django.utils.translation import gettext as _
 
 from yichuang.catalogue.models import Bundle, Matter
@@ -46,7 +47,7 @@ def ensure_can_view(user, submission: Submission) -> None:
     ids = visible_department_ids(user)
     if ids is None or (ids and submission.cases.filter(department_id__in=ids).exists()):
         return
-    raise PermissionDenied(_("无权查看该申请。"))
+    raise Http404(_("没有这个受理编号。"))  # as for a number that does not exist: nothing tells it exists
 
 
 def zone_offer(zone: Zone) -> tuple[list[Matter], list[Bundle]]:

@@ -3,7 +3,8 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -18,10 +19,26 @@ def _ensure_staff(user) -> None:
         raise PermissionDenied(_("您没有查看消息的岗位。"))
 
 
+def _ensure_may_see(user, number: str) -> None:
+    """The outbox of a submission is scoped like the submission itself (intake.queries.ensure_can_view, on
+    organisation.access): front staff see every one, a department's staff only those with a case of their department,
+    and anyone else is answered as if it did not exist (404). Messages of no known submission (sign-in codes) are
+    for front staff only."""
+    from yichuang.intake import queries as intake_queries
+    from yichuang.intake.models import Submission
+
+    found = Submission.objects.filter(number=number).first() if number else None
+    if found is not None:
+        intake_queries.ensure_can_view(user, found)
+    elif not (user.is_superuser or user.has_role(*intake_queries.FRONT_ROLES)):
+        raise Http404(_("没有这个受理编号。"))
+
+
 @login_required
 @never_cache
 def submission(request, number: str):
     _ensure_staff(request.user)
+    _ensure_may_see(request.user, number)
     return render(request, "notifications/submission.html", {"number": number})
 
 
@@ -29,7 +46,13 @@ def submission(request, number: str):
 @require_POST
 def retry(request, pk: int):
     _ensure_staff(request.user)
-    message = get_object_or_404(Message, pk=pk)
+    message = Message.objects.filter(pk=pk).first()
+    try:
+        if message is None:
+            raise Http404
+        _ensure_may_see(request.user, message.submission)
+    except Http404:
+        raise Http404(_("没有这条消息。")) from None  # the same answer for a message not there and one not theirs
     try:
         services.retry(message, request.user, request=request)
     except ValidationError as exc:

@@ -142,7 +142,9 @@ def test_get_is_scoped(hall):
     samr = staff(UserFactory(officer=True, department=hall.samr))
     assert samr.get(f"/api/submissions/{number}").status_code == 200  # it has a case of their department
     other = staff(UserFactory(officer=True))
-    assert other.get(f"/api/submissions/{number}").status_code == 403
+    hidden, missing = other.get(f"/api/submissions/{number}"), other.get("/api/submissions/411624-20990101-000001")
+    assert hidden.status_code == missing.status_code == 404  # another department's answers as a missing one
+    assert hidden.json() == missing.json()
     assert samr.get("/api/submissions/411624-20990101-000001").status_code == 404
     assert Client().get(f"/api/submissions/{number}").status_code == 401
 

@@ -211,10 +211,13 @@ def test_upload_and_download(client, hall):
         follow=True,
     )
     assert "不是 PDF" in response.content.decode() and Attachment.objects.count() == 1
-    # A back-office officer of another department sees neither the submission nor its files.
+    # A back-office officer of another department sees neither the submission nor its files: as if they did not exist.
     login(client, UserFactory(officer=True))
-    assert client.get(f"/desk/intake/{number}/").status_code == 403
-    assert client.get(f"/desk/intake/{number}/files/{attachment.pk}/").status_code == 403
+    assert client.get(f"/desk/intake/{number}/").status_code == 404
+    assert client.get(f"/desk/intake/{number}/files/{attachment.pk}/").status_code == 404
+    missing = client.get("/desk/intake/411624-20990101-000001/").content.decode()
+    hidden = client.get(f"/desk/intake/{number}/").content.decode()
+    assert "没有这个受理编号" in hidden and "没有这个受理编号" in missing
 
 
 def test_intake_for_a_called_ticket(client, hall):
