@@ -1,5 +1,6 @@
 """The back office's periodic sweep (the periodic job `backoffice.sweep` that `yichuang worker` runs every
-`BACKOFFICE_SWEEP_SECONDS` — see core.periodic — and `yichuang backoffice sweep`): warnings, automatic termination, reminders of deferred materials, the correction deadline.
+`BACKOFFICE_SWEEP_SECONDS` — see core.periodic — and `yichuang backoffice sweep`): warnings, automatic
+termination, reminders of deferred materials, the correction deadline.
 
 Every job is idempotent and safe with several workers at once:
 
