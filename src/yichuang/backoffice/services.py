@@ -37,7 +37,8 @@ from yichuang.intake.models import (
     SubmissionMaterial,
     TimelineEvent,
 )
-from yichuang.intake.services import mark_deferral_broken, notify_applicant, upload_problem
+from yichuang.intake.services import mark_deferral_broken, notify_applicant
+from yichuang.intake.uploads import upload_problem
 from yichuang.organisation.models import User
 from yichuang.organisation.roles import Role
 

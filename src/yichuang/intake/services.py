@@ -6,27 +6,27 @@ into a 422 with each field and reason, the desk shows each message at its field.
 Only when all is well does one transaction create the submission, its merged materials, one case per matter
 with its due time and snapshot, the dispatch (department inbox, or the open pickup batch of a delegated
 department), the timeline, the audit events and the notification to the applicant.
+
+The material rules (容缺 deferral, 告知承诺 pledge, required and core materials) are in `intake.materials`; the
+check behind every upload in `intake.uploads`; the error collector and code checks in `intake.checks`.
 """
 
 import datetime as dt
 import hashlib
 import logging
 import re
-import zipfile
-import zlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from yichuang.catalogue.models import Bundle, Material, Matter
-from yichuang.catalogue.queries import NoticeLine, default_site
+from yichuang.catalogue.models import Bundle, Matter
+from yichuang.catalogue.queries import default_site
 from yichuang.clock import caseclock
 from yichuang.clock.workcalendar import CalendarUnknown
 from yichuang.core import audit, counters, rows
@@ -34,6 +34,10 @@ from yichuang.organisation.models import Seat, Site, Window
 from yichuang.organisation.roles import Role
 
 from . import deadlines, identity, reference
+from .checks import CONTROL_RE, Errors
+from .checks import is_code as _is_code
+from .checks import shown as _shown
+from .materials import MaterialInput, check_material_rules, read_materials
 from .models import (
     Applicant,
     ApplicantKind,
@@ -49,57 +53,20 @@ from .models import (
     SubmissionMaterial,
     TimelineEvent,
 )
+from .uploads import FILE_KINDS, sniff, upload_problem
 
 logger = logging.getLogger(__name__)
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 # The choices as sets, once: `Choices.values` builds a new list on every use, and an intake asks per material.
 _APPLICANT_KINDS = frozenset(ApplicantKind.values)
-_MATERIAL_STATUSES = frozenset(MaterialStatus.values)
 _CHANNELS = frozenset(Channel.values)
 LANDLINE_RE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
 INTAKE_ROLES = (Role.WINDOW_CLERK, Role.HALL_ADMIN)
 INTAKE_WINDOW_KINDS = (Window.Kind.INTAKE, Window.Kind.ASSIST, Window.Kind.SPECIALIZED)
 MAX_MATTERS = 99  # case numbers have two digits
-MAX_COUNT = 99
-
-
-class Errors:
-    """Field path → messages, collected before anything is written."""
-
-    def __init__(self):
-        self.by_field: dict[str, list[str]] = {}
-
-    def add(self, path: str, message) -> None:
-        messages = self.by_field.setdefault(path, [])
-        if str(message) not in messages:
-            messages.append(str(message))
-
-    def add_exc(self, path: str, exc: ValidationError) -> None:
-        for message in exc.messages:
-            self.add(path, message)
-
-    def __bool__(self) -> bool:
-        return bool(self.by_field)
-
-    def raise_if_any(self) -> None:
-        if self.by_field:
-            raise ValidationError(self.by_field)
 
 
 # --- checking the input -----------------------------------------------------------------------------
-
-
-CODE_RE = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")  # catalogue codes (matters, materials, bundles)
-CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def _is_code(value) -> bool:
-    return isinstance(value, str) and bool(CODE_RE.match(value))
-
-
-def _shown(value) -> str:
-    """A code as a message may quote it: printable, at most 40 characters."""
-    return "".join(c for c in str(value)[:40] if c.isprintable())
 
 
 def _text(value, limit: int) -> str:
@@ -336,164 +303,6 @@ def _check_take_in(
         elif window is not None:
             for message in reference.take_in_problems(ref, matter, window):
                 errors.add(path, message)
-
-
-@dataclass
-class MaterialInput:
-    index: int | None  # position in the request's `materials`, None when not listed
-    line: NoticeLine
-    status: str = MaterialStatus.MISSING
-    originals: int = 0
-    copies: int = 0
-    due: dt.date | None = None
-
-
-def _count(value, path: str, errors: Errors) -> int | None:
-    if value in (None, ""):
-        return None
-    try:
-        number = int(value)
-        if isinstance(value, float | bool) or str(number) != str(value).strip():
-            raise ValueError
-    except (TypeError, ValueError):
-        errors.add(path, _("份数应为整数。"))
-        return None
-    if not 0 <= number <= MAX_COUNT:
-        errors.add(path, _("份数应在 0 到 %(max)d 之间。") % {"max": MAX_COUNT})
-        return None
-    return number
-
-
-def _date(value, path: str, errors: Errors) -> dt.date | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, dt.datetime):
-        return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value).strip())
-    except ValueError:
-        errors.add(path, _("日期格式应为 YYYY-MM-DD。"))
-        return None
-
-
-def _read_materials(materials, lines: list[NoticeLine], errors: Errors) -> list[MaterialInput]:
-    """One MaterialInput per line of the merged list, in its order; unlisted lines are missing."""
-    by_code = {line.material: MaterialInput(None, line) for line in lines}
-    if not isinstance(materials, list | tuple):
-        errors.add("materials", _("材料应为列表。"))
-        materials = []
-    unknown_codes = []
-    for i, item in enumerate(materials):
-        path = f"materials[{i}]"
-        if not isinstance(item, dict):
-            errors.add(path, _("材料项格式不正确。"))
-            continue
-        code = item.get("material")
-        entry = by_code.get(code) if isinstance(code, str) else None
-        if entry is None:
-            unknown_codes.append((path, code))
-            continue
-        if entry.index is not None:
-            errors.add(f"{path}.material", _("材料“%(name)s”重复。") % {"name": entry.line.name})
-            continue
-        entry.index = i
-        status = item.get("status")
-        if not isinstance(status, str) or status not in _MATERIAL_STATUSES:
-            errors.add(f"{path}.status", _("材料状态应为 received、deferred、pledged 或 missing。"))
-            status = None
-        entry.status = status
-        originals = _count(item.get("originals"), f"{path}.originals", errors)
-        copies = _count(item.get("copies"), f"{path}.copies", errors)
-        entry.due = _date(item.get("due"), f"{path}.due", errors)
-        if status == MaterialStatus.RECEIVED:
-            entry.originals = entry.line.originals if originals is None else originals
-            entry.copies = entry.line.copies if copies is None else copies
-    if unknown_codes:
-        looked_up = [c for _p, c in unknown_codes if _is_code(c)]
-        known = dict(Material.objects.filter(code__in=looked_up).values_list("code", "name")) if looked_up else {}
-        for path, code in unknown_codes:
-            if not isinstance(code, str) or not code:
-                errors.add(f"{path}.material", _("请填写材料编码。"))
-            elif code in known:
-                errors.add(f"{path}.material", _("材料“%(name)s”不在本次申请的材料清单中。") % {"name": known[code]})
-            else:
-                errors.add(f"{path}.material", _("没有编码为“%(code)s”的材料。") % {"code": _shown(code)})
-    return list(by_code.values())
-
-
-def _mpath(entry: MaterialInput, suffix: str = "status") -> str:
-    return f"materials[{entry.index}].{suffix}" if entry.index is not None else "materials"
-
-
-def _check_material_rules(
-    entries: list[MaterialInput],
-    dues: dict[str, dt.datetime],
-    applicant: Applicant | None,
-    errors: Errors,
-    *,
-    today: dt.date,
-) -> None:
-    """received counts, deferral (容缺) and pledge (告知承诺) rules, and required materials that are missing."""
-    # A core material is there when received, or replaced by a pledge it allows.
-    core_missing = [
-        e.line.name
-        for e in entries
-        if e.line.core
-        and not (e.status == MaterialStatus.RECEIVED or (e.status == MaterialStatus.PLEDGED and e.line.pledgeable))
-    ]
-    for e in entries:
-        line = e.line
-        if e.status == MaterialStatus.RECEIVED:
-            if e.originals < line.originals:
-                errors.add(
-                    _mpath(e, "originals"),
-                    _("“%(name)s”需原件 %(need)d 份，只收到 %(got)d 份；不足的请改为容缺、告知承诺或缺少。")
-                    % {"name": line.name, "need": line.originals, "got": e.originals},
-                )
-            if e.copies < line.copies:
-                errors.add(
-                    _mpath(e, "copies"),
-                    _("“%(name)s”需复印件 %(need)d 份，只收到 %(got)d 份；不足的请改为容缺、告知承诺或缺少。")
-                    % {"name": line.name, "need": line.copies, "got": e.copies},
-                )
-        elif e.status == MaterialStatus.DEFERRED:
-            if line.core:
-                errors.add(_mpath(e), _("“%(name)s”是核心要件，不得容缺。") % {"name": line.name})
-            elif not line.deferrable:
-                errors.add(_mpath(e), _("“%(name)s”不可容缺受理。") % {"name": line.name})
-            elif core_missing:
-                errors.add(
-                    _mpath(e),
-                    _("核心要件未齐全（缺%(names)s），不能容缺受理。")
-                    % {"names": "、".join(f"“{n}”" for n in core_missing)},
-                )
-            if applicant is not None and applicant.deferral_blocked:
-                errors.add(_mpath(e), _("申请人有未履行的容缺承诺，管理员解除标记前不能容缺受理。"))
-            if e.due is None:
-                if _mpath(e, "due") not in errors.by_field:  # not already "unreadable date"
-                    errors.add(_mpath(e, "due"), _("请填写“%(name)s”的补交期限。") % {"name": line.name})
-            elif e.due < today:
-                errors.add(_mpath(e, "due"), _("补交期限不能早于今天。"))
-            else:
-                limits = [dues[code] for code in line.matters if code in dues]
-                if limits:
-                    latest = min(timezone.localtime(d).date() for d in limits)
-                    if e.due > latest:
-                        errors.add(
-                            _mpath(e, "due"),
-                            _("补交期限不得晚于办件的办结期限（%(date)s）。") % {"date": f"{latest:%Y-%m-%d}"},
-                        )
-        elif e.status == MaterialStatus.PLEDGED:
-            if not line.pledgeable:
-                errors.add(_mpath(e), _("“%(name)s”不适用告知承诺。") % {"name": line.name})
-        elif e.status == MaterialStatus.MISSING and line.required:
-            errors.add(
-                _mpath(e),
-                _("缺少必要材料“%(name)s”，不能受理：请补齐，或出具不予受理通知书并一次性告知所缺材料。")
-                % {"name": line.name},
-            )
 
 
 def _site_for(window: Window | None, site: Site | None) -> Site | None:
@@ -740,11 +549,11 @@ def _plan(
         dues = _due_times(chosen, clock, now, errors, channel)
     pickups = _pickups(chosen, clock, now, errors, ref, channel) if clock is not None else {}
     lines = reference.merged(ref, chosen.matters) if chosen.matters else []
-    entries = _read_materials(materials, lines, errors)
+    entries = read_materials(materials, lines, errors)
     known = None
     if person.id_number and any(e.status == MaterialStatus.DEFERRED for e in entries):
         known = Applicant.objects.filter(kind=person.kind, id_number=person.id_number).first()
-    _check_material_rules(entries, dues, known, errors, today=today)
+    check_material_rules(entries, dues, known, errors, today=today)
     errors.raise_if_any()
     return Plan(
         person,
@@ -1027,7 +836,7 @@ def refuse(
     elif len(reasons) > 2000:
         errors.add("reasons", _("理由不能超过 2000 字。"))
     lines = reference.merged(ref, chosen.matters) if chosen.matters else []
-    entries = _read_materials(materials, lines, errors)
+    entries = read_materials(materials, lines, errors)
     errors.raise_if_any()
     number = draw_number(chosen_window.zone.site, now)
     return _refuse(
@@ -1113,97 +922,6 @@ def clear_deferral_block(applicant: Applicant, admin, *, request=None) -> Applic
 
 
 # --- files -------------------------------------------------------------------------------------------
-
-FILE_KINDS = {"pdf": "application/pdf", "jpg": "image/jpeg", "png": "image/png", "ofd": "application/ofd"}
-
-
-def max_upload_bytes() -> int:
-    return int(getattr(settings, "INTAKE_MAX_UPLOAD_MB", 20)) * 1024 * 1024
-
-
-def sniff(fileobj) -> str | None:
-    """The kind of a file by its content: "pdf", "jpg", "png", "ofd" (a zip holding OFD.xml), else None."""
-    fileobj.seek(0)
-    head = fileobj.read(8)
-    fileobj.seek(0)
-    if head.startswith(b"%PDF-"):
-        return "pdf"
-    if head.startswith(b"\xff\xd8\xff"):
-        return "jpg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    if head.startswith(b"PK\x03\x04"):
-        try:
-            with zipfile.ZipFile(fileobj) as archive:
-                names = archive.namelist()
-        except (zipfile.BadZipFile, OSError, ValueError):
-            return None
-        finally:
-            fileobj.seek(0)
-        if any(name.lstrip("/").upper() == "OFD.XML" for name in names):
-            return "ofd"
-    return None
-
-
-# An OFD is a zip: what it holds unpacked is bounded, as its upload is. At most this many times the upload limit in
-# all, and no member more than this many times its packed size (scans do not compress; page XML some tens of times;
-# a zip bomb thousands). Members under a megabyte are not held to the ratio: tiny XML can compress very well.
-OFD_MAX_UNPACKED_FACTOR = 5
-OFD_MAX_RATIO = 100
-OFD_MAX_MEMBERS = 10_000
-_RATIO_FREE_BYTES = 1024 * 1024
-
-
-def ofd_problem(fileobj) -> str | None:
-    """Why an OFD (a zip) cannot be taken though it lists OFD.xml, or None: too many members, more unpacked than
-    OFD_MAX_UNPACKED_FACTOR × the upload limit, a member packed over OFD_MAX_RATIO : 1, or members that unpack to
-    other sizes or checksums than the archive declares (read through to check, never more than the bound)."""
-    budget = OFD_MAX_UNPACKED_FACTOR * max_upload_bytes()
-    too_big = _("文件“%(name)s”解压后过大（OFD 文件解压后最多 %(mb)d MB，且压缩比不超过 %(ratio)d:1），不予接收。")
-    damaged = _("文件“%(name)s”是损坏的 OFD 文件（解压后与其声明的内容不符），不予接收。")
-    name = str(getattr(fileobj, "name", "") or "file")[-255:]
-    args = {"name": name, "mb": budget // 1048576, "ratio": OFD_MAX_RATIO}
-    fileobj.seek(0)
-    try:
-        with zipfile.ZipFile(fileobj) as archive:
-            members = archive.infolist()
-            declared = sum(m.file_size for m in members)
-            if len(members) > OFD_MAX_MEMBERS or declared > budget:
-                return too_big % args
-            for member in members:
-                if member.file_size > _RATIO_FREE_BYTES and member.file_size > OFD_MAX_RATIO * max(
-                    member.compress_size, 1
-                ):
-                    return too_big % args
-            for member in members:  # zipfile stops at the declared size and checks the CRC at the end
-                with archive.open(member) as stream:
-                    while stream.read(1024 * 1024):
-                        pass
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, OSError, ValueError, EOFError, NotImplementedError):
-        return damaged % args  # NotImplementedError: a compression method zipfile does not know
-    finally:
-        fileobj.seek(0)
-    return None
-
-
-def upload_problem(uploaded_file) -> str | None:
-    """Why an uploaded file cannot be taken, or None: larger than INTAKE_MAX_UPLOAD_MB, empty, not a PDF,
-    JPEG, PNG or OFD by its content, or an OFD that unpacks to too much (ofd_problem). The one check behind every
-    upload (intake materials, the online hall's supplies and corrections, the back office's result documents)."""
-    name = str(getattr(uploaded_file, "name", "") or "file")[-255:]
-    size, limit = uploaded_file.size, max_upload_bytes()
-    if size > limit:
-        return _("文件“%(name)s”大小 %(size).1f MB，超过上限 %(limit)d MB。") % {
-            "name": name, "size": size / 1048576, "limit": limit // 1048576,
-        }  # fmt: skip
-    if size == 0:
-        return _("文件“%(name)s”是空文件。") % {"name": name}
-    kind = sniff(uploaded_file)
-    if kind is None:
-        return _("文件“%(name)s”的内容不是 PDF、JPEG、PNG 或 OFD（按文件内容识别，与扩展名无关）。") % {"name": name}
-    if kind == "ofd":
-        return ofd_problem(uploaded_file)
-    return None
 
 
 def _refuse_file(submission: Submission, material_code: str, name: str, reason: str, actor) -> ValidationError:

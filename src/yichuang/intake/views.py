@@ -33,6 +33,7 @@ from yichuang.organisation.models import Window
 from yichuang.organisation.roles import Role
 
 from . import deadlines, queries, services
+from .checks import CODE_RE
 from .models import ApplicantKind, MaterialStatus, Submission
 
 STATUS_CHOICES = [
@@ -126,12 +127,12 @@ def _selected(post, offered_matters, offered_bundles):
     bundle_code = (post.get("bundle") or "").strip()
     codes = [c for c in post.getlist("matters") if c]
     bundle = next((b for b in offered_bundles if b.code == bundle_code), None)
-    if bundle_code and bundle is None and services.CODE_RE.match(bundle_code):
+    if bundle_code and bundle is None and CODE_RE.match(bundle_code):
         bundle = Bundle.objects.filter(code=bundle_code).first()
     if bundle is not None and not codes:
         matter_list = bundle.ordered_matters()
     else:
-        lookup = [c for c in codes if services.CODE_RE.match(c)]  # no NUL ever reaches the database
+        lookup = [c for c in codes if CODE_RE.match(c)]  # no NUL ever reaches the database
         by_code = {m.code: m for m in Matter.objects.select_related("department").filter(code__in=lookup)}
         matter_list = [by_code[c] for c in codes if c in by_code]
     return bundle_code, codes, bundle, matter_list

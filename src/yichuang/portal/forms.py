@@ -8,8 +8,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from yichuang.intake import identity
-from yichuang.intake import services as intake_services
 from yichuang.intake.models import ApplicantKind, MaterialStatus
+from yichuang.intake.uploads import upload_problem
 
 from . import services
 
@@ -76,7 +76,7 @@ CHOICE_LABELS = {
 
 def check_upload(uploaded) -> None:
     """The checks attach_file makes, made before anything is stored: content type and size."""
-    if (problem := intake_services.upload_problem(uploaded)) is not None:
+    if (problem := upload_problem(uploaded)) is not None:
         raise ValidationError(problem)
 
 

@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 
 from yichuang.core import audit
 from yichuang.core.masking import mask_phone
+from yichuang.intake.uploads import sniff, upload_problem
 from yichuang.notifications.models import Message
 from yichuang.notifications.services import notify
 from yichuang.queue import ratelimit
@@ -305,7 +306,7 @@ def supply_correction(submission, case_number: str, files: dict, materials: dict
             errors[f"files[{i}]"] = [_("请上传“%(name)s”的补正文件。") % {"name": item.get("name", "")}]
         elif code not in codes:
             errors[f"files[{i}]"] = [_("请选择该文件所属的材料。")]
-        elif (problem := intake.upload_problem(upload)) is not None:
+        elif (problem := upload_problem(upload)) is not None:
             errors[f"files[{i}]"] = [problem]
         else:
             plan.append((code, upload))
@@ -342,14 +343,12 @@ def _delete_files(names: list[str]) -> None:
 
 def stage_upload(phone: str, key: str, material: str, upload, *, request=None, now=None) -> StagedUpload:
     """Keep an upload of the form `key` on the server for this phone (it replaces the line's earlier one), after
-    the same check every upload gets (`intake.services.upload_problem`; ValidationError otherwise). Staged files
+    the same check every upload gets (`intake.uploads.upload_problem`; ValidationError otherwise). Staged files
     older than STAGED_HOURS — anyone's — are deleted here: the cleanup runs whenever a file is staged."""
-    from yichuang.intake import services as intake
-
     now = now or timezone.now()
-    if (problem := intake.upload_problem(upload)) is not None:
+    if (problem := upload_problem(upload)) is not None:
         raise ValidationError(problem)
-    kind = intake.sniff(upload)
+    kind = sniff(upload)
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)

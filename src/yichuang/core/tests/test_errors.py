@@ -188,7 +188,7 @@ def test_a_body_without_a_length_is_cut_off_at_the_cap(settings):
 
 
 def test_the_default_cap_is_a_little_above_the_largest_upload(settings):
-    from yichuang.intake.services import max_upload_bytes
+    from yichuang.intake.uploads import max_upload_bytes
 
     assert max_upload_bytes() < settings.MAX_REQUEST_BYTES <= max_upload_bytes() + 16 * 1024 * 1024
 

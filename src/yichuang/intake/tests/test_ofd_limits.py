@@ -1,5 +1,5 @@
 """An OFD is a zip: one that merely lists OFD.xml but expands to far more than it weighs (a zip bomb) is refused by the
-one upload check (intake.services.upload_problem), whatever door it came through."""
+one upload check (intake.uploads.upload_problem), whatever door it came through."""
 
 import io
 import random
@@ -8,7 +8,7 @@ import zipfile
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from yichuang.intake.services import upload_problem
+from yichuang.intake.uploads import upload_problem
 
 OFD_XML = b'<?xml version="1.0" encoding="UTF-8"?><ofd:OFD xmlns:ofd="http://www.ofdspec.org/2016" Version="1.0"/>'
 
