@@ -27,13 +27,13 @@ from yichuang.clock.models import ClockRules
 from yichuang.clock.workcalendar import CalendarUnknown
 from yichuang.core import audit
 from yichuang.intake import deadlines
+from yichuang.intake.materials import outstanding_deferred
 from yichuang.intake.models import (
     CONCLUDED_STATUSES,
     OPEN_STATUSES,
     Case,
     CaseStatus,
     Handoff,
-    MaterialStatus,
     SubmissionMaterial,
     TimelineEvent,
 )
@@ -142,15 +142,6 @@ def _save(case: Case, *fields: str) -> None:
 
 def _notify(case: Case, kind: str, /, **context) -> None:
     notify_applicant(case.submission, kind, {"case": case.number, "matter": case.matter_name, **context})
-
-
-def outstanding_deferred(case: Case) -> list[SubmissionMaterial]:
-    """Deferred materials of the case's matter still not supplied (容缺未补齐): its result is not issued."""
-    code = case.matter_snapshot.get("code") or case.matter.code
-    lines = SubmissionMaterial.objects.filter(
-        submission_id=case.submission_id, status=MaterialStatus.DEFERRED, supplied_at__isnull=True
-    )
-    return [line for line in lines if code in (line.matters or [])]
 
 
 def _local_date(moment: dt.datetime) -> dt.date:

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST
 from yichuang.clock.workcalendar import CalendarUnknown
 from yichuang.core import audit
 from yichuang.core.pdf import pdf_response
+from yichuang.intake.materials import outstanding_deferred
 from yichuang.intake.models import CONCLUDED_STATUSES, Case, CaseStatus, Handoff, SubmissionMaterial
 from yichuang.organisation.access import visible_department_ids
 from yichuang.organisation.models import User
@@ -190,7 +191,7 @@ def _case_context(request, case: Case, *, active: str = "", errors: dict | None 
     received = case.received_at is not None
     working = received and status in (CaseStatus.ACCEPTED, CaseStatus.IN_PROGRESS)
     today = timezone.localdate()
-    overdue_deferred = [m for m in services.outstanding_deferred(case) if m.due and m.due < today]
+    overdue_deferred = [m for m in outstanding_deferred(case) if m.due and m.due < today]
     correction_overdue = queries.correction_overdue(correction, case, today)
     calendar_problems: list[str] = []
     try:

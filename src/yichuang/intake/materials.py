@@ -22,7 +22,7 @@ from yichuang.catalogue.models import Material
 from yichuang.catalogue.queries import NoticeLine
 
 from .checks import Errors, is_code, shown
-from .models import Applicant, MaterialStatus
+from .models import Applicant, Case, MaterialStatus, SubmissionMaterial
 
 MAX_COUNT = 99
 # The choices as a set, once: `Choices.values` builds a new list on every use, and an intake asks per material.
@@ -185,3 +185,12 @@ def check_material_rules(
                 _("缺少必要材料“%(name)s”，不能受理：请补齐，或出具不予受理通知书并一次性告知所缺材料。")
                 % {"name": line.name},
             )
+
+
+def outstanding_deferred(case: Case) -> list[SubmissionMaterial]:
+    """Deferred materials of the case's matter still not supplied (容缺未补齐): its result is not issued."""
+    code = case.matter_snapshot.get("code") or case.matter.code
+    lines = SubmissionMaterial.objects.filter(
+        submission_id=case.submission_id, status=MaterialStatus.DEFERRED, supplied_at__isnull=True
+    )
+    return [line for line in lines if code in (line.matters or [])]

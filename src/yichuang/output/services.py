@@ -34,6 +34,7 @@ from PIL import Image, ImageChops, UnidentifiedImageError
 
 from yichuang.core import audit
 from yichuang.intake.identity import normalise, validate_credit_code, validate_resident_id
+from yichuang.intake.materials import outstanding_deferred
 from yichuang.intake.models import (
     CONCLUDED_STATUSES,
     OPEN_STATUSES,
@@ -275,8 +276,6 @@ def _select(submission: Submission, cases, partial: bool) -> tuple[list[Case], b
                 ]
             }
         )
-    from yichuang.backoffice.services import outstanding_deferred
-
     for case in chosen:
         if case.status == CaseStatus.APPROVED:
             missing = outstanding_deferred(case)
