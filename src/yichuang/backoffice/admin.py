@@ -4,8 +4,7 @@ backoffice.services (the office pages, the API, the worker)."""
 
 from django.contrib import admin
 
-from yichuang.core.admin import AuditedAdminMixin
-from yichuang.intake.admin import ReadOnlyAdmin, ReadOnlyInline
+from yichuang.core.admin import AuditedAdminMixin, ReadOnlyAdmin, ReadOnlyInline
 
 from .models import Alert, AlertRead, BackofficeRules, Correction, Decision, Extension, SpecialProcedure
 

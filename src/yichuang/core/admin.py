@@ -35,15 +35,11 @@ class SearchTermMixin:
         return super().get_search_results(request, queryset, search_term)
 
 
-@admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ["at", "actor", "action", "object_type", "object_id", "summary"]
-    list_filter = ["action", "object_type"]
-    search_fields = ["object_id", "summary"]
-    date_hierarchy = "at"
+class ReadOnlyAdmin(SearchTermMixin, admin.ModelAdmin):
+    """Rows that change only through their app's services (or never, like the audit log): shown in the admin,
+    never added, changed or deleted there — by nobody, a superuser included. The one base for every such admin."""
 
-    # The log is append-only, even for a superuser.
-    def has_add_permission(self, request):
+    def has_add_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):
@@ -53,22 +49,38 @@ class AuditEventAdmin(admin.ModelAdmin):
         return False
 
 
+class ReadOnlyInline(admin.TabularInline):
+    """The rows of a read-only admin's inline: shown, never added, changed or deleted."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ["at", "actor", "action", "object_type", "object_id", "summary"]
+    list_filter = ["action", "object_type"]
+    search_fields = ["object_id", "summary"]
+    date_hierarchy = "at"
+    # The log is append-only, even for a superuser (ReadOnlyAdmin).
+
+
 @admin.register(PeriodicJob)
-class PeriodicJobAdmin(admin.ModelAdmin):
+class PeriodicJobAdmin(ReadOnlyAdmin):
     """后台任务状态: one page with each periodic job and each recent worker (the same as `yichuang status`).
 
     The rows belong to the workers (yichuang.core.periodic): nobody adds, edits or deletes them here."""
 
     readonly_fields = [f.name for f in PeriodicJob._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def changelist_view(self, request, extra_context=None):
         if not self.has_view_or_change_permission(request):

@@ -4,8 +4,7 @@ feedback.services; a rating never changes at all); the rating rules are edited b
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from yichuang.core.admin import AuditedAdminMixin
-from yichuang.intake.admin import ReadOnlyAdmin
+from yichuang.core.admin import AuditedAdminMixin, ReadOnlyAdmin
 
 from .models import Appeal, Evaluation, FeedbackRules, RatingPad, Rectification
 

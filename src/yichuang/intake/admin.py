@@ -9,32 +9,10 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from yichuang.core.admin import SearchTermMixin
+from yichuang.core.admin import ReadOnlyAdmin, ReadOnlyInline
 
 from . import services
 from .models import Applicant, Case, Handoff, Submission, SubmissionMaterial, TimelineEvent
-
-
-class ReadOnlyAdmin(SearchTermMixin, admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class MaterialInline(ReadOnlyInline):

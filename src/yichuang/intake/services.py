@@ -14,7 +14,6 @@ check behind every upload in `intake.uploads`; the error collector and code chec
 import datetime as dt
 import hashlib
 import logging
-import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
@@ -30,6 +29,7 @@ from yichuang.catalogue.queries import default_site
 from yichuang.clock import caseclock
 from yichuang.clock.workcalendar import CalendarUnknown
 from yichuang.core import audit, counters, rows
+from yichuang.core.phones import clean_phone
 from yichuang.organisation.models import Seat, Site, Window
 from yichuang.organisation.roles import Role
 
@@ -56,11 +56,9 @@ from .models import (
 from .uploads import FILE_KINDS, sniff, upload_problem
 
 logger = logging.getLogger(__name__)
-MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 # The choices as sets, once: `Choices.values` builds a new list on every use, and an intake asks per material.
 _APPLICANT_KINDS = frozenset(ApplicantKind.values)
 _CHANNELS = frozenset(Channel.values)
-LANDLINE_RE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
 INTAKE_ROLES = (Role.WINDOW_CLERK, Role.HALL_ADMIN)
 INTAKE_WINDOW_KINDS = (Window.Kind.INTAKE, Window.Kind.ASSIST, Window.Kind.SPECIALIZED)
 MAX_MATTERS = 99  # case numbers have two digits
@@ -71,20 +69,6 @@ MAX_MATTERS = 99  # case numbers have two digits
 
 def _text(value, limit: int) -> str:
     return str(value if value is not None else "").strip()[:limit]
-
-
-def clean_phone(value) -> str:
-    """A mainland mobile (13812345678) or landline (0394-5212345) number, spaces and dashes tolerated."""
-    phone = re.sub(r"[\s()]", "", str(value or ""))
-    if phone.startswith("+86"):
-        phone = phone[3:]
-    if not phone:
-        return ""
-    if MOBILE_RE.match(phone.replace("-", "")):
-        return phone.replace("-", "")
-    if LANDLINE_RE.match(phone):
-        return phone
-    raise ValidationError(_("请输入 11 位手机号码，或带区号的固定电话（如 0394-5212345）。"))
 
 
 @dataclass

@@ -30,7 +30,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from yichuang.core import audit, rows
+from yichuang.core import audit, phones, rows
 from yichuang.core.links import absolute
 from yichuang.core.masking import mask_text
 
@@ -43,20 +43,10 @@ DEFAULT_MAX_ATTEMPTS = 10
 DEFAULT_RETRY_BASE_SECONDS = 60
 DEFAULT_RETRY_MAX_SECONDS = 3600
 _CODE_RE = re.compile(r"(?<!\d)\d{4,8}(?!\d)")
-_PHONE_CLEAN_RE = re.compile(r"[\s\-()]")
 _KINDS = frozenset(Message.Kind.values)
 
 
 # --- storing ---------------------------------------------------------------------------------------
-
-
-def normalize_phone(phone: str | None) -> str:
-    """Digits only, without the +86 / 0086 country prefix; '' when there is no number."""
-    phone = _PHONE_CLEAN_RE.sub("", phone or "")
-    for prefix in ("+86", "0086"):
-        if phone.startswith(prefix):
-            phone = phone[len(prefix) :]
-    return phone
 
 
 def _site_name() -> str:
@@ -96,7 +86,7 @@ def notify(
     `context` fills the kind's template; `site_name` (the default site's), `submission` and `progress_url`
     are added when not given. Returns the message, or None when there is no number to send to (nothing to tell).
     """
-    phone = normalize_phone(phone)
+    phone = phones.normalise(phone)
     if not phone:
         return None
     ctx = {"submission": submission or "", **(context or {})}

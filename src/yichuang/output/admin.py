@@ -3,8 +3,7 @@ output.services); the output rules (remind after N days) edited by hall admins."
 
 from django.contrib import admin
 
-from yichuang.core.admin import AuditedAdminMixin
-from yichuang.intake.admin import ReadOnlyAdmin, ReadOnlyInline
+from yichuang.core.admin import AuditedAdminMixin, ReadOnlyAdmin, ReadOnlyInline
 
 from .models import Handover, HandoverItem, OutputRules, Reminder
 

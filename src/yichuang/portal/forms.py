@@ -7,11 +7,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from yichuang.core.phones import clean_mobile
 from yichuang.intake import identity
 from yichuang.intake.models import ApplicantKind, MaterialStatus
 from yichuang.intake.uploads import upload_problem
-
-from . import services
 
 
 class PhoneForm(forms.Form):
@@ -22,7 +21,7 @@ class PhoneForm(forms.Form):
     )
 
     def clean_phone(self):
-        return services.clean_mobile(self.cleaned_data["phone"])
+        return clean_mobile(self.cleaned_data["phone"])
 
 
 class CodeForm(forms.Form):

@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 
 from yichuang.core import audit
 from yichuang.core.masking import mask_phone
+from yichuang.core.phones import clean_mobile
 from yichuang.intake.uploads import sniff, upload_problem
 from yichuang.notifications.models import Message
 from yichuang.notifications.services import notify
@@ -41,7 +42,6 @@ from .models import SignInCode, StagedUpload
 CODE_DIGITS = 6
 CODE_MINUTES = 5
 MAX_TRIES = 5
-MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 
 SESSION_PHONE = "portal_phone"
 SESSION_AT = "portal_verified_at"
@@ -60,16 +60,6 @@ class Throttled(ValidationError):
 
 def _setting(name: str, default):
     return getattr(settings, name, default) or default
-
-
-def clean_mobile(value) -> str:
-    """A mainland mobile number (11 digits; spaces, dashes and +86 tolerated), or ValidationError."""
-    phone = re.sub(r"[\s\-()]", "", str(value or ""))
-    if phone.startswith("+86"):
-        phone = phone[3:]
-    if not MOBILE_RE.match(phone):
-        raise ValidationError(_("请输入 11 位手机号码。"), code="phone")
-    return phone
 
 
 def phone_hash(phone: str) -> str:

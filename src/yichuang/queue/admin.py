@@ -3,7 +3,7 @@ change only through the services, which record every step)."""
 
 from django.contrib import admin
 
-from yichuang.core.admin import AuditedAdminMixin
+from yichuang.core.admin import AuditedAdminMixin, ReadOnlyAdmin, ReadOnlyInline
 
 from .models import Appointment, AppointmentSlot, QueueSettings, Ticket, TicketEvent
 
@@ -29,17 +29,6 @@ class AppointmentSlotAdmin(AuditedAdminMixin, admin.ModelAdmin):
     readonly_fields = ["booked"]
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Appointment)
 class AppointmentAdmin(ReadOnlyAdmin):
     list_display = ["code", "slot", "masked_name", "masked_phone", "status", "checked_in_at"]
@@ -48,15 +37,10 @@ class AppointmentAdmin(ReadOnlyAdmin):
     exclude = ["name", "phone"]
 
 
-class TicketEventInline(admin.TabularInline):
+class TicketEventInline(ReadOnlyInline):
     model = TicketEvent
-    extra = 0
     fields = ["at", "kind", "zone", "window", "staff", "detail"]
     readonly_fields = fields
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Ticket)

@@ -8,7 +8,6 @@ seated where the action needs them, 403). Nothing is changed when one is raised.
 """
 
 import datetime
-import re
 import secrets
 import time
 
@@ -20,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from yichuang.core import audit
+from yichuang.core import audit, phones
 from yichuang.core.links import absolute
 from yichuang.notifications.models import Message
 from yichuang.notifications.services import notify
@@ -29,7 +28,6 @@ from yichuang.organisation.models import Seat, Site, Window, Zone
 from . import queries, ratelimit, sql
 from .models import Appointment, AppointmentSlot, Ticket, TicketCounter, TicketEvent, new_token
 
-PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 CLAIM_ATTEMPTS = 4
 OPEN_STATES = (Ticket.Status.CALLED, Ticket.Status.SERVING)
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
@@ -51,10 +49,11 @@ class TryAgain(Conflict):
 
 
 def clean_phone(phone: str | None) -> str:
-    phone = (phone or "").strip().replace(" ", "").replace("-", "")
-    if phone and not PHONE_RE.match(phone):
-        raise QueueError({"phone": _("请输入 11 位手机号码。")})
-    return phone
+    """A mobile number for the ticket or booking (core.phones), '' for none; QueueError at `phone` otherwise."""
+    try:
+        return phones.clean_mobile(phone, blank=True)
+    except ValidationError:
+        raise QueueError({"phone": _("请输入 11 位手机号码。")}) from None
 
 
 def ticket_number(letter: str, seq: int) -> str:

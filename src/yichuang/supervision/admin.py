@@ -3,7 +3,7 @@
 
 from django.contrib import admin
 
-from yichuang.core.admin import AuditedAdminMixin, SearchTermMixin
+from yichuang.core.admin import AuditedAdminMixin, ReadOnlyAdmin, ReadOnlyInline, SearchTermMixin
 
 from .models import Order, OrderEvent, SupervisionTask
 
@@ -19,33 +19,14 @@ class SupervisionTaskAdmin(AuditedAdminMixin, SearchTermMixin, admin.ModelAdmin)
         return False
 
 
-class ReadOnly(SearchTermMixin, admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class EventInline(admin.TabularInline):
+class EventInline(ReadOnlyInline):
     model = OrderEvent
-    extra = 0
-    can_delete = False
     fields = ["at", "kind", "level", "actor", "text", "reply_due"]
     readonly_fields = fields
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Order)
-class OrderAdmin(ReadOnly):
+class OrderAdmin(ReadOnlyAdmin):
     list_display = ["number", "level", "status", "department", "reply_due", "issued_by", "issued_at", "closed_at"]
     list_filter = ["status", "level", "department"]
     search_fields = ["number"]
@@ -54,7 +35,7 @@ class OrderAdmin(ReadOnly):
 
 
 @admin.register(OrderEvent)
-class OrderEventAdmin(ReadOnly):
+class OrderEventAdmin(ReadOnlyAdmin):
     list_display = ["order", "kind", "level", "actor", "at"]
     list_filter = ["kind", "level"]
     search_fields = ["order__number"]

@@ -73,7 +73,7 @@ def test_detail_and_access(office):
     )
     assert client(office.supervisor).get(f"/api/office/cases/{case.number}").status_code == 200
     assert client(office.tax_officer).get(f"/api/office/cases/{case.number}").status_code == 404
-    assert client(office.officer).get("/api/office/cases/nope").json()["detail"] == "no such case"
+    assert client(office.officer).get("/api/office/cases/nope").json()["detail"] == "没有找到（no such case）"
     assert Client().get(f"/api/office/cases/{case.number}").status_code == 401
 
 
