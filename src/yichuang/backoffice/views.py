@@ -234,7 +234,7 @@ def _case_context(request, case: Case, *, active: str = "", errors: dict | None 
     return {
         "case": case,
         "submission": case.submission,
-        "applicant": case.submission.applicant,
+        "applicant": case.submission.as_given,
         "clock": queries.clock_view(case, now),
         "pause_reason": _pause_reason(case, running),
         "materials": [
@@ -489,7 +489,7 @@ def _special_context(request, number: str, pk: int) -> dict:
         "case": found,
         "submission": found.submission,
         "site": found.submission.site,
-        "applicant": found.submission.applicant,
+        "applicant": found.submission.as_given,
         "procedure": procedure,
         "title": _("特别程序告知书"),
         "today": timezone.localdate(),
@@ -517,7 +517,7 @@ def _withdrawn_context(request, number: str) -> dict:
         "case": found,
         "submission": found.submission,
         "site": found.submission.site,
-        "applicant": found.submission.applicant,
+        "applicant": found.submission.as_given,
         "decision": decision,
         "correction": Correction.objects.filter(case=found).first(),
         "title": _("视为撤回申请告知书"),

@@ -46,7 +46,8 @@ class SubmissionAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("申请人"))
     def applicant_masked(self, obj):
-        return f"{obj.applicant.masked_name} {obj.applicant.masked_id_number}"
+        given = obj.as_given
+        return f"{given.masked_name} {given.masked_id_number}"
 
 
 @admin.register(Case)

@@ -6,17 +6,20 @@ such as `applicant.id_number`, `matters[1]`, `materials[2].status` (services.sub
 """
 
 import datetime
+import functools
 import re
 
 from django.http import Http404, HttpResponse
 from django.utils.timezone import localtime
 from ninja import Field, Router, Schema, Status
+from ninja.errors import HttpError
 from pydantic import BaseModel
 
 from yichuang.organisation.api_auth import staff_auth
 from yichuang.portal.api_auth import ApplicantSession, online_submission
 
 from . import queries, services
+from .applicants import NameDiffers
 from .models import ApplicantKind, Submission
 
 router = Router(tags=["intake"])
@@ -32,6 +35,11 @@ class ApplicantIn(BaseModel):
     name: str = ""
     id_number: str = Field("", description="18-character resident ID (GB 11643) or credit code (GB 32100).")
     phone: str = Field("", description="Mobile or landline; optional when the agent gives a phone.")
+    confirm_name: bool = Field(
+        False,
+        description="Staff only: the ID number is on record with another name and the clerk checked that this is "
+        "the same applicant (e.g. renamed). Without it such an intake answers 409 with the earlier name masked.",
+    )
 
 
 class AgentIn(BaseModel):
@@ -147,6 +155,21 @@ class ErrorOut(Schema):
     detail: str
 
 
+def names_differ_are_409(view):
+    """A known ID number with another name, not confirmed, as the only problem (NameDiffers) → 409 with
+    the reason; with other problems it is one of the 422's errors."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except NameDiffers as exc:
+            reason = exc.messages[0] + "（API：确认后在 applicant 中传 confirm_name: true 重新提交。）"
+            raise HttpError(409, reason) from None
+
+    return wrapper
+
+
 def created_out(submission: Submission) -> dict:
     cases = getattr(submission, "accepted_cases", None)  # just made: the service's own rows
     if cases is None:  # a replay of an earlier request
@@ -170,6 +193,7 @@ def created_out(submission: Submission) -> dict:
     "The online hall's applicant session may call it too, with channel \"online\" only (the applicant's phone "
     "is then the phone verified at sign-in).",
 )
+@names_differ_are_409
 def create_submission(request, response: HttpResponse, payload: SubmissionIn):
     actor, data = online_submission(request, payload.model_dump())  # staff: request.user and the payload as it is
     submission = services.submit(
@@ -223,7 +247,7 @@ def get_submission(request, number: str):
         "ticket": s.ticket.number if s.ticket else None,
         "accepted_at": localtime(s.accepted_at),
         "accepted_by": s.accepted_by.display_name if s.accepted_by else None,
-        "applicant": _person(s.applicant.kind, s.applicant.name, s.applicant.id_number, s.applicant.phone),
+        "applicant": _person(s.applicant.kind, s.applicant_name, s.applicant_id_number, s.applicant_phone),
         "agent": _person("person", s.agent_name, s.agent_id_number, s.agent_phone) if s.agent_name else None,
         "bundle": s.bundle.code if s.bundle else None,
         "materials": [

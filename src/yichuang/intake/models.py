@@ -6,6 +6,8 @@ code and day (SubmissionCounter, bumped in one statement); a case is `<submissio
 are unique and sort in order of acceptance within a site and day.
 """
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, OrderBy, Q
@@ -25,13 +27,25 @@ class Channel(models.TextChoices):
     ONLINE = "online", _("网上申请")
 
 
+def masked_name(kind: str, name: str) -> str:
+    """张* for a person; an organisation's name is public."""
+    if kind == ApplicantKind.ORG:
+        return name
+    return (name[:1] + "*" * max(1, len(name) - 1)) if name else ""
+
+
 class Applicant(models.Model):
-    """A person (resident ID) or an organisation (unified social credit code) who applies."""
+    """A person (resident ID) or an organisation (unified social credit code) who applies.
+
+    Never overwritten by an intake: `name` and `phone` are as first recorded. Each submission keeps the applicant
+    as given on its day (`Submission.applicant_name`, `applicant_phone` …), and every name and phone given for
+    this ID number is an `ApplicantContact` with the moment it was first given.
+    """
 
     kind = models.CharField(_("类别"), max_length=8, choices=ApplicantKind.choices)
-    name = models.CharField(_("名称"), max_length=100)
+    name = models.CharField(_("名称"), max_length=100, help_text=_("首次登记的名称。"))
     id_number = models.CharField(_("证件号码"), max_length=18)
-    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True, help_text=_("首次登记的联系电话。"))
     # 容缺承诺未履行: set when a deferred material was not supplied in time; only an admin clears it.
     deferral_blocked = models.BooleanField(_("容缺失信"), default=False)
     deferral_blocked_at = models.DateTimeField(_("标记时间"), null=True, blank=True)
@@ -67,9 +81,43 @@ class Applicant(models.Model):
 
     @property
     def masked_name(self) -> str:
-        if self.kind == ApplicantKind.ORG:
-            return self.name
-        return (self.name[:1] + "*" * max(1, len(self.name) - 1)) if self.name else ""
+        return masked_name(self.kind, self.name)
+
+
+class ApplicantContact(models.Model):
+    """A name and phone given for an applicant's ID number, from the moment it was first given (`since`, with the
+    submission that gave it). Rows are only added: a changed phone or name is a new row, history stays."""
+
+    applicant = models.ForeignKey(
+        Applicant, verbose_name=_("申请人"), on_delete=models.PROTECT, related_name="contacts", db_index=False
+    )
+    name = models.CharField(_("名称"), max_length=100)
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    since = models.DateTimeField(_("首次提供时间"))
+    submission = models.ForeignKey(
+        "Submission",
+        verbose_name=_("首次提供于"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
+
+    class Meta:
+        verbose_name = _("申请人联系信息")
+        verbose_name_plural = _("申请人联系信息")
+        ordering = ["applicant", "since", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["applicant", "name", "phone"], name="applicant_contact_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{masked_name(self.applicant.kind, self.name)} {mask_phone(self.phone)}"
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone)
 
 
 class SubmissionCounter(models.Model):
@@ -111,6 +159,11 @@ class Submission(models.Model):
     applicant = models.ForeignKey(
         Applicant, verbose_name=_("申请人"), on_delete=models.PROTECT, related_name="submissions"
     )
+    # The applicant as given on the day of this submission: receipts, notices, messages and the progress lookup
+    # read these, never the Applicant row (a later intake of the same ID number changes nothing here).
+    applicant_name = models.CharField(_("申请人名称"), max_length=100, blank=True)
+    applicant_id_number = models.CharField(_("申请人证件号码"), max_length=18, blank=True)
+    applicant_phone = models.CharField(_("申请人联系电话"), max_length=20, blank=True)
     agent_name = models.CharField(_("代办人"), max_length=50, blank=True)
     agent_id_number = models.CharField(_("代办人身份证号码"), max_length=18, blank=True)
     agent_phone = models.CharField(_("代办人电话"), max_length=20, blank=True)
@@ -162,6 +215,13 @@ class Submission(models.Model):
         return bool(self.agent_name)
 
     @property
+    def as_given(self) -> "ApplicantAsGiven":
+        """The applicant as given on this submission's day (what its documents and pages show)."""
+        return ApplicantAsGiven(
+            self.applicant.kind, self.applicant_name, self.applicant_id_number, self.applicant_phone
+        )
+
+    @property
     def masked_agent_id_number(self) -> str:
         return mask_id_number(self.agent_id_number)
 
@@ -171,7 +231,33 @@ class Submission(models.Model):
 
     @property
     def contact_phone(self) -> str:
-        return self.applicant.phone or self.agent_phone
+        """Where messages about this submission go: the phone given for it (the applicant's, else the agent's)."""
+        return self.applicant_phone or self.agent_phone
+
+
+@dataclass(frozen=True)
+class ApplicantAsGiven:
+    """A submission's applicant as given on its day, with the attributes templates read of an Applicant."""
+
+    kind: str
+    name: str
+    id_number: str
+    phone: str
+
+    def get_kind_display(self) -> str:
+        return str(ApplicantKind(self.kind).label) if self.kind in ApplicantKind.values else self.kind
+
+    @property
+    def masked_name(self) -> str:
+        return masked_name(self.kind, self.name)
+
+    @property
+    def masked_id_number(self) -> str:
+        return mask_id_number(self.id_number)
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone)
 
 
 class MaterialStatus(models.TextChoices):

@@ -33,7 +33,7 @@ from yichuang.core.phones import clean_phone
 from yichuang.organisation.models import Seat, Site, Window
 from yichuang.organisation.roles import Role
 
-from . import deadlines, identity, reference
+from . import applicants, deadlines, identity, reference
 from .checks import CONTROL_RE, Errors
 from .checks import is_code as _is_code
 from .checks import shown as _shown
@@ -504,6 +504,7 @@ class Plan:
     clock: deadlines.SiteClock
     pickups: dict[int, dt.datetime]  # delegated department id → its next pickup
     ref: reference.Reference
+    known: applicants.Known | None = None  # the applicant on record for the ID number, if any
 
 
 def _plan(
@@ -534,11 +535,10 @@ def _plan(
     pickups = _pickups(chosen, clock, now, errors, ref, channel) if clock is not None else {}
     lines = reference.merged(ref, chosen.matters) if chosen.matters else []
     entries = read_materials(materials, lines, errors)
-    known = None
-    if person.id_number and any(e.status == MaterialStatus.DEFERRED for e in entries):
-        known = Applicant.objects.filter(kind=person.kind, id_number=person.id_number).first()
+    known = applicants.known(person.kind, person.id_number)
+    earlier = applicants.check_name(person, known, applicant, errors, staff=bool(getattr(actor, "pk", None)))
     check_material_rules(entries, dues, known, errors, today=today)
-    errors.raise_if_any()
+    applicants.raise_if_any(errors, earlier)
     return Plan(
         person,
         agent_person,
@@ -552,27 +552,17 @@ def _plan(
         clock,
         pickups,
         ref,
+        known,
     )
 
 
-def _upsert_applicant(person: Person) -> Applicant:
-    """The applicant by kind and ID number, created or brought up to date (name; phone when one is given) in one
-    statement, safe when two intakes of a new applicant run at once."""
-    table = connection.ops.quote_name(Applicant._meta.db_table)
-    now = connection.ops.adapt_datetimefield_value(timezone.now())  # SQLite: text, as the ORM stores it
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (kind, name, id_number, phone, deferral_blocked, deferral_block_reason, created_at, "
-            f"updated_at) VALUES (%s, %s, %s, %s, %s, '', %s, %s) ON CONFLICT (kind, id_number) DO UPDATE SET "
-            f"name = excluded.name, phone = CASE WHEN excluded.phone <> '' THEN excluded.phone ELSE {table}.phone END, "
-            f"updated_at = excluded.updated_at RETURNING id, phone, deferral_blocked",
-            [person.kind, person.name, person.id_number, person.phone, False, now, now],
-        )
-        pk, phone, blocked = cursor.fetchone()
-    return Applicant(
-        pk=pk, kind=person.kind, name=person.name, id_number=person.id_number, phone=phone,
-        deferral_blocked=bool(blocked),
-    )  # fmt: skip
+def _applicant_record(person: Person, known: "applicants.Known | None") -> str:
+    """For the audit event: how the applicant as given relates to the record (no personal data)."""
+    if known is None:
+        return "new"
+    if applicants.name_is_new(person, known):
+        return "new_name"
+    return "new_contact" if applicants.contact_is_new(person, known) else "known"
 
 
 def _material_values(submission: Submission, entries: list[MaterialInput], ref: reference.Reference) -> list[dict]:
@@ -662,7 +652,7 @@ def draw_number(site: Site, now: dt.datetime) -> str:
 
 @transaction.atomic
 def _accept(plan: Plan, number: str, *, actor, key: str | None, now: dt.datetime, request) -> Submission:
-    applicant = _upsert_applicant(plan.person)
+    applicant = applicants.upsert(plan.person)
     if applicant.deferral_blocked and any(e.status == MaterialStatus.DEFERRED for e in plan.entries):
         # Marked between the check and now: the rule still holds.
         raise ValidationError({"materials": [_("申请人有未履行的容缺承诺，管理员解除标记前不能容缺受理。")]})
@@ -672,6 +662,9 @@ def _accept(plan: Plan, number: str, *, actor, key: str | None, now: dt.datetime
         number=number,
         site=plan.site,
         applicant=applicant,
+        applicant_name=plan.person.name,
+        applicant_id_number=plan.person.id_number,
+        applicant_phone=plan.person.phone,
         agent_name=agent.name,
         agent_id_number=agent.id_number,
         agent_phone=agent.phone,
@@ -685,6 +678,8 @@ def _accept(plan: Plan, number: str, *, actor, key: str | None, now: dt.datetime
         idempotency_key=key,
     )
     rows.insert([submission], returning=True)
+    if applicants.contact_is_new(plan.person, plan.known):
+        applicants.add_contact(applicant.pk, plan.person, submission.pk, now)
     rows.insert_values(SubmissionMaterial, _material_values(submission, plan.entries, plan.ref))
     handoffs = _handoffs(plan, now)
     cases = [
@@ -723,6 +718,7 @@ def _accept(plan: Plan, number: str, *, actor, key: str | None, now: dt.datetime
         cases=[c.number for c in cases],
         deferred=[e.line.material for e in deferred],
         pledged=[e.line.material for e in plan.entries if e.status == MaterialStatus.PLEDGED],
+        applicant=_applicant_record(plan.person, plan.known),
     )
     notify_applicant(submission, "accepted", {"cases": len(cases), "deferred": bool(deferred)})
     submission.accepted_cases = cases
@@ -821,22 +817,29 @@ def refuse(
         errors.add("reasons", _("理由不能超过 2000 字。"))
     lines = reference.merged(ref, chosen.matters) if chosen.matters else []
     entries = read_materials(materials, lines, errors)
-    errors.raise_if_any()
+    known = applicants.known(person.kind, person.id_number)
+    applicants.raise_if_any(errors, applicants.check_name(person, known, applicant, errors, staff=True))
     number = draw_number(chosen_window.zone.site, now)
     return _refuse(
-        ref, number, person, agent_person, chosen, entries, reasons, chosen_window, chosen_ticket, actor, now, request
-    )
+        ref, number, person, agent_person, chosen, entries, reasons, chosen_window, chosen_ticket, actor, now, request,
+        known=known,
+    )  # fmt: skip
 
 
 @transaction.atomic
-def _refuse(ref, number, person, agent, chosen, entries, reasons, window, ticket, actor, now, request) -> Submission:
-    applicant = _upsert_applicant(person)
+def _refuse(
+    ref, number, person, agent, chosen, entries, reasons, window, ticket, actor, now, request, *, known=None
+) -> Submission:
+    applicant = applicants.upsert(person)
     agent = agent or Person()
     site = window.zone.site
     submission = Submission.objects.create(
         number=number,
         site=site,
         applicant=applicant,
+        applicant_name=person.name,
+        applicant_id_number=person.id_number,
+        applicant_phone=person.phone,
         agent_name=agent.name,
         agent_id_number=agent.id_number,
         agent_phone=agent.phone,
@@ -848,6 +851,8 @@ def _refuse(ref, number, person, agent, chosen, entries, reasons, window, ticket
         accepted_at=now,
         status=Submission.Status.REFUSED,
     )
+    if applicants.contact_is_new(person, known):
+        applicants.add_contact(applicant.pk, person, submission.pk, now)
     rows.insert_values(SubmissionMaterial, _material_values(submission, entries, ref))
     missing = [
         {"material": e.line.material, "name": e.line.name, "originals": e.line.originals, "copies": e.line.copies}
@@ -869,7 +874,10 @@ def _refuse(ref, number, person, agent, chosen, entries, reasons, window, ticket
         window=window,
         detail={"number": number, "missing": [m["material"] for m in missing]},
     )
-    audit.record(actor, "intake.refuse", submission, summary=number, request=request, missing=len(missing))
+    audit.record(
+        actor, "intake.refuse", submission, summary=number, request=request, missing=len(missing),
+        applicant=_applicant_record(person, known),
+    )  # fmt: skip
     notify_applicant(submission, "refused", {"reasons": reasons})
     return submission
 

@@ -183,6 +183,7 @@ def _desk_errors(errors: dict, codes: list[str], offered_codes: set[str], lines:
     placed = {f"matters[{i}]" for i, code in enumerate(codes) if code in offered_codes}
     placed |= {"bundle", "matters", "materials", "window", "ticket", "reasons"}
     placed |= {f"{who}.{name}" for who in ("applicant", "agent") for name in PERSON_FIELDS}
+    placed.add("applicant.confirm_name")
     return {
         "errors": {k.replace(".", "_"): v for k, v in errors.items() if not k.startswith("materials[")},
         "error_count": sum(len(v) for v in errors.values()),
@@ -238,6 +239,8 @@ def desk(request):
     for line in lines:
         line.latest_due = latest.get(line.notice.material)
     applicant = _person(post, "applicant")
+    # The clerk's confirmation that a known ID number's different name is right (intake.applicants.check_name).
+    applicant["confirm_name"] = post.get("applicant.confirm_name") == "1"
     agent = _person(post, "agent")
     context.update(
         bundle_code=bundle_code,

@@ -205,8 +205,8 @@ def submission_out(sub: Submission) -> dict:
 
     return {
         "submission": sub.number,
-        "applicant": sub.applicant.masked_name,
-        "applicant_id_masked": sub.applicant.masked_id_number,
+        "applicant": sub.as_given.masked_name,
+        "applicant_id_masked": sub.as_given.masked_id_number,
         "applicant_kind": sub.applicant.kind,
         "agent": sub.agent_name,
         "agent_id_masked": sub.masked_agent_id_number,
@@ -236,7 +236,7 @@ def ready(request):
     return [
         {
             "submission": row.submission.number,
-            "applicant": row.submission.applicant.masked_name,
+            "applicant": row.submission.as_given.masked_name,
             "bundle": row.submission.bundle.code if row.submission.bundle_id else None,
             "complete": row.complete,
             "waiting_cases": row.waiting,
@@ -264,7 +264,7 @@ def find(request, q: Query[str] = ""):
     return [
         {
             "submission": s.number,
-            "applicant": s.applicant.masked_name,
+            "applicant": s.as_given.masked_name,
             "bundle": s.bundle.code if s.bundle_id else None,
             "accepted_at": s.accepted_at,
         }

@@ -131,7 +131,7 @@ def _page(request, submission, *, status=200, **extra):
     since = services.ready_since(submission)
     context = {
         "submission": submission,
-        "applicant": submission.applicant,
+        "applicant": submission.as_given,
         "rows": _cases_view(submission),
         "complete": services.is_ready(submission),
         "any_ready": bool(services.ready_cases(submission)),

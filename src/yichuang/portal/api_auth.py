@@ -42,8 +42,8 @@ def online_submission(request, data: dict) -> tuple[object, dict]:
     """The `actor` and the input for intake.services.submit.
 
     For a member of staff: (request.user, data) as they are. For an applicant session: only channel "online",
-    with no window or ticket; the applicant's phone is the verified phone; an applicant on record with another
-    phone is refused (services.check_online_identity); actor None.
+    with no window or ticket; the applicant's phone is the verified phone (the submission keeps it: an ID number on
+    record with another phone may apply, and opens none of the earlier submissions); actor None.
     """
     caller = getattr(request, "auth", None)
     if not isinstance(caller, Applicant):
@@ -52,6 +52,4 @@ def online_submission(request, data: dict) -> tuple[object, dict]:
         raise PermissionDenied('an applicant session submits with channel "online" only')
     applicant = dict(data.get("applicant") or {})
     applicant["phone"] = caller.phone
-    if applicant.get("kind") and applicant.get("id_number"):
-        services.check_online_identity(caller.phone, applicant["kind"], applicant["id_number"])
     return None, {**data, "applicant": applicant}

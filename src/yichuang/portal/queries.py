@@ -65,10 +65,11 @@ def submission_by_number(number: str) -> Submission | None:
 
 
 def my_submissions(phone: str) -> QuerySet:
-    """The submissions whose contact phone (applicant's or agent's) is this verified phone, newest first."""
+    """The submissions for which this verified phone was given (the applicant's or the agent's, as given that
+    day), newest first: a later intake of the same ID number with another phone takes none of them away."""
     return (
         _submissions()
-        .filter(Q(applicant__phone=phone) | Q(agent_phone=phone))
+        .filter(Q(applicant_phone=phone) | Q(agent_phone=phone))
         .prefetch_related("cases")
         .order_by("-accepted_at", "-id")
     )

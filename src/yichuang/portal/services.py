@@ -194,9 +194,9 @@ def verified_phone(request) -> str | None:
 
 
 def lookup(number, last4, *, request=None):
-    """The submission of a submission or case number, if `last4` are the last four digits of its contact
-    phone (the applicant's or the agent's). One answer for every failure, so that it tells nothing about
-    which numbers exist. Rate-limited per client address (PORTAL_LOOKUP_RATE)."""
+    """The submission of a submission or case number, if `last4` are the last four digits of a phone given for
+    that submission (the applicant's or the agent's, as given that day). One answer for every failure, so that it
+    tells nothing about which numbers exist. Rate-limited per client address (PORTAL_LOOKUP_RATE)."""
     from . import queries
 
     _throttle(
@@ -207,7 +207,7 @@ def lookup(number, last4, *, request=None):
     number = str(number or "").strip().upper()[:60]
     last4 = re.sub(r"\s", "", str(last4 or ""))
     submission = queries.submission_by_number(number) if number else None
-    phones = [p for p in (submission.applicant.phone, submission.agent_phone) if p] if submission else []
+    phones = [p for p in (submission.applicant_phone, submission.agent_phone) if p] if submission else []
     # Compare against a stand-in when nothing was found, so that both failures take the same path.
     candidates = [p[-4:] for p in phones] or ["\x00\x00\x00\x00"]
     matched = any(hmac.compare_digest(c.encode(), last4.encode()) for c in candidates)
@@ -232,29 +232,10 @@ def may_follow(request, submission) -> bool:
 
 
 def owns(request, submission) -> bool:
+    """The verified phone is one given for this submission (the applicant's or the agent's, as given that day):
+    a phone given only for a later submission of the same ID number opens nothing earlier."""
     phone = verified_phone(request)
-    return bool(phone) and phone in (submission.applicant.phone, submission.agent_phone)
-
-
-# --- online identity --------------------------------------------------------------------------------
-
-
-def check_online_identity(phone: str, kind: str, id_number: str) -> None:
-    """An online application in the name of an applicant already on record must come from that applicant's
-    phone: otherwise anyone could file in another's name and, as intake keeps the latest phone given, take
-    over the follow-up of that person's submissions. Raises ValidationError at applicant.id_number."""
-    from yichuang.intake.identity import normalise
-    from yichuang.intake.models import Applicant
-
-    known = Applicant.objects.filter(kind=kind, id_number=normalise(id_number)).values_list("phone", flat=True).first()
-    if known is not None and known != phone:  # also one on record without a phone: that is for the window
-        raise ValidationError(
-            {
-                "applicant.id_number": [
-                    _("该证件已登记了其他联系电话：请用登记的手机号登录后申请，或到大厅窗口办理并更新联系电话。")
-                ]
-            }
-        )
+    return bool(phone) and phone in (submission.applicant_phone, submission.agent_phone)
 
 
 # --- online correction (网上补正) ----------------------------------------------------------------------

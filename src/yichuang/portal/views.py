@@ -179,11 +179,6 @@ def _apply_form(request, *, matters: list[Matter], bundle: Bundle | None, title:
         materials_form.kept = {code: row.original_name for code, row in kept.items()}
         if applicant_ok and materials_ok:
             try:
-                services.check_online_identity(
-                    phone,
-                    applicant_form.cleaned_data["kind"],
-                    applicant_form.cleaned_data["id_number"],
-                )
                 submission = intake_services.submit(
                     actor=None,
                     applicant={**applicant_form.cleaned_data, "phone": phone},

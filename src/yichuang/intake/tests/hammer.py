@@ -14,6 +14,7 @@ import threading
 from django.db import connection
 
 THREADS = 8
+PHONES = ("13900000001", "13900000002")  # the same new applicant gives one of two phones
 NUMBER_RE = re.compile(r"^411624-20260310-\d{6}$")
 
 
@@ -39,9 +40,10 @@ def _at_once(fn, n: int) -> tuple[list, list[str]]:
 
 
 def submit_at_once(hall, key: str | None = None) -> dict:
-    """THREADS threads submit the bundle at once (with one shared Idempotency-Key when `key` is given)."""
+    """THREADS threads submit the bundle at once (with one shared Idempotency-Key when `key` is given), all for
+    the same new applicant, half of them with another phone."""
     from yichuang.intake import services
-    from yichuang.intake.models import Case, Submission
+    from yichuang.intake.models import ApplicantContact, Case, Submission
 
     from .helpers import BUNDLE_MATERIALS, PERSON, T0, received
 
@@ -49,7 +51,7 @@ def submit_at_once(hall, key: str | None = None) -> dict:
         submission = services.submit(
             actor=hall.admin,
             window=hall.w1.pk,
-            applicant=PERSON,
+            applicant={**PERSON, "phone": PHONES[i % 2]},
             bundle="qiyekaiban",
             materials=received(*BUNDLE_MATERIALS),
             now=T0,
@@ -72,6 +74,9 @@ def submit_at_once(hall, key: str | None = None) -> dict:
             c.number == f"{c.submission.number}-{c.seq:02d}" for c in Case.objects.select_related("submission")
         ),
         "applicants": len({s.applicant_id for s in Submission.objects.all()}),
+        # Each submission keeps the phone it was given; each phone is one contact of the one applicant.
+        "phones": sorted(Submission.objects.values_list("applicant_phone", flat=True)),
+        "contacts": sorted(ApplicantContact.objects.values_list("phone", flat=True)),
     }
 
 

@@ -176,7 +176,7 @@ def test_an_intake_makes_one_statement_per_table_and_reads_no_catalogue(hall, dj
 
     client = staff(hall.clerk)
     assert post(client, body(), key="warm-up").status_code == 201  # caches the reference data, stamps the token
-    with django_assert_num_queries(13) as captured:
+    with django_assert_num_queries(14) as captured:
         assert post(client, body(), key="measured").status_code == 201
     statements = [
         re.match(r'\s*(\w+)(?:.*?\b(?:FROM|INTO)\s+"?(\w+))?', q["sql"], re.S | re.I).groups()
@@ -185,6 +185,7 @@ def test_an_intake_makes_one_statement_per_table_and_reads_no_catalogue(hall, dj
     assert [(verb.upper(), table) for verb, table in statements] == [
         ("SELECT", "organisation_apitoken"),  # the token with its user
         ("SELECT", "intake_referencerevision"),  # revision, seat, Idempotency-Key, role in one round trip
+        ("SELECT", "intake_applicant"),  # the applicant on record with its names and contacts (intake.applicants)
         ("INSERT", "intake_submissioncounter"),  # the number
         ("SAVEPOINT", None),
         ("INSERT", "intake_applicant"),

@@ -27,12 +27,15 @@ def check_distinct(result: dict):
     assert [int(n[-6:]) for n in numbers] == list(range(1, hammer.THREADS + 1))  # no gap, no duplicate
     assert result["cases"] == 3 * hammer.THREADS
     assert result["applicants"] == 1  # the same new applicant, created once
+    assert result["phones"] == sorted(hammer.PHONES * (hammer.THREADS // 2))  # each as given
+    assert result["contacts"] == sorted(hammer.PHONES)  # each new phone recorded once
 
 
 def check_idempotent(result: dict):
     assert result["errors"] == []
     assert len(result["numbers"]) == 1 and result["cases"] == 3
     assert result["returned"] == result["numbers"] * hammer.THREADS
+    assert len(result["phones"]) == 1 and result["contacts"] == result["phones"]
 
 
 def run_on_sqlite_file(tmp_path, *args) -> dict:

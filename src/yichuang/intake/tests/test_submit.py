@@ -129,12 +129,16 @@ def test_a_person_with_an_agent(hall):
     assert submission.cases.count() == 1
 
 
-def test_the_applicant_is_found_again_and_updated(hall):
+def test_the_applicant_is_found_again_and_never_overwritten(hall):
     first = submit_bundle(hall)
-    second = submit_bundle(hall, applicant={**ORG, "name": "沈丘县好运商贸有限责任公司", "phone": "13900003333"})
+    renamed = {**ORG, "name": "沈丘县好运商贸有限责任公司", "phone": "13900003333", "confirm_name": True}
+    second = submit_bundle(hall, applicant=renamed)
     assert first.applicant_id == second.applicant_id
     applicant = Applicant.objects.get()
-    assert applicant.name == "沈丘县好运商贸有限责任公司" and applicant.phone == "13900003333"
+    assert applicant.name == ORG["name"] and applicant.phone == ORG["phone"]  # as first recorded
+    first.refresh_from_db()
+    assert (first.applicant_name, first.applicant_phone) == (ORG["name"], ORG["phone"])
+    assert (second.applicant_name, second.applicant_phone) == (renamed["name"], "13900003333")
     assert int(second.number[-6:]) == int(first.number[-6:]) + 1
 
 

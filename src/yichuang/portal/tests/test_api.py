@@ -96,19 +96,19 @@ def test_invalid_parts_are_422_as_for_staff(session):
     assert response.json()["errors"][0]["field"] == "matters[0]"
 
 
-def test_not_in_the_name_of_an_applicant_on_record_with_another_phone(session, hall):
-    intake_services.submit(
+def test_an_applicant_on_record_with_another_phone_applies_with_the_verified_one(session, hall):
+    earlier = intake_services.submit(
         actor=hall.clerk,
         applicant={**PERSON, "phone": "13800002222"},
         matters=["SETUP"],
         materials=received("ID", "FORM", "ARTICLES", "PREMISES"),
     )
     response = post(session, body(applicant={**PERSON, "phone": ""}))
-    assert response.status_code == 422
-    assert response.json()["errors"] == [
-        {"field": "applicant.id_number", "reason": response.json()["detail"]},
-    ]
-    assert Submission.objects.count() == 1
+    assert response.status_code == 201, response.content
+    new = Submission.objects.get(number=response.json()["number"])
+    assert new.applicant_id == earlier.applicant_id and new.applicant_phone == PHONE  # the verified phone
+    earlier.refresh_from_db()
+    assert earlier.applicant_phone == "13800002222"  # the earlier submission keeps its own
 
 
 def test_the_applicant_session_reads_no_staff_endpoint(session):

@@ -178,17 +178,22 @@ def test_my_submissions_include_window_intake_and_nobody_elses(client, hall):
     assert response.status_code == 404
 
 
-def test_nobody_applies_online_in_the_name_of_an_applicant_on_record_with_another_phone(client, hall):
-    victim = intake_services.submit(
+def test_a_known_id_number_applies_online_with_another_phone_and_opens_nothing_earlier(client, hall):
+    earlier = intake_services.submit(
         actor=hall.clerk, applicant=PERSON, matters=["SETUP"], materials=received("ID", "FORM", "ARTICLES", "PREMISES")
     )
     sign_in(client, "13700000001")
     response = client.post(apply_url(), setup_form(**{"applicant-id_number": PERSON["id_number"]}))
-    assert response.status_code == 200 and "该证件已登记了其他联系电话" in response.content.decode()
-    assert Submission.objects.count() == 1
-    victim.applicant.refresh_from_db()
-    assert victim.applicant.phone == PERSON["phone"]
-    assert victim.number not in client.get(reverse("portal:home")).content.decode()
+    assert response.status_code == 302, response.content.decode()[:2000]
+    new = Submission.objects.exclude(pk=earlier.pk).get()
+    assert new.applicant_id == earlier.applicant_id and new.channel == Channel.ONLINE
+    assert (new.applicant_name, new.applicant_phone) == ("李四", "13700000001")
+    earlier.refresh_from_db()
+    earlier.applicant.refresh_from_db()
+    assert earlier.applicant_phone == PERSON["phone"] and earlier.applicant.phone == PERSON["phone"]
+    home = client.get(reverse("portal:home")).content.decode()
+    assert new.number in home and earlier.number not in home
+    assert client.get(reverse("portal:submission", args=[earlier.number])).status_code == 404
 
 
 def test_the_applicant_on_record_applies_again_with_their_phone(client, hall):
