@@ -619,17 +619,23 @@ def _pickups(
 
 
 def _handoffs(plan: Plan, now: dt.datetime) -> dict[int, Handoff]:
-    """The open pickup batch (交接单) of each delegated department among the cases, created when needed."""
+    """The open pickup batch (交接单) of each delegated department among the cases, created when needed.
+
+    The batch row is locked (SELECT … FOR UPDATE) until the intake commits, as `backoffice.services.collect_handoff`
+    locks it: a department collecting the batch at that moment waits and takes this case along, and a batch it
+    collected meanwhile is no longer open when the lock is granted (PostgreSQL reads the row again), so the case
+    goes into a new open batch — never into a collected one, where no worklist would show it. Departments are
+    locked in the order of their id, so two intakes never wait on each other."""
     result = {}
-    for dept_id, scheduled in plan.pickups.items():
+    for dept_id, scheduled in sorted(plan.pickups.items()):
         lookup = {"department_id": dept_id, "site": plan.site, "scheduled_for": scheduled}
-        handoff = Handoff.objects.filter(**lookup, status=Handoff.Status.OPEN).first()
+        handoff = Handoff.objects.select_for_update().filter(**lookup, status=Handoff.Status.OPEN).first()
         if handoff is None:
             try:
                 with transaction.atomic():
                     handoff = Handoff.objects.create(**lookup, status=Handoff.Status.OPEN, created_at=now)
             except IntegrityError:  # another intake opened it at the same instant
-                handoff = Handoff.objects.get(**lookup, status=Handoff.Status.OPEN)
+                handoff = Handoff.objects.select_for_update().get(**lookup, status=Handoff.Status.OPEN)
         result[dept_id] = handoff
     return result
 
