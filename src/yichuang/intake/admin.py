@@ -12,7 +12,16 @@ from django.utils.translation import gettext_lazy as _
 from yichuang.core.admin import ReadOnlyAdmin, ReadOnlyInline
 
 from . import services
-from .models import Applicant, Case, Handoff, Submission, SubmissionMaterial, TimelineEvent
+from .models import (
+    Applicant,
+    ApplicantContact,
+    Case,
+    Handoff,
+    Submission,
+    SubmissionMaterial,
+    TimelineEvent,
+    masked_name,
+)
 
 
 class MaterialInline(ReadOnlyInline):
@@ -31,6 +40,23 @@ class TimelineInline(ReadOnlyInline):
     model = TimelineEvent
     fields = ["at", "kind", "case", "actor", "window"]
     readonly_fields = fields
+
+
+class ContactInline(ReadOnlyInline):
+    """Every name and phone given for the applicant, from when (only added, never replaced); phones masked."""
+
+    model = ApplicantContact
+    fields = ["since", "masked_name", "masked_phone", "submission"]
+    readonly_fields = fields
+    verbose_name_plural = _("提供过的名称和联系电话")
+
+    @admin.display(description=_("名称"))
+    def masked_name(self, obj):
+        return masked_name(obj.applicant.kind, obj.name)
+
+    @admin.display(description=_("联系电话"))
+    def masked_phone(self, obj):
+        return obj.masked_phone
 
 
 @admin.register(Submission)
@@ -82,6 +108,7 @@ class ApplicantAdmin(ReadOnlyAdmin):
               "deferral_block_reason", "deferral_cleared_by", "deferral_cleared_at"]  # fmt: skip
     readonly_fields = fields
     actions = ["clear_deferral_block"]
+    inlines = [ContactInline]
 
     @admin.display(description=_("名称"))
     def masked_name(self, obj):

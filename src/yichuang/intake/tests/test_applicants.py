@@ -169,3 +169,38 @@ def test_the_desk_shows_the_earlier_name_masked_and_saves_nothing_without_the_co
     assert response.status_code == 302, response.content.decode()[:3000]
     latest = Submission.objects.order_by("-pk").first()
     assert (latest.applicant_name, latest.applicant_phone) == ("张三丰", "13700007777")
+
+
+def test_the_migration_fills_submissions_made_before_from_the_applicant_row(hall):
+    """intake 0010: a submission made before keeps the applicant as the row holds it; the row is its first contact."""
+    import importlib
+
+    from django.apps import apps
+
+    fill = importlib.import_module("yichuang.intake.migrations.0010_applicant_as_given").fill
+    first = take_in(hall, PERSON)
+    second = take_in(hall, {**PERSON, "phone": "13700007777"}, now=LATER)
+    Submission.objects.update(applicant_name="", applicant_id_number="", applicant_phone="")
+    ApplicantContact.objects.all().delete()
+    fill(apps, None)
+    for submission in Submission.objects.all():
+        assert (submission.applicant_name, submission.applicant_id_number, submission.applicant_phone) == (
+            PERSON["name"], PERSON["id_number"], PERSON["phone"],
+        )  # fmt: skip
+    (contact,) = ApplicantContact.objects.all()
+    applicant = Applicant.objects.get()
+    assert (contact.name, contact.phone, contact.since) == (applicant.name, applicant.phone, applicant.created_at)
+    assert contact.submission_id == first.pk and second.pk != first.pk
+    fill(apps, None)  # run again: nothing twice
+    assert ApplicantContact.objects.count() == 1
+
+
+def test_the_admin_shows_every_contact_masked_and_read_only(client, hall):
+    from yichuang.organisation.tests.factories import UserFactory
+
+    take_in(hall, PERSON)
+    take_in(hall, {**RENAMED, "confirm_name": True}, now=LATER)
+    client.force_login(UserFactory(is_superuser=True, is_staff=True))
+    page = client.get(f"/admin/intake/applicant/{Applicant.objects.get().pk}/change/").content.decode()
+    assert "提供过的名称和联系电话" in page and "139****5678" in page and "137****7777" in page
+    assert PERSON["phone"] not in page and "13700007777" not in page and "张三丰" not in page
