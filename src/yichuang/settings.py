@@ -159,6 +159,10 @@ BACKOFFICE_SWEEP_SECONDS = max(10, int(os.environ.get("BACKOFFICE_SWEEP_SECONDS"
 NOTIFICATION_CATCHUP_SECONDS = max(10, int(os.environ.get("NOTIFICATION_CATCHUP_SECONDS", "60")))
 # Each worker writes its heartbeat and looks for due jobs this often; silent for 3 beats, it counts as stopped.
 WORKER_HEARTBEAT_SECONDS = max(1, int(os.environ.get("WORKER_HEARTBEAT_SECONDS", "15")))
+# One-time form tokens (yichuang.core.once): a form can be sent for this long after it was shown (a repeat is sent
+# to the first result); older tokens are refused and removed by the periodic job every FORM_TOKEN_CLEANUP_SECONDS.
+FORM_TOKEN_SECONDS = max(600, int(os.environ.get("FORM_TOKEN_SECONDS", str(3 * 24 * 3600))))
+FORM_TOKEN_CLEANUP_SECONDS = max(60, int(os.environ.get("FORM_TOKEN_CLEANUP_SECONDS", "3600")))
 
 # --- Accounts and security ----------------------------------------------------------------------
 AUTH_USER_MODEL = "organisation.User"

@@ -11,7 +11,11 @@ class AuditEvent(models.Model):
 
     at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True, on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     action = models.CharField(_("动作"), max_length=64, db_index=True)
@@ -78,3 +82,24 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.hostname}:{self.pid} ({self.worker_id[:8]})"
+
+
+class FormToken(models.Model):
+    """A one-time form token claimed by a POST (yichuang.core.once): the unique key decides, also at once.
+
+    The row is written in the same transaction as what the form creates, and records where its first result is
+    shown; a repeat of the token finds it and is sent there. Rows older than the token's lifetime are removed.
+    """
+
+    key = models.CharField(_("令牌"), max_length=64, unique=True)
+    owner = models.CharField(_("提交人"), max_length=80, blank=True)
+    form = models.CharField(_("表单"), max_length=200, blank=True)
+    result_url = models.CharField(_("第一次提交的结果"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("提交时间"), db_index=True)
+
+    class Meta:
+        verbose_name = _("一次性表单令牌")
+        verbose_name_plural = _("一次性表单令牌")
+
+    def __str__(self) -> str:
+        return f"{self.form} {self.created_at:%Y-%m-%d %H:%M:%S}"

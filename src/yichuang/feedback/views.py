@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from yichuang.core import once
 from yichuang.intake.models import Case
 from yichuang.organisation.models import Window
 from yichuang.portal import services as portal_services
@@ -84,6 +85,7 @@ def _unpaired(request, window):
 
 
 @never_cache
+@once.form
 def pad(request, window_id: int):
     window, paired = _pad(request, window_id)
     if paired is None:
@@ -153,6 +155,7 @@ def pad_pair(request, window_id: int):
 
 
 @never_cache
+@once.form
 def rate_case(request, token: str):
     rules = FeedbackRules.current()
     try:
@@ -180,6 +183,7 @@ def rate_case(request, token: str):
 
 
 @require_POST
+@once.form
 def rate_portal(request, number: str):
     """A signed-in applicant rates a concluded case of their own submission (channel portal)."""
     case = Case.objects.filter(number=number).select_related("submission").first()

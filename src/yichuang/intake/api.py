@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from yichuang.organisation.api_auth import staff_auth
 from yichuang.portal.api_auth import ApplicantSession, online_submission
 
-from . import queries, services
+from . import duplicates, queries, services
 from .applicants import NameDiffers
 from .models import ApplicantKind, Submission
 
@@ -69,6 +69,11 @@ class SubmissionIn(BaseModel):
         None, description="Intake window id; default the caller's seat today (required for a hall admin not seated)."
     )
     ticket: int | None = Field(None, description="Queue ticket id being served at the window.")
+    confirm_duplicate: bool = Field(
+        False,
+        description="At a window: accept although the same applicant had the same matters accepted today "
+        "(without it such an intake answers 409 with the earlier submission's number).",
+    )
 
 
 class CaseOut(Schema):
@@ -155,6 +160,11 @@ class ErrorOut(Schema):
     detail: str
 
 
+class DuplicateOut(Schema):
+    detail: str
+    earlier: str = Field(description="The number of the submission already accepted today.")
+
+
 def names_differ_are_409(view):
     """A known ID number with another name, not confirmed, as the only problem (NameDiffers) → 409 with
     the reason; with other problems it is one of the 422's errors."""
@@ -185,17 +195,32 @@ def created_out(submission: Submission) -> dict:
 
 @router.post(
     "/submissions",
-    response={201: SubmissionCreatedOut, 403: ErrorOut},
+    response={201: SubmissionCreatedOut, 403: ErrorOut, 409: DuplicateOut},
     auth=[*staff_auth, ApplicantSession()],
     summary="Take in an application: one submission, one case per matter, dispatched in one step",
     description="Send an `Idempotency-Key` header: a retry with the same key returns the first submission "
     "(201, header `Idempotent-Replayed: true`) and creates nothing. 422 names every invalid part. "
     "The online hall's applicant session may call it too, with channel \"online\" only (the applicant's phone "
-    "is then the phone verified at sign-in).",
+    "is then the phone verified at sign-in). At a window, the same applicant with the same matters already "
+    "accepted today answers 409 with that submission's number (`earlier`) unless `confirm_duplicate` is true.",
 )
 @names_differ_are_409
 def create_submission(request, response: HttpResponse, payload: SubmissionIn):
     actor, data = online_submission(request, payload.model_dump())  # staff: request.user and the payload as it is
+    if data["channel"] != "online":
+        try:
+            duplicates.ensure_confirmed(
+                (data["applicant"] or {}).get("id_number"),
+                data["matters"],
+                data["bundle"],
+                confirmed=data.get("confirm_duplicate", False),
+                idempotency_key=request.headers.get("Idempotency-Key"),
+            )
+        except duplicates.LikelyDuplicate as exc:
+            # Only to those who take in (the role read only then: the hot path has no extra statement); others
+            # learn no number here and are refused by submit.
+            if actor.is_superuser or actor.has_role(*services.INTAKE_ROLES):
+                return Status(409, {"detail": str(exc), "earlier": exc.earlier.number})
     submission = services.submit(
         actor=actor,
         applicant=data["applicant"],

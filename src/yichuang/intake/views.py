@@ -26,6 +26,7 @@ from yichuang.catalogue.models import Bundle, Matter
 from yichuang.catalogue.queries import NoticeLine, merged_materials
 from yichuang.clock import queries as clock_queries
 from yichuang.clock.workcalendar import CalendarUnknown
+from yichuang.core import once
 from yichuang.core.links import absolute
 from yichuang.core.pdf import pdf_response
 from yichuang.organisation import queries as org_queries
@@ -34,6 +35,7 @@ from yichuang.organisation.roles import Role
 
 from . import deadlines, queries, services
 from .checks import CODE_RE
+from .duplicates import LikelyDuplicate, ensure_confirmed
 from .models import ApplicantKind, MaterialStatus, Submission
 
 STATUS_CHOICES = [
@@ -194,6 +196,7 @@ def _desk_errors(errors: dict, codes: list[str], offered_codes: set[str], lines:
 
 @login_required
 @never_cache
+@once.form
 def desk(request):
     """The intake form. GET shows it (optionally for `?ticket=<id>`); POST with action "checklist" shows the
     merged material list for the chosen matters, "accept" and "refuse" call the services."""
@@ -281,11 +284,16 @@ def desk(request):
         "ticket": ticket.pk if ticket else None,
         "request": request,
     }
+    confirmed = context["confirm_duplicate"] = bool(post.get("confirm_duplicate"))
     try:
         if action == "accept":
+            ensure_confirmed(applicant["id_number"], [m.code for m in matter_list], confirmed=confirmed)
             submission = services.submit(**common)
         else:
             submission = services.refuse(**common, reasons=context["reasons"])
+    except LikelyDuplicate as exc:  # the same applicant with the same matters today: the clerk confirms first
+        context.update(duplicate=exc.earlier, duplicate_message=str(exc))
+        return show(409)
     except ValidationError as exc:
         spread = _desk_errors(_field_errors(exc), codes, {m.code for m in offered_matters}, lines)
         context.update(spread)
@@ -377,6 +385,7 @@ def personal_data(request, number: str):
 
 @login_required
 @require_POST
+@once.form
 def upload(request, number: str):
     sub = _submission_or_404(request, number)
     _ensure_intake_staff(request.user)

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from yichuang.core import audit
+from yichuang.core import audit, once
 from yichuang.core.masking import mask_id_number
 from yichuang.core.pdf import pdf_response
 from yichuang.intake.models import Case, Submission
@@ -160,6 +160,7 @@ def _chosen(request) -> tuple[list[str] | None, bool]:
 
 @output_view
 @require_POST
+@once.form
 def hand_over(request, number: str):
     sub = _submission_or_404(number)
     cases, partial = _chosen(request)
@@ -194,6 +195,7 @@ def hand_over(request, number: str):
 
 @output_view
 @require_POST
+@once.form
 def mail(request, number: str):
     sub = _submission_or_404(number)
     cases, partial = _chosen(request)

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from yichuang.catalogue.models import Bundle, Matter
 from yichuang.catalogue.queries import merged_materials
+from yichuang.core import once
 from yichuang.core.masking import mask_phone
 from yichuang.intake import services as intake_services
 from yichuang.intake.models import Channel
@@ -225,6 +226,7 @@ def _attach_uploads(request, submission, staged) -> None:
 
 @applicant_required
 @never_cache
+@once.form
 def apply_matter(request, code: str):
     try:
         matter = queries.online_matter(code)
@@ -235,6 +237,7 @@ def apply_matter(request, code: str):
 
 @applicant_required
 @never_cache
+@once.form
 def apply_bundle(request, code: str):
     try:
         bundle = queries.online_bundle(code)
@@ -293,6 +296,7 @@ def _corrections(found, errors: dict) -> list[dict]:
 
 @applicant_required
 @require_POST
+@once.form
 def supply_correction(request, number: str, case_number: str):
     """All the files a correction request asks for, at once; then the department's clock restarts."""
     found = _own_submission(request, number)
@@ -310,6 +314,7 @@ def supply_correction(request, number: str, case_number: str):
 
 @applicant_required
 @require_POST
+@once.form
 def supply(request, number: str):
     found = _own_submission(request, number)
     form = SupplyForm(request.POST, request.FILES)

@@ -15,6 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from yichuang.clock import queries as clock_queries
+from yichuang.core import once
 from yichuang.organisation.access import visible_department_ids
 from yichuang.organisation.models import Department
 
@@ -152,6 +153,7 @@ def close(request, number: str):
 
 @login_required
 @never_cache
+@once.form
 def issue(request):
     """下发督办单 on a case (?case=<number>) or a task (?task=<code>)."""
     if not services.is_supervisor(request.user):

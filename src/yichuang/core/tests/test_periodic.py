@@ -19,6 +19,7 @@ from django.urls import reverse
 
 from yichuang.backoffice import sweep, tasks
 from yichuang.core import periodic
+from yichuang.core import tasks as core_tasks
 from yichuang.core.models import PeriodicJob, WorkerHeartbeat
 from yichuang.core.tests.concurrency import run_together
 from yichuang.notifications import tasks as notification_tasks
@@ -28,6 +29,7 @@ SH = dt.timezone(dt.timedelta(hours=8))
 T = dt.datetime(2026, 3, 10, 10, 0, tzinfo=SH)  # a Tuesday the calendar knows
 SWEEP = tasks.SWEEP
 CATCH_UP = notification_tasks.CATCH_UP
+FORM_TOKENS = core_tasks.FORM_TOKENS
 SECOND = dt.timedelta(seconds=1)
 
 
@@ -35,6 +37,7 @@ SECOND = dt.timedelta(seconds=1)
 def _periods(settings):
     settings.BACKOFFICE_SWEEP_SECONDS = 300
     settings.NOTIFICATION_CATCHUP_SECONDS = 60
+    settings.FORM_TOKEN_CLEANUP_SECONDS = 3600
     settings.WORKER_HEARTBEAT_SECONDS = 15
 
 
@@ -61,6 +64,7 @@ def test_a_fresh_database_gets_its_rows_due_at_once(db):
     assert {r.name: (r.next_run_at, r.period_seconds) for r in PeriodicJob.objects.all()} == {
         SWEEP: (T, 300),
         CATCH_UP: (T, 60),
+        FORM_TOKENS: (T, 3600),
     }
 
 
@@ -147,8 +151,8 @@ def test_a_run_that_could_not_free_its_row_is_freed_at_the_next_tick(db):
     periodic.ensure_rows(T)
     periodic.beat("w1", T)
     periodic.claim_due("w1", T)
-    assert periodic.release_orphans("w1", running={SWEEP}) == 1  # the catch-up's thread is over
-    assert row(CATCH_UP).running_by == "" and row(SWEEP).running_by == "w1"
+    assert periodic.release_orphans("w1", running={SWEEP}) == 2  # the catch-up's and the cleanup's are over
+    assert row(CATCH_UP).running_by == row(FORM_TOKENS).running_by == "" and row(SWEEP).running_by == "w1"
 
 
 @pytest.mark.django_db(transaction=True)
@@ -166,7 +170,7 @@ def test_two_schedulers_ticking_at_once_claim_a_due_job_once():
         results = run_together(*(lambda w=w, now=now: names(periodic.claim_due(w, now)) for w in ("w1", "w2", "w3")))
         assert all(kind == "ok" for kind, _ in results), results
         claims = [name for _kind, claimed in results for name in claimed]
-        assert sorted(claims) == sorted([SWEEP, CATCH_UP]), results  # each due job claimed exactly once
+        assert sorted(claims) == sorted([SWEEP, CATCH_UP, FORM_TOKENS]), results  # each due job claimed once
 
 
 def test_commands_run_by_hand_record_on_the_same_row(db, monkeypatch):

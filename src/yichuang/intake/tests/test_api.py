@@ -8,7 +8,7 @@ from yichuang.organisation import services as org_services
 from yichuang.organisation.tests.factories import UserFactory
 
 from .helpers import BUNDLE_MATERIALS, PERSON, received
-from .ids import resident_id
+from .ids import credit_code, resident_id
 from .test_submit import ORG
 
 pytestmark = pytest.mark.django_db
@@ -64,7 +64,7 @@ def test_the_same_idempotency_key_twice_makes_one(hall):
     assert second["Idempotent-Replayed"] == "true"
     assert Submission.objects.count() == 1 and Case.objects.count() == 3
     # Another key is another submission; the same key from another member of staff is refused.
-    assert post(client, body(), key="intake-7d1d").json()["number"] != first.json()["number"]
+    assert post(client, body(confirm_duplicate=True), key="intake-7d1d").json()["number"] != first.json()["number"]
     other = post(staff(hall.clerk2), body(), key="intake-7d1c")
     assert other.status_code == 422 and other.json()["errors"][0]["field"] == "idempotency_key"
     assert Submission.objects.count() == 2
@@ -176,20 +176,23 @@ def test_an_intake_makes_one_statement_per_table_and_reads_no_catalogue(hall, dj
 
     client = staff(hall.clerk)
     assert post(client, body(), key="warm-up").status_code == 201  # caches the reference data, stamps the token
-    with django_assert_num_queries(14) as captured:
-        assert post(client, body(), key="measured").status_code == 201
+    other = {**ORG, "name": "沈丘县另一家商贸有限公司", "id_number": credit_code("91411624MB")}
+    with django_assert_num_queries(16) as captured:
+        assert post(client, body(applicant=other), key="measured").status_code == 201
     statements = [
         re.match(r'\s*(\w+)(?:.*?\b(?:FROM|INTO)\s+"?(\w+))?', q["sql"], re.S | re.I).groups()
         for q in captured.captured_queries
     ]
     assert [(verb.upper(), table) for verb, table in statements] == [
         ("SELECT", "organisation_apitoken"),  # the token with its user
+        ("SELECT", "intake_case"),  # a likely duplicate: the applicant's matters accepted today (intake.duplicates)
         ("SELECT", "intake_referencerevision"),  # revision, seat, Idempotency-Key, role in one round trip
         ("SELECT", "intake_applicant"),  # the applicant on record with its names and contacts (intake.applicants)
         ("INSERT", "intake_submissioncounter"),  # the number
         ("SAVEPOINT", None),
         ("INSERT", "intake_applicant"),
         ("INSERT", "intake_submission"),
+        ("INSERT", "intake_applicantcontact"),  # a name and phone not given before (here: a new applicant)
         ("INSERT", "intake_submissionmaterial"),
         ("INSERT", "intake_case"),
         ("INSERT", "intake_timelineevent"),

@@ -1,0 +1,61 @@
+"""The online application form sent twice at once by a real browser (a double click on 提交申请) makes one submission
+(issue 13.2: the one-time form token); the second request is sent to the first result."""
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from yichuang.intake.models import Attachment, Submission
+from yichuang.intake.tests.helpers import build_hall
+from yichuang.intake.tests.ids import resident_id
+from yichuang.notifications.models import Message
+
+from .conftest import PHONE, last_code
+
+pytestmark = [pytest.mark.browser]
+
+PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
+
+
+def test_a_double_click_on_submit_makes_one_submission(transactional_db, page, tmp_path):
+    build_hall()
+    scan = tmp_path / "扫描件.pdf"
+    scan.write_bytes(PDF)
+    page.goto("/portal/")
+    page.get_by_label("手机号码").fill(PHONE)
+    page.get_by_role("button", name="获取验证码").click()
+    page.get_by_label("短信验证码").fill(last_code())
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_role("heading", name="我的申请")).to_be_visible()
+
+    page.goto("/portal/apply/")
+    page.get_by_role("link", name="企业设立登记").click()
+    page.get_by_label("姓名或单位名称").fill("李四")
+    page.get_by_label("身份证号码或统一社会信用代码").fill(resident_id("411624", "19850412", "031"))
+    rows = {code: page.locator(f'li[data-material="{code}"]') for code in ("ID", "FORM", "ARTICLES", "PREMISES")}
+    rows["ID"].locator('input[type="file"]').set_input_files(str(scan))
+    rows["FORM"].locator('input[type="file"]').set_input_files(str(scan))
+    rows["ARTICLES"].get_by_label("告知承诺（以承诺代替证明）").check()
+    rows["PREMISES"].get_by_label("容缺后补（须签署承诺）").check()
+    rows["PREMISES"].get_by_label("补交期限").fill(timezone.localdate().isoformat())
+    page.locator('li[data-material="ATTORNEY"]').get_by_label("不提供（非必要材料）").check()
+    # A double click: the browser sends the same form twice (both requests carry the same token): at once on
+    # PostgreSQL; on SQLite one after the other (the live server's in-memory database is one shared connection).
+    results = page.evaluate(
+        """async (together) => {
+            const form = document.querySelector("form.apply-form");
+            const send = () => fetch(location.href, {method: "POST", body: new FormData(form)})
+                .then(async (r) => ({status: r.status, url: r.url, text: await r.text()}));
+            return together ? Promise.all([send(), send()]) : [await send(), await send()];
+        }""",
+        connection.vendor == "postgresql",
+    )
+    submission = Submission.objects.get()  # one
+    assert [r["status"] for r in results] == [200, 200], [(r["status"], r["text"][:300]) for r in results]
+    assert {r["url"].split("/portal/")[1] for r in results} == {f"submissions/{submission.number}/"}
+    assert sum("此表单已提交过" in r["text"] for r in results) == 1  # the other request was sent to the first result
+    assert submission.cases.count() == 1 and Attachment.objects.filter(submission=submission).count() == 2
+    assert Message.objects.filter(submission=submission.number, kind="accepted").count() == 1
+    page.goto(f"/portal/submissions/{submission.number}/")
+    expect(page.locator("[data-submission-number]").first).to_have_text(submission.number)
