@@ -185,7 +185,9 @@ def test_an_intake_makes_one_statement_per_table_and_reads_no_catalogue(hall, dj
     ]
     assert [(verb.upper(), table) for verb, table in statements] == [
         ("SELECT", "organisation_apitoken"),  # the token with its user
-        ("SELECT", "intake_case"),  # a likely duplicate: the applicant's matters accepted today (intake.duplicates)
+        # A likely duplicate: the applicant's matters accepted today (intake.duplicates; its first FROM is the
+        # Idempotency-Key's subquery).
+        ("SELECT", "intake_submission"),
         ("SELECT", "intake_referencerevision"),  # revision, seat, Idempotency-Key, role in one round trip
         ("SELECT", "intake_applicant"),  # the applicant on record with its names and contacts (intake.applicants)
         ("INSERT", "intake_submissioncounter"),  # the number
