@@ -31,7 +31,8 @@ demo: install
 browser-deps:
 	@bash scripts/browser-deps.sh
 
-# The whole suite on SQLite, then on PostgreSQL (a throwaway server if none answers), browser tests included.
+# The whole suite on SQLite, then on PostgreSQL (a throwaway server if none answers), browser tests included, and the
+# API fuzzing run on each (schemathesis: src/yichuang/core/tests/test_api_fuzz.py; API_FUZZ_EXAMPLES=200 explores more).
 test: install browser-deps lint test-sqlite test-postgres
 
 test-sqlite: install

@@ -190,7 +190,8 @@ LOGIN_FAILURE_LIMIT_PER_ADDRESS = int(os.environ.get("LOGIN_FAILURE_LIMIT_PER_AD
 AXES_HANDLER = "yichuang.core.logins.LoginLimits"
 AXES_CLIENT_IP_CALLABLE = "yichuang.queue.ratelimit.client_key"
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# A locked-out sign-in is the 429 page with the reason and how long (core.errors.login_locked_out).
+AXES_LOCKOUT_CALLABLE = "yichuang.core.errors.login_locked_out"
 AXES_ENABLED = env_bool("LOGIN_THROTTLE", True)
 AXES_VERBOSE = False
 

@@ -16,7 +16,7 @@ from ninja import Field, File, Form, Router, Schema, UploadedFile
 
 from yichuang.clock import caseclock
 from yichuang.core.pagination import page_query, page_slice
-from yichuang.core.schemas import ErrorOut, InvalidOut
+from yichuang.core.schemas import ErrorOut, InvalidOut, RowId
 from yichuang.intake.models import Case, Handoff, SubmissionMaterial, TimelineEvent
 from yichuang.organisation.api_auth import staff_auth
 from yichuang.organisation.models import User
@@ -494,7 +494,7 @@ def request_extension(request, number: str, payload: ExtensionIn):
     response={200: CaseOut, **ERRORS},
     summary="The lead approves (the deadline moves) or rejects an extension",
 )
-def decide_extension(request, number: str, extension_id: int, payload: ExtensionDecisionIn):
+def decide_extension(request, number: str, extension_id: RowId, payload: ExtensionDecisionIn):
     case = _case(request, number)
     extension = Extension.objects.filter(pk=extension_id, case=case).first()
     if extension is None:
@@ -638,7 +638,7 @@ def alerts_read(request, payload: AlertsReadIn):
     response={200: AlertsReadOut, **ERRORS},
     summary="Mark one of the caller's alerts read (idempotent); another department's alert is a 404",
 )
-def alert_read(request, alert_id: int):
+def alert_read(request, alert_id: RowId):
     return _mark(request, [alert_id])
 
 
@@ -662,7 +662,7 @@ def handoffs(request, status: str = ""):
     response={200: HandoffOut, **ERRORS},
     summary="Collect a pickup batch and sign the transfer slip: its cases arrive in the inbox",
 )
-def collect(request, handoff_id: int, payload: CollectIn):
+def collect(request, handoff_id: RowId, payload: CollectIn):
     handoff = queries.handoffs_for(request.user).filter(pk=handoff_id).first()
     if handoff is None:
         raise Http404("no such handoff")

@@ -1,11 +1,12 @@
 """Error answers people can read: Chinese pages with the reason and a way back, JSON with a Chinese `detail` under
-/api/ — for every status the hall answers with when something goes wrong (400, 403, 404, 413, 500).
+/api/ — for every status the hall answers with when something goes wrong (400, 403, 404, 413, 429, 500).
 
 Django calls these as handler400/403/404/500 (yichuang/urls.py) and as CSRF_FAILURE_VIEW; the request-size guard
 (core.middleware) answers its 413 with `too_large`. A reason is shown only when an app wrote one for people (in
 Chinese): Django's own messages ("No Message matches the given query.") and tracebacks never reach a page.
 """
 
+import math
 import re
 
 from django.conf import settings
@@ -88,6 +89,32 @@ def csrf_failure(request, reason=""):
     if is_api(request):
         return json_error(403, message)
     return _page(request, 403, "403.html", message)
+
+
+def too_many_requests(request, reason: str = "", wait: float | None = None) -> HttpResponse:
+    """429: what was limited and for how long, and a way back (JSON under /api/); Retry-After when the wait is known."""
+    if is_api(request):
+        response = json_error(429, reason or _("请求过于频繁，请稍后再试。"))
+    else:
+        response = _page(request, 429, "429.html", reason)
+    if wait:
+        response["Retry-After"] = str(math.ceil(wait))
+    return response
+
+
+def login_locked_out(request, original_response=None, credentials=None) -> HttpResponse:
+    """AXES_LOCKOUT_CALLABLE: a sign-in refused after too many failures (of the account at this address, or of any
+    account at this address: core.logins) is the 429 page, saying for how long."""
+    from axes.helpers import get_cool_off
+
+    cool_off = get_cool_off(request)
+    if cool_off:
+        minutes = max(1, math.ceil(cool_off.total_seconds() / 60))
+        reason = _("登录失败次数过多，为保护账户安全，登录已暂停，请 %(m)d 分钟后再试。") % {"m": minutes}
+    else:
+        reason = _("登录失败次数过多，为保护账户安全，登录已暂停，请联系大厅管理员解除。")
+    response = too_many_requests(request, reason, wait=cool_off.total_seconds() if cool_off else None)
+    return response
 
 
 def too_large(request) -> HttpResponse:

@@ -1,7 +1,16 @@
 """The error bodies of the JSON API (yichuang/api.py writes them), for endpoints to declare in OpenAPI,
 e.g. `@router.get("/things/{code}", response={200: ThingOut, 404: ErrorOut})`."""
 
-from ninja import Field, Schema
+from typing import Annotated
+
+from ninja import Field, Path, Schema
+
+# The largest id a table holds (a signed 64-bit integer, SQLite's and PostgreSQL's bigint): a larger id in a path is
+# refused at the parameter (422), never sent to the database, where SQLite raises OverflowError (a 500).
+MAX_ROW_ID = 2**63 - 1
+
+# An integer id in an endpoint's path: `def call(request, window_id: RowId)`.
+RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 
 
 class ErrorOut(Schema):

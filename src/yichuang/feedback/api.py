@@ -13,6 +13,7 @@ from django.http import Http404
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
+from yichuang.core.schemas import RowId
 from yichuang.intake.models import Case
 from yichuang.organisation.api_auth import staff_auth
 from yichuang.queue.models import Ticket
@@ -268,7 +269,7 @@ def list_rectifications(request, status: str | None = None, overdue: bool = Fals
     auth=staff_auth,
     summary="Record the follow-up call (回访)",
 )
-def follow_up(request, pk: int, body: FollowUpIn):
+def follow_up(request, pk: RowId, body: FollowUpIn):
     rect = services.record_follow_up(_rectification(request, pk), request.user, body.note, request=request)
     return _rectification_out(queries.rectifications_for(request.user).get(pk=rect.pk), timezone.now())
 
@@ -279,7 +280,7 @@ def follow_up(request, pk: int, body: FollowUpIn):
     auth=staff_auth,
     summary="Fix or explain (整改完成)",
 )
-def resolve(request, pk: int, body: ResolveIn):
+def resolve(request, pk: RowId, body: ResolveIn):
     rect = services.resolve(_rectification(request, pk), request.user, body.status, body.resolution, request=request)
     return _rectification_out(queries.rectifications_for(request.user).get(pk=rect.pk), timezone.now())
 
@@ -290,7 +291,7 @@ def resolve(request, pk: int, body: ResolveIn):
     auth=staff_auth,
     summary="Appeal a rating as wrongful (申诉)",
 )
-def create_appeal(request, pk: int, body: AppealIn):
+def create_appeal(request, pk: RowId, body: AppealIn):
     evaluation = Evaluation.objects.select_related("staff").filter(pk=pk).first()
     visible = evaluation is not None and (
         services.may_appeal(request.user, evaluation)
@@ -307,7 +308,7 @@ def create_appeal(request, pk: int, body: AppealIn):
     auth=staff_auth,
     summary="Review an appeal (复核, supervisors)",
 )
-def review(request, pk: int, body: ReviewIn):
+def review(request, pk: RowId, body: ReviewIn):
     found = Appeal.objects.filter(pk=pk).first()
     if found is None:
         raise Http404("unknown appeal")

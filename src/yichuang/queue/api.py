@@ -13,6 +13,7 @@ from ninja.errors import HttpError
 
 from yichuang.catalogue.models import Matter
 from yichuang.core.links import absolute
+from yichuang.core.schemas import RowId
 from yichuang.organisation.api_auth import staff_auth
 from yichuang.organisation.models import Window, Zone
 
@@ -225,7 +226,7 @@ def take_ticket(request, payload: TicketIn):
     summary="Call the next ticket to this window (staff seated there); 204 when nobody waits",
 )
 @conflicts_are_409
-def call(request, window_id: int):
+def call(request, window_id: RowId):
     # The service reads the window, its zone and the seating in one statement (404 if there is no such window).
     ticket = services.call_next(Window(pk=window_id), request.user, request=request)
     if ticket is None:
@@ -249,7 +250,7 @@ def _done(ticket: Ticket) -> dict:
     summary="Call the ticket at this window again",
 )
 @conflicts_are_409
-def recall(request, ticket_id: int):
+def recall(request, ticket_id: RowId):
     return _done(services.recall(_ticket(ticket_id), request.user, request=request))
 
 
@@ -260,7 +261,7 @@ def recall(request, ticket_id: int):
     summary="The person came to the window (开始办理)",
 )
 @conflicts_are_409
-def serve(request, ticket_id: int):
+def serve(request, ticket_id: RowId):
     return _done(services.start_serving(_ticket(ticket_id), request.user, request=request))
 
 
@@ -271,7 +272,7 @@ def serve(request, ticket_id: int):
     summary="过号, after the zone's number of calls",
 )
 @conflicts_are_409
-def no_show(request, ticket_id: int):
+def no_show(request, ticket_id: RowId):
     return _done(services.mark_no_show(_ticket(ticket_id), request.user, request=request))
 
 
@@ -282,7 +283,7 @@ def no_show(request, ticket_id: int):
     summary="A missed ticket queues again (at the end; ?front=true: at the front)",
 )
 @conflicts_are_409
-def reactivate(request, ticket_id: int, front: bool = False):
+def reactivate(request, ticket_id: RowId, front: bool = False):
     return _done(services.reactivate(_ticket(ticket_id), request.user, front=front, request=request))
 
 
@@ -293,7 +294,7 @@ def reactivate(request, ticket_id: int, front: bool = False):
     summary="Transfer to another zone, keeping the number",
 )
 @conflicts_are_409
-def transfer(request, ticket_id: int, payload: TransferIn):
+def transfer(request, ticket_id: RowId, payload: TransferIn):
     ticket = _ticket(ticket_id)
     zone = _zone(payload.zone)
     return _done(services.transfer(ticket, zone, request.user, front=payload.front, request=request))
@@ -301,7 +302,7 @@ def transfer(request, ticket_id: int, payload: TransferIn):
 
 @router.post("/tickets/{ticket_id}/finish", response={200: CallOut, 409: ErrorOut}, auth=staff_auth, summary="办结")
 @conflicts_are_409
-def finish(request, ticket_id: int):
+def finish(request, ticket_id: RowId):
     return _done(services.finish(_ticket(ticket_id), request.user, request=request))
 
 

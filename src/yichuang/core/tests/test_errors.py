@@ -2,6 +2,7 @@
 and 500 included; a 403 logged as one line) and the guards against hostile input: NUL bytes, oversized bodies."""
 
 import io
+import json
 import logging
 import subprocess
 import sys
@@ -333,6 +334,38 @@ def test_a_few_typos_at_one_address_do_not_lock_out_the_hall(client, settings):
     assert response.status_code == 302
 
 
+def test_a_locked_out_sign_in_is_a_chinese_429_page_with_the_reason_and_a_way_back(client, settings):
+    settings.AXES_ENABLED = True
+    settings.AXES_FAILURE_LIMIT = 2
+    settings.AXES_COOLOFF_TIME = 0.25
+    user = UserFactory(window_clerk=True)
+    for _ in range(2):
+        client.post("/accounts/login/", {"username": user.username, "password": "wrong"})
+    response = client.post(
+        "/accounts/login/",
+        {"username": user.username, "password": "pass-word-123"},
+        HTTP_REFERER="http://testserver/accounts/login/",
+    )
+    assert response.status_code == 429
+    html = _page(response)
+    assert "操作过于频繁" in html and "登录失败次数过多" in html and "15 分钟后再试" in html
+    assert 'href="http://testserver/accounts/login/">返回上一页' in html and "返回首页" in html
+    assert "429" in html and response["Retry-After"] == "900"
+    assert "Account locked" not in html
+
+
+def test_the_429_page_and_json_from_the_one_helper(rf):
+    from yichuang.core.errors import too_many_requests
+
+    page = too_many_requests(rf.get("/progress/"), "查询过于频繁，请 30 秒后再试。", wait=29.2)
+    assert page.status_code == 429 and page["Retry-After"] == "30"
+    html = _page(page)
+    assert "查询过于频繁，请 30 秒后再试。" in html and "返回首页" in html
+    answer = too_many_requests(rf.get("/api/tickets"))
+    assert answer.status_code == 429 and answer["Content-Type"].startswith("application/json")
+    assert _has_chinese(json.loads(answer.content)["detail"])
+
+
 # --- page numbers: bounded in the one helper (core.pagination) ---------------------------------------------
 
 
@@ -344,3 +377,33 @@ def test_a_page_number_beyond_any_list_is_422_never_500(url):
     assert answer.status_code == 422, answer.content[:300]
     assert _json(answer)["errors"][0]["field"] == "page"
     assert response.get(url + "?page=100000").status_code == 200  # the last page allowed: empty, but an answer
+
+
+# --- ids in a path: bounded in one type (core.schemas.RowId) -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/windows/{id}/call",
+        "/api/tickets/{id}/serve",
+        "/api/tickets/{id}/transfer",
+        "/api/office/alerts/{id}/read",
+        "/api/office/handoffs/{id}/collect",
+        "/api/office/cases/X/extensions/{id}/decision",
+        "/api/rectifications/{id}/resolve",
+        "/api/evaluations/{id}/appeals",
+        "/api/appeals/{id}/review",
+    ],
+)
+def test_an_id_beyond_any_table_is_422_never_500(url):
+    """Found by the API fuzzing run: SQLite cannot bind an integer beyond 64 bits (OverflowError)."""
+    client = Client(raise_request_exception=False)
+    client.force_login(UserFactory(is_superuser=True, is_staff=True))
+    answer = client.post(url.format(id=2**63), {}, content_type="application/json")
+    assert answer.status_code == 422, answer.content[:300]
+    body = _json(answer)
+    assert body["errors"][0]["field"].endswith("_id") or body["errors"][0]["field"] == "pk"
+    assert _has_chinese(body["detail"])
+    # The largest id a table can hold is still looked up: nothing there.
+    assert client.post(url.format(id=2**63 - 1), {}, content_type="application/json").status_code != 500
