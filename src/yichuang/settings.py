@@ -309,5 +309,8 @@ MAX_REQUEST_BYTES = int(os.environ.get("MAX_REQUEST_BYTES") or (INTAKE_MAX_UPLOA
 PORTAL_CODE_RATE = os.environ.get("PORTAL_CODE_RATE", "1/60")
 PORTAL_CODE_CLIENT_RATE = os.environ.get("PORTAL_CODE_CLIENT_RATE", "20/3600")
 PORTAL_LOOKUP_RATE = os.environ.get("PORTAL_LOOKUP_RATE", "10/300")
+# Failed progress lookups per submission number, from any address (numbers are sequential); then the number is
+# refused until the bucket refills, and the applicant is told by message once per period (portal.services.lookup).
+PORTAL_LOOKUP_NUMBER_RATE = os.environ.get("PORTAL_LOOKUP_NUMBER_RATE", "5/3600")
 # How long an applicant's sign-in lasts.
 PORTAL_SESSION_MINUTES = int(os.environ.get("PORTAL_SESSION_MINUTES", "120"))

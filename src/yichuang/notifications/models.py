@@ -14,6 +14,7 @@ class Message(models.Model):
     class Kind(models.TextChoices):
         # One template per kind: templates/notifications/messages/<kind>.txt (first line: the subject).
         SIGN_IN_CODE = "sign_in_code", _("登录验证码")
+        LOOKUP_FAILURES = "lookup_failures", _("进度查询异常提醒")  # someone keeps failing on a number (portal)
         TURN_NEAR = "turn_near", _("即将到号提醒")  # a few tickets ahead in the queue (queue.services)
         ACCEPTED = "accepted", _("受理通知")
         REFUSED = "refused", _("不予受理通知")

@@ -7,7 +7,9 @@ session holds the verified phone (`sign_in`), apart from staff authentication: a
 Django user and reaches no staff page.
 
 Progress lookup without an account: `lookup(number, last4)` answers the same for an unknown number and for
-wrong digits, and is rate-limited per client address.
+wrong digits, and is rate-limited per client address and per number: submission numbers are sequential, so the
+failures on one number count wherever they come from (PORTAL_LOOKUP_NUMBER_RATE), and the failure that uses up its
+limit tells the applicant by message, once per period.
 
 Files of a refused application (`stage_upload`, `staged_uploads`, `attach_staged`, `discard_staged`): each upload
 that passed the upload check is kept on the server for that form and that phone, so that the form shown again
@@ -206,17 +208,75 @@ def lookup(number, last4, *, request=None):
     )
     number = str(number or "").strip().upper()[:60]
     last4 = re.sub(r"\s", "", str(last4 or ""))
+    _refuse_guessed_number(number)
     submission = queries.submission_by_number(number) if number else None
     phones = [p for p in (submission.applicant_phone, submission.agent_phone) if p] if submission else []
     # Compare against a stand-in when nothing was found, so that both failures take the same path.
     candidates = [p[-4:] for p in phones] or ["\x00\x00\x00\x00"]
     matched = any(hmac.compare_digest(c.encode(), last4.encode()) for c in candidates)
     if submission is None or not re.fullmatch(r"\d{4}", last4) or not matched:
+        _count_failure(number, submission, phones)
         raise ValidationError(_("编号或手机号后四位不正确。"), code="no_match")
     if request is not None:
         grant_lookup(request, submission.number)
     audit.record(None, "portal.lookup", submission, summary=submission.number, request=request)
     return submission
+
+
+# A case number is its submission's number and a two-digit sequence (intake.services).
+CASE_NUMBER = re.compile(r"(.+-\d{8}-\d{6})-\d{2,}")
+
+
+def _number_key(number: str) -> str:
+    """The counter of failed lookups of a number. A case number counts for its submission, so that trying its case
+    numbers in turn gives no more guesses; read from the form of the number alone, never from the database, so
+    that a number that does not exist is limited the same way (the limit tells nothing either)."""
+    match = CASE_NUMBER.fullmatch(number)
+    return f"portal:lookup:number:{match.group(1) if match else number}"
+
+
+def _number_rate() -> str:
+    return _setting("PORTAL_LOOKUP_NUMBER_RATE", "5/3600")
+
+
+def _refuse_guessed_number(number: str) -> None:
+    """While the failures on a number have used up PORTAL_LOOKUP_NUMBER_RATE, every lookup of it is refused, the
+    right digits too, and alike for a number that does not exist."""
+    if not number:
+        return
+    wait = ratelimit.wait(_number_key(number), _number_rate())
+    if wait:
+        raise Throttled(
+            _(
+                "该编号的查询错误次数过多，已暂停查询，请 %(s)s 秒后再试；"
+                "申请人也可以用办理时登记的手机号登录网上办事大厅查看进度。"
+            )
+            % {"s": int(wait + 0.999)},
+            wait,
+        )
+
+
+def _count_failure(number: str, submission, phones: list[str]) -> None:
+    """A failed lookup counts against its number. The failure that uses up the number's limit tells the applicant
+    (each phone given for the submission) through the outbox, at most once per period of the limit; the one who
+    tries is answered the same either way."""
+    if not number:
+        return
+    rate, key = _number_rate(), _number_key(number)
+    ratelimit.hit(key, rate)
+    if submission is None or not (wait := ratelimit.wait(key, rate)):
+        return
+    _burst, period = ratelimit.parse_rate(rate)
+    with transaction.atomic():
+        if ratelimit.hit(f"portal:lookup:told:{submission.number}", f"1/{period}"):
+            return  # told already in this period
+        for phone in dict.fromkeys(phones):
+            notify(
+                phone,
+                Message.Kind.LOOKUP_FAILURES,
+                {"minutes": max(1, int(wait + 59) // 60)},
+                submission=submission.number,
+            )
 
 
 def grant_lookup(request, number: str) -> None:

@@ -57,6 +57,18 @@ def hit(key: str, rate: str | None = None, now: float | None = None) -> float:
     return max(tat + interval - period - now, 0.001)
 
 
+def wait(key: str, rate: str | None = None, now: float | None = None) -> float:
+    """The seconds before `key` may take a token (0.0: it may now), without taking one: the same comparison as
+    `hit`, read only."""
+    burst, period = parse_rate(rate or getattr(settings, "QUEUE_TICKET_RATE", DEFAULT_RATE))
+    interval = period / burst
+    now = clock() if now is None else now
+    tat = RateBucket.objects.filter(key=key[:200]).values_list("tat", flat=True).first()
+    if tat is None or max(tat, now) + interval - period <= now + 1e-6:
+        return 0.0
+    return max(tat + interval - period - now, 0.001)
+
+
 def client_key(request) -> str:
     """The client's address. Behind the hall's TLS proxy (BEHIND_TLS_PROXY=1) every request comes from the
     proxy, so the address the proxy appended to X-Forwarded-For counts (the last one: those before it are
