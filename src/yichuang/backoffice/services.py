@@ -40,7 +40,7 @@ from yichuang.intake.models import (
 from yichuang.intake.services import mark_deferral_broken, notify_applicant
 from yichuang.intake.uploads import upload_problem
 from yichuang.organisation.models import User
-from yichuang.organisation.roles import Role
+from yichuang.organisation.roles import Role, member_of
 
 from . import queries
 from .models import Alert, AlertRead, Correction, Decision, Extension, SpecialProcedure
@@ -54,23 +54,11 @@ logger = logging.getLogger(__name__)
 
 
 def is_officer_of(user, department_id: int) -> bool:
-    return bool(
-        user is not None
-        and getattr(user, "is_authenticated", False)
-        and user.is_active
-        and user.department_id == department_id
-        and user.has_role(Role.BACKOFFICE_OFFICER, Role.DEPARTMENT_LEAD)
-    )
+    return member_of(user, department_id, Role.BACKOFFICE_OFFICER, Role.DEPARTMENT_LEAD)
 
 
 def is_lead_of(user, department_id: int) -> bool:
-    return bool(
-        user is not None
-        and getattr(user, "is_authenticated", False)
-        and user.is_active
-        and user.department_id == department_id
-        and user.has_role(Role.DEPARTMENT_LEAD)
-    )
+    return member_of(user, department_id, Role.DEPARTMENT_LEAD)
 
 
 def _ensure_officer(user, case: Case) -> None:

@@ -9,7 +9,7 @@ from django.utils import timezone
 from yichuang.intake.models import CONCLUDED_STATUSES, Case
 from yichuang.organisation.access import sees_all_departments
 from yichuang.organisation.models import Window
-from yichuang.organisation.roles import Role
+from yichuang.organisation.roles import Role, has_any_role, in_own_department
 from yichuang.queue.models import Ticket
 
 from .models import Appeal, Channel, Evaluation, Rectification
@@ -55,7 +55,7 @@ def rectifications_for(user, *, status: str | None = None) -> QuerySet:
     if sees_all_departments(user):
         return qs
     mine = Q(assignee=user) | Q(evaluation__staff=user)
-    if user.department_id and user.has_role(Role.BACKOFFICE_OFFICER, Role.DEPARTMENT_LEAD):
+    if in_own_department(user, Role.BACKOFFICE_OFFICER, Role.DEPARTMENT_LEAD):
         mine |= Q(department_id=user.department_id) | Q(evaluation__department_id=user.department_id)
     return qs.filter(mine)
 
@@ -72,7 +72,7 @@ def pending_due_years() -> list[tuple[int, int]]:
 
 
 def may_see_rectifications(user) -> bool:
-    return bool(user.is_authenticated and (user.is_superuser or user.role_names()))
+    return has_any_role(user)
 
 
 @dataclass

@@ -28,7 +28,7 @@ from yichuang.core import audit
 from yichuang.intake import deadlines
 from yichuang.intake.models import CONCLUDED_STATUSES, Case
 from yichuang.organisation.models import Seat, Site, Window
-from yichuang.organisation.roles import Role
+from yichuang.organisation.roles import Role, acts_as, has_any_role, member_of
 
 from .models import (
     ONLINE_DIMENSIONS,
@@ -118,12 +118,7 @@ def _tags(value) -> list[str]:
 
 
 def has_role_at_hall(user) -> bool:
-    return bool(
-        user is not None
-        and getattr(user, "is_authenticated", False)
-        and user.is_active
-        and (user.is_superuser or user.role_names())
-    )
+    return has_any_role(user)
 
 
 def _seated_staff(window: Window | None, now: dt.datetime):
@@ -331,11 +326,11 @@ def pad_for(window: Window | int, secret: str | None) -> RatingPad | None:
 
 
 def _is_lead_of(user, department_id) -> bool:
-    return bool(department_id and user.department_id == department_id and user.has_role(Role.DEPARTMENT_LEAD))
+    return member_of(user, department_id, Role.DEPARTMENT_LEAD)
 
 
 def _is_supervisor(user) -> bool:
-    return bool(user.is_superuser or user.has_role(Role.SUPERVISOR))
+    return acts_as(user, Role.SUPERVISOR)
 
 
 def may_handle(user, rectification: Rectification) -> bool:
@@ -345,12 +340,7 @@ def may_handle(user, rectification: Rectification) -> bool:
     return bool(
         rectification.assignee_id == user.pk
         or _is_lead_of(user, rectification.department_id)
-        or (
-            rectification.department_id
-            and user.department_id == rectification.department_id
-            and user.has_role(Role.BACKOFFICE_OFFICER)
-            and rectification.assignee_id is None
-        )
+        or (rectification.assignee_id is None and member_of(user, rectification.department_id, Role.BACKOFFICE_OFFICER))
         or _is_supervisor(user)
     )
 

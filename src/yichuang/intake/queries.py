@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from yichuang.catalogue.models import Bundle, Matter
 from yichuang.organisation.access import restrict_to_departments, visible_department_ids
 from yichuang.organisation.models import Zone
-from yichuang.organisation.roles import Role
+from yichuang.organisation.roles import Role, acts_as
 
 from .models import Case, Submission, TimelineEvent
 
@@ -42,7 +42,7 @@ def ensure_can_view(user, submission: Submission) -> None:
     """Front staff see every submission; a back-office officer only those with a case of their department."""
     if not user.is_authenticated:
         raise PermissionDenied(_("请先登录。"))
-    if user.is_superuser or user.has_role(*FRONT_ROLES):
+    if acts_as(user, *FRONT_ROLES):
         return
     ids = visible_department_ids(user)
     if ids is None or (ids and submission.cases.filter(department_id__in=ids).exists()):

@@ -31,7 +31,7 @@ from yichuang.clock.workcalendar import CalendarUnknown
 from yichuang.core import audit, counters, rows
 from yichuang.core.phones import clean_phone
 from yichuang.organisation.models import Seat, Site, Window
-from yichuang.organisation.roles import Role
+from yichuang.organisation.roles import Role, acts_as
 
 from . import applicants, deadlines, identity, reference
 from .checks import CONTROL_RE, Errors
@@ -157,7 +157,7 @@ def _check_window(
             errors.add("window", _("没有这个窗口。"))
             return None
         seated_here = seat_window == chosen.pk
-        if not seated_here and not (actor.is_superuser or actor.has_role(Role.HALL_ADMIN)):
+        if not seated_here and not acts_as(actor, Role.HALL_ADMIN):
             errors.add(
                 "window",
                 _("您没有在 %(number)s 号窗口入座，不能以该窗口受理。") % {"number": chosen.number},
@@ -906,7 +906,7 @@ def mark_deferral_broken(applicant: Applicant, *, reason: str, actor=None, reque
 @transaction.atomic
 def clear_deferral_block(applicant: Applicant, admin, *, request=None) -> Applicant:
     """A hall admin clears an applicant's broken-pledge mark, so that deferral is allowed again."""
-    if not (getattr(admin, "is_superuser", False) or (admin is not None and admin.has_role(Role.HALL_ADMIN))):
+    if not acts_as(admin, Role.HALL_ADMIN):
         raise PermissionDenied(_("只有大厅管理员可以解除容缺失信标记。"))
     applicant = Applicant.objects.select_for_update().get(pk=applicant.pk)
     if not applicant.deferral_blocked:

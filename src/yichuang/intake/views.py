@@ -31,7 +31,7 @@ from yichuang.core.links import absolute
 from yichuang.core.pdf import pdf_response
 from yichuang.organisation import queries as org_queries
 from yichuang.organisation.models import Window
-from yichuang.organisation.roles import Role
+from yichuang.organisation.roles import Role, acts_as
 
 from . import deadlines, queries, services
 from .checks import CODE_RE
@@ -47,12 +47,12 @@ STATUS_CHOICES = [
 
 
 def _ensure_intake_staff(user) -> None:
-    if not (user.is_superuser or user.has_role(*services.INTAKE_ROLES)):
+    if not acts_as(user, *services.INTAKE_ROLES):
         raise PermissionDenied(_("您没有综合受理岗位。"))
 
 
 def _is_admin(user) -> bool:
-    return user.is_superuser or user.has_role(Role.HALL_ADMIN)
+    return acts_as(user, Role.HALL_ADMIN)
 
 
 @dataclass

@@ -8,20 +8,18 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from .roles import ALL_DEPARTMENTS_ROLES, Role
+from .roles import ALL_DEPARTMENTS_ROLES, Role, acts_as, in_own_department
 
 
 def sees_all_departments(user) -> bool:
-    return bool(user.is_authenticated and (user.is_superuser or user.has_role(*ALL_DEPARTMENTS_ROLES)))
+    return acts_as(user, *ALL_DEPARTMENTS_ROLES)
 
 
 def visible_department_ids(user) -> set[int] | None:
     """The departments whose work the user may see; None means every department."""
     if sees_all_departments(user):
         return None
-    if user.is_authenticated and user.department_id and user.has_role(
-        Role.BACKOFFICE_OFFICER, Role.DEPARTMENT_LEAD
-    ):
+    if in_own_department(user, Role.BACKOFFICE_OFFICER, Role.DEPARTMENT_LEAD):
         return {user.department_id}
     return set()
 

@@ -112,6 +112,39 @@ STAFF_ROLES = {Role.HALL_ADMIN, Role.AUDITOR, Role.SUPERVISOR}
 ALL_DEPARTMENTS_ROLES = {Role.SUPERVISOR, Role.HALL_ADMIN, Role.AUDITOR}
 
 
+# --- who may act: the one set of role checks -----------------------------------------------------------------
+# The rule for superusers lives here only: a superuser acts as every hall-wide role (window and output clerk,
+# consultant, hall admin, supervisor, auditor), but is no department's member — the checks bound to a department
+# (its officers, its lead) need that role in that department, so that a department's work, its leads' approvals
+# ("never one's own") and its scoping stay with real members of it. A disabled or anonymous user holds nothing.
+
+
+def is_active_user(user) -> bool:
+    return bool(user is not None and getattr(user, "is_authenticated", False) and getattr(user, "is_active", False))
+
+
+def acts_as(user, *roles: Role) -> bool:
+    """The user holds one of these hall-wide roles, or is a superuser."""
+    return is_active_user(user) and bool(user.is_superuser or user.has_role(*roles))
+
+
+def has_any_role(user) -> bool:
+    """The user has some duty at the hall (any role), or is a superuser."""
+    return is_active_user(user) and bool(user.is_superuser or user.role_names())
+
+
+def member_of(user, department_id, *roles: Role) -> bool:
+    """The user holds one of `roles` (officer, lead) in that department; a superuser is no department's member."""
+    if not (is_active_user(user) and department_id):
+        return False
+    return user.department_id == department_id and user.has_role(*roles)
+
+
+def in_own_department(user, *roles: Role) -> bool:
+    """The user holds one of `roles` in the department they belong to (None: no department, no membership)."""
+    return member_of(user, getattr(user, "department_id", None), *roles)
+
+
 def sync_role_groups(**kwargs) -> None:
     """Create one group per role and give it exactly its permissions (post_migrate)."""
     from django.contrib.auth.models import Group, Permission

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from yichuang.core import audit
 
 from .models import ApiToken, Seat, User, Window
-from .roles import Role
+from .roles import Role, acts_as
 
 
 @transaction.atomic
@@ -18,7 +18,7 @@ def take_seat(user: User, window: Window, *, actor: User | None = None) -> Seat:
     """Seat `user` at `window` for today, leaving any seat they held before."""
     if not window.is_open:
         raise ValidationError(_("该窗口已关闭。"))
-    if not user.has_role(Role.WINDOW_CLERK, Role.OUTPUT_CLERK, Role.CONSULTANT, Role.HALL_ADMIN):
+    if not acts_as(user, Role.WINDOW_CLERK, Role.OUTPUT_CLERK, Role.CONSULTANT, Role.HALL_ADMIN):
         raise ValidationError(_("该工作人员没有窗口岗位。"))
     now = timezone.now()
     today = timezone.localdate(now)

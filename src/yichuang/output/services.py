@@ -45,7 +45,7 @@ from yichuang.intake.models import (
     TimelineEvent,
 )
 from yichuang.intake.services import notify_applicant
-from yichuang.organisation.roles import Role
+from yichuang.organisation.roles import Role, acts_as
 
 from .models import Handover, HandoverItem, OutputRules, Reminder
 
@@ -66,12 +66,7 @@ WAITING_Q = Q(status__in=OPEN_STATUSES) | Q(
 
 
 def can_hand_over(user) -> bool:
-    return bool(
-        user is not None
-        and getattr(user, "is_authenticated", False)
-        and user.is_active
-        and (user.is_superuser or user.has_role(Role.OUTPUT_CLERK, Role.HALL_ADMIN))
-    )
+    return acts_as(user, Role.OUTPUT_CLERK, Role.HALL_ADMIN)
 
 
 def ensure_output_clerk(user) -> None:

@@ -34,7 +34,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from yichuang.organisation.roles import Role
+from yichuang.organisation.roles import Role, acts_as, in_own_department
 
 DIMENSIONS = {
     "staff": gettext_lazy("人员"),
@@ -67,9 +67,9 @@ def scope(user) -> set[int] | None:
     an empty set = no access."""
     if not user.is_authenticated:
         return set()
-    if user.is_superuser or user.has_role(*ALL_ROLES):
+    if acts_as(user, *ALL_ROLES):
         return None
-    if user.department_id and user.has_role(Role.DEPARTMENT_LEAD):
+    if in_own_department(user, Role.DEPARTMENT_LEAD):
         return {user.department_id}
     return set()
 

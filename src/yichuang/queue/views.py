@@ -19,7 +19,7 @@ from yichuang.core.links import absolute
 from yichuang.organisation import queries as org_queries
 from yichuang.organisation import services as org_services
 from yichuang.organisation.models import Seat, Site, Window, Zone
-from yichuang.organisation.roles import Role
+from yichuang.organisation.roles import Role, acts_as
 
 from . import queries, ratelimit, services
 from .models import Appointment, AppointmentSlot, Ticket
@@ -198,7 +198,7 @@ def _staff_site(user) -> Site | None:
 @login_required
 @never_cache
 def desk(request):
-    if not request.user.has_role(*DESK_ROLES):
+    if not acts_as(request.user, *DESK_ROLES):
         raise PermissionDenied(_("您没有窗口岗位。"))
     seat = org_queries.current_seat(request.user)
     if seat is None:
@@ -310,7 +310,7 @@ def desk_ticket(request, ticket_id: int, action: str):
 @never_cache
 def desk_appointments(request):
     """Staff book for a person (phone, counter) and the hall admin opens slots."""
-    if not request.user.has_role(*DESK_ROLES):
+    if not acts_as(request.user, *DESK_ROLES):
         raise PermissionDenied(_("您没有窗口岗位。"))
     site = _staff_site(request.user)
     zones = list(Zone.objects.filter(site=site).order_by("order", "code"))
@@ -318,7 +318,7 @@ def desk_appointments(request):
     if request.method == "POST":
         try:
             if request.POST.get("action") == "open":
-                if not request.user.has_role(Role.HALL_ADMIN):
+                if not acts_as(request.user, Role.HALL_ADMIN):
                     raise PermissionDenied(_("只有大厅管理员可以开放预约时段。"))
                 zone = get_object_or_404(Zone, site=site, pk=request.POST.get("zone") or 0)
                 made = services.open_slots(
@@ -357,7 +357,7 @@ def desk_appointments(request):
             "day": day,
             "slots": slots,
             "appointments": appointments,
-            "is_admin": request.user.has_role(Role.HALL_ADMIN),
+            "is_admin": acts_as(request.user, Role.HALL_ADMIN),
         },
     )
 

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from yichuang.core import audit
 from yichuang.core.counters import bump
 from yichuang.intake.models import OPEN_STATUSES, Case
-from yichuang.organisation.roles import Role
+from yichuang.organisation.roles import Role, acts_as, member_of
 
 from .models import LEVEL_ORDER, Level, Order, OrderCounter, OrderEvent, SupervisionTask
 
@@ -31,30 +31,16 @@ Kind = OrderEvent.Kind
 
 
 def is_supervisor(user) -> bool:
-    return bool(
-        user is not None
-        and getattr(user, "is_authenticated", False)
-        and user.is_active
-        and user.has_role(Role.SUPERVISOR)
-    )
+    return acts_as(user, Role.SUPERVISOR)
 
 
 def may_reply(user, order: Order) -> bool:
     """An officer or the lead of the order's department."""
-    return bool(
-        user is not None
-        and getattr(user, "is_authenticated", False)
-        and user.is_active
-        and user.department_id == order.department_id
-        and user.has_role(Role.BACKOFFICE_OFFICER, Role.DEPARTMENT_LEAD)
-    )
+    return member_of(user, order.department_id, Role.BACKOFFICE_OFFICER, Role.DEPARTMENT_LEAD)
 
 
 def may_set_task_status(user) -> bool:
-    return is_supervisor(user) or bool(
-        user is not None and getattr(user, "is_authenticated", False) and user.is_active
-        and (user.is_superuser or user.has_role(Role.HALL_ADMIN))
-    )  # fmt: skip
+    return acts_as(user, Role.SUPERVISOR, Role.HALL_ADMIN)
 
 
 def _ensure_supervisor(user) -> None:

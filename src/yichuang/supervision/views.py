@@ -18,6 +18,7 @@ from yichuang.clock import queries as clock_queries
 from yichuang.core import once
 from yichuang.organisation.access import visible_department_ids
 from yichuang.organisation.models import Department
+from yichuang.organisation.roles import has_any_role
 
 from . import queries, services
 from .forms import CloseForm, EscalateForm, IssueForm, LedgerFilter, ReplyForm, TaskStatusForm, apply_errors
@@ -194,7 +195,7 @@ def issue(request):
 @login_required
 @never_cache
 def tasks(request):
-    if not (request.user.is_superuser or request.user.role_names()):
+    if not has_any_role(request.user):
         raise PermissionDenied(_("您没有查看督办任务的岗位。"))
     return render(
         request,
