@@ -16,6 +16,7 @@ from ninja.errors import HttpError
 from pydantic import BaseModel
 
 from yichuang.organisation.api_auth import staff_auth
+from yichuang.organisation.roles import acts_as
 from yichuang.portal.api_auth import ApplicantSession, online_submission
 
 from . import duplicates, queries, services
@@ -162,7 +163,11 @@ class ErrorOut(Schema):
 
 class DuplicateOut(Schema):
     detail: str
-    earlier: str = Field(description="The number of the submission already accepted today.")
+    earlier: str | None = Field(
+        None,
+        description="The number of the submission already accepted today (a likely duplicate); absent when the 409 "
+        "is a known ID number with another name.",
+    )
 
 
 def names_differ_are_409(view):
@@ -219,7 +224,7 @@ def create_submission(request, response: HttpResponse, payload: SubmissionIn):
         except duplicates.LikelyDuplicate as exc:
             # Only to those who take in (the role read only then: the hot path has no extra statement); others
             # learn no number here and are refused by submit.
-            if actor.is_superuser or actor.has_role(*services.INTAKE_ROLES):
+            if acts_as(actor, *services.INTAKE_ROLES):
                 return Status(409, {"detail": str(exc), "earlier": exc.earlier.number})
     submission = services.submit(
         actor=actor,
