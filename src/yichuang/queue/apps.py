@@ -46,6 +46,11 @@ class QueueConfig(AppConfig):
                     "url": reverse("queue:display", args=[site.code]),
                     "note": _("1920×1080 大厅叫号屏"),
                 },
+                {
+                    "label": _("分区显示屏"),
+                    "url": reverse("queue:display_boards", args=[site.code]),
+                    "note": _("每个服务区一块屏，只显示并播报本区叫号"),
+                },
                 {"label": _("预约"), "url": reverse("queue:booking", args=[site.code]), "note": _("网上预约办事时段")},
             ],
         }

@@ -19,6 +19,7 @@ OPEN_STATES = (Ticket.Status.CALLED, Ticket.Status.SERVING)
 LEARN_FROM_LAST = 60  # finished tickets of today the service time is learned from
 RATE_WINDOW = datetime.timedelta(minutes=60)
 DIGITS = "零一二三四五六七八九"
+RECENT_CALLS = 8  # the strip of last calls on the display board
 
 
 # Queue rules and opening hours are read on every call and every ticket but change a few times a year: each
@@ -363,19 +364,59 @@ def zone_queue(zone: Zone, now=None) -> dict:
     return {"waiting": waiting, "called": called, "missed": missed, "counts": counts}
 
 
-def display_state(site: Site, since: int | None = None, now=None) -> dict:
-    """The display board: one line per open window, the last calls, and the calls after event id `since`
-    to announce (none when `since` is None: the page as first drawn)."""
+def display_zones(site: Site, codes: str | None) -> list[Zone]:
+    """The zones a board shows: `codes` (comma-separated zone codes of the site, an area of the hall), or all
+    the site's zones when empty. Zone.DoesNotExist names a code the site does not have."""
+    zones = list(Zone.objects.filter(site=site).order_by("order", "code"))
+    wanted = [c.strip() for c in (codes or "").split(",") if c.strip()]
+    if not wanted:
+        return zones
+    by_code = {z.code: z for z in zones}
+    unknown = [c for c in wanted if c not in by_code]
+    if unknown:
+        raise Zone.DoesNotExist(", ".join(unknown))
+    return [z for z in zones if z.code in wanted]
+
+
+def display_state(site: Site, since: int | None = None, now=None, zones: list[Zone] | None = None) -> dict:
+    """The display board of the site, or of some of its zones: the windows working now (someone seated, or a
+    ticket still open there) grouped by zone with what each is serving and how many wait, the last calls, and
+    the calls after event id `since` to announce (none when `since` is None: the page as first drawn)."""
     now = now or timezone.now()
     date = timezone.localdate(now)
-    windows = list(Window.objects.filter(zone__site=site, is_open=True).select_related("zone").order_by("number"))
+    zones = zones if zones is not None else list(Zone.objects.filter(site=site).order_by("order", "code"))
+    zone_ids = [z.pk for z in zones]
     current = dict(
-        Ticket.objects.filter(window__in=windows, status__in=OPEN_STATES, date=date).values_list("window_id", "number")
+        Ticket.objects.filter(
+            zone_id__in=zone_ids, status__in=OPEN_STATES, date=date, window__isnull=False
+        ).values_list("window_id", "number")
     )
+    seated = set(
+        Seat.objects.filter(window__zone_id__in=zone_ids, date=date, until__isnull=True).values_list(
+            "window_id", flat=True
+        )
+    )
+    windows = [
+        w
+        for w in Window.objects.filter(zone_id__in=zone_ids).order_by("number")
+        if (w.is_open and w.pk in seated) or w.pk in current
+    ]
+    waiting = dict(
+        Ticket.objects.filter(zone_id__in=zone_ids, date=date, status=Ticket.Status.WAITING)
+        .values_list("zone_id")
+        .annotate(n=Count("id"))
+        .values_list("zone_id", "n")
+    )
+    # Today as a range of instants, not `at__date`: an index range instead of a function per row (on SQLite a
+    # Python function, which can also lock up a connection shared between threads, as in the browser tests).
+    day_starts = timezone.make_aware(datetime.datetime.combine(date, datetime.time.min))
     calls = TicketEvent.objects.filter(
-        zone__site=site, kind__in=[TicketEvent.Kind.CALLED, TicketEvent.Kind.RECALLED], at__date=date
+        zone_id__in=zone_ids,
+        kind__in=[TicketEvent.Kind.CALLED, TicketEvent.Kind.RECALLED],
+        at__gte=day_starts,
+        at__lt=day_starts + datetime.timedelta(days=1),
     ).select_related("ticket", "window")
-    recent = list(calls.order_by("-id")[:8])
+    recent = list(calls.order_by("-id")[:RECENT_CALLS])
     fresh = list(calls.filter(id__gt=since).order_by("id")[:20]) if since is not None else []
     cursor = recent[0].pk if recent else 0
 
@@ -391,12 +432,30 @@ def display_state(site: Site, since: int | None = None, now=None) -> dict:
             "at": timezone.localtime(event.at).strftime("%H:%M"),
         }
 
+    groups = []
+    for zone in zones:
+        rows = [
+            {"number": w.number, "name": w.name, "ticket": current.get(w.pk)} for w in windows if w.zone_id == zone.pk
+        ]
+        if rows:
+            groups.append(
+                {
+                    "code": zone.code,
+                    "name": zone.name,
+                    "letter": zone.ticket_letter,
+                    "waiting": waiting.get(zone.pk, 0),
+                    "windows": rows,
+                }
+            )
     return {
         "cursor": max(cursor, since or 0),
+        "zones": groups,
         "windows": [
-            {"number": w.number, "zone": w.zone.name, "name": w.name, "ticket": current.get(w.pk)} for w in windows
+            {"number": w["number"], "zone": g["name"], "name": w["name"], "ticket": w["ticket"]}
+            for g in groups
+            for w in g["windows"]
         ],
         "recent": [call(e) for e in recent],
         "announce": [call(e) for e in fresh],
-        "waiting": Ticket.objects.filter(zone__site=site, date=date, status=Ticket.Status.WAITING).count(),
+        "waiting": sum(waiting.values()),
     }

@@ -13,6 +13,7 @@ urlpatterns = [
     path("t/<str:token>/status/", views.mobile_status, name="mobile_status"),
     path("display/<slug:site>/", views.display, name="display"),
     path("display/<slug:site>/feed/", views.display_feed, name="display_feed"),
+    path("display/<slug:site>/boards/", views.display_boards, name="display_boards"),
     path("desk/", views.desk, name="desk"),
     path("desk/seat/", views.desk_seat, name="desk_seat"),
     path("desk/leave/", views.desk_leave, name="desk_leave"),

@@ -168,11 +168,42 @@ def mobile_status(request, token: str):
 
 # --- display board ----------------------------------------------------------------------------------
 
+ROTATE_SECONDS = 10  # how long a page of windows stays up when a hall's windows need several pages
+
+
+def _board_zones(request, site: Site) -> list[Zone]:
+    try:
+        return queries.display_zones(site, request.GET.get("zone"))
+    except Zone.DoesNotExist as unknown:
+        raise Http404(_("本服务场所没有服务区 %(code)s。") % {"code": unknown}) from None
+
+
+def _seconds(value: str | None, default: int, low: int, high: int) -> int:
+    try:
+        return min(max(int(value), low), high) if value else default
+    except ValueError:
+        return default
+
 
 @never_cache
 def display(request, site: str):
+    """The hall's board (1920×1080): `?zone=code[,code…]` for the board of a zone or an area of the hall,
+    `?rotate=seconds` for how long each page of windows stays up."""
     site = _site(site)
-    return render(request, "queue/display.html", {"site": site, "state": queries.display_state(site)})
+    zones = _board_zones(request, site)
+    everything = not request.GET.get("zone")
+    return render(
+        request,
+        "queue/display.html",
+        {
+            "site": site,
+            "zones": zones,
+            "everything": everything,
+            "zone_param": "" if everything else ",".join(z.code for z in zones),
+            "rotate": _seconds(request.GET.get("rotate"), ROTATE_SECONDS, 2, 120),
+            "state": queries.display_state(site, zones=zones),
+        },
+    )
 
 
 @never_cache
@@ -182,7 +213,17 @@ def display_feed(request, site: str):
         since = max(int(request.GET.get("since", "0")), 0)
     except ValueError:
         since = 0
-    return JsonResponse(queries.display_state(site, since=since))
+    return JsonResponse(queries.display_state(site, since=since, zones=_board_zones(request, site)))
+
+
+@never_cache
+def display_boards(request, site: str):
+    """Every board of the site: the whole hall, and one per zone (with the windows working there now)."""
+    site = _site(site)
+    state = queries.display_state(site)
+    working = {g["code"]: len(g["windows"]) for g in state["zones"]}
+    zones = [(z, working.get(z.code, 0)) for z in Zone.objects.filter(site=site).order_by("order", "code")]
+    return render(request, "queue/display_boards.html", {"site": site, "zones": zones})
 
 
 # --- window desk -----------------------------------------------------------------------------------

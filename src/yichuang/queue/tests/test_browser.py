@@ -4,6 +4,7 @@ board shows and speaks it, and the person's mobile page updates itself."""
 import time
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from yichuang.catalogue.tests.factories import LifeEventFactory, MatterFactory
@@ -56,12 +57,13 @@ def test_kiosk_desk_display_and_mobile(transactional_db, context, page, staff_lo
     event = LifeEventFactory(name="个人事务")
     MatterFactory(name="居民身份证换领", zones=[hall.a]).life_events.add(event)
 
-    # The display board, on its 1920×1080 screen.
+    # The display board, on its 1920×1080 screen: the one window someone sits at.
     board_ctx = context(viewport={"width": 1920, "height": 1080})
     board_ctx.add_init_script(SPEECH_STUB)
     board = board_ctx.new_page()
     board.goto("/display/hall/")
-    expect(board.locator("#windows tr")).to_have_count(3)
+    expect(board.locator(".win")).to_have_count(1)
+    expect(board.locator(".win[data-window='2']")).to_be_visible()
 
     # A person takes a ticket at the kiosk, choosing the zone, with a phone number.
     kiosk_ctx = context(viewport={"width": 1280, "height": 1024})
@@ -103,12 +105,12 @@ def test_kiosk_desk_display_and_mobile(transactional_db, context, page, staff_lo
     expect(page.locator("#current-number")).to_have_text("A001")
     screenshot(page, "desk")
 
-    # Within a second or two, without reloading: the board shows and speaks it, the phone says where to go.
-    expect(board.locator("tr[data-window='1'] td.num")).to_have_text("A001", timeout=4000)
+    # Within a second or two, without reloading: the board shows the window the clerk sat down at, shows and
+    # speaks the call, the phone says where to go.
+    expect(board.locator(".win[data-window='1'] .num")).to_have_text("A001", timeout=4000)
     expect(board.locator("#announce-sub")).to_have_text("请 A001 号到 1 号窗口", timeout=4000)
     expect(mobile.locator("[data-field=message]")).to_have_text("请到 1 号窗口办理。", timeout=5000)
     expect(mobile.locator("[data-field=window]")).to_contain_text("1")
-    screenshot(board, "display")
     screenshot(mobile, "mobile-ticket")
     spoken = board.evaluate("window.__spoken")
     assert [s["text"] for s in spoken] == ["请A零零一号到1号窗口"] and spoken[0]["lang"] == "zh-CN"
@@ -153,3 +155,110 @@ def test_desk_no_show_transfer_and_reactivate(transactional_db, page, staff_logi
     expect(page.locator("#waiting-list")).to_contain_text("A001")
     moved = Ticket.objects.get(number="A002")
     assert moved.zone == hall.b and moved.status == Ticket.Status.WAITING
+
+
+VISIBLE_ROWS = """() => {
+  const inside = (r, box) => r.top >= box.top - 0.5 && r.bottom <= box.bottom + 0.5 && r.left >= box.left - 0.5
+    && r.right <= box.right + 0.5;
+  const screen = {top: 0, left: 0, bottom: innerHeight, right: innerWidth};
+  const rows = [...document.querySelectorAll(".page:not([hidden]) .win")];
+  return {
+    fits: document.scrollingElement.scrollHeight <= innerHeight && document.scrollingElement.scrollWidth <= innerWidth,
+    page: document.getElementById("board").dataset.page,
+    pages: document.getElementById("board").dataset.pages,
+    indicator: (i => i.hidden ? "" : i.textContent)(document.getElementById("page-indicator")),
+    rows: rows.map(row => ({
+      number: Number(row.dataset.window),
+      shown: inside(row.getBoundingClientRect(), screen)
+        && inside(row.getBoundingClientRect(), row.parentElement.getBoundingClientRect()),
+    })),
+    zones: [...document.querySelectorAll(".page:not([hidden]) .zone-head")].map(h => h.dataset.zone),
+    recentShown: [...document.querySelectorAll("#recent li")].every(li => inside(li.getBoundingClientRect(), screen)),
+  };
+}"""
+
+
+@pytest.fixture
+def demo_morning():
+    """Tuesday 2026-11-10, 10:20 in Shenqiu (a working day chinesecalendar knows), the clock ticking: the demo
+    loads this morning's history and its seats for that day, whatever today's date and hour."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    import time_machine
+
+    with time_machine.travel(dt.datetime(2026, 11, 10, 10, 20, tzinfo=ZoneInfo("Asia/Shanghai")), tick=True):
+        yield
+
+
+def test_display_board_of_the_demo_hall_fits_one_screen(transactional_db, demo_morning, context, screenshot):
+    """Every window someone sits at in the demo hall is on the 1920×1080 board (on one of its rotating pages),
+    nothing runs off the screen, and a zone's own board shows and speaks only that zone."""
+    from yichuang.demo import hall as demo
+    from yichuang.organisation.models import Seat, User, Window
+    from yichuang.queue import queries, services
+
+    site = demo.load_demo().site
+    today = timezone.localdate()
+    seats = Seat.objects.filter(date=today, until__isnull=True, window__is_open=True).select_related("window__zone")
+    seated = {s.window.number: s.window.zone.code for s in seats}
+    assert len(seated) >= 15
+    # Some windows are serving someone, as in the morning.
+    for username in ("clerk8", "clerk10", "clerk11", "clerk2"):
+        clerk = User.objects.get(username=username)
+        window = Window.objects.get(seats__user=clerk, seats__date=today, seats__until__isnull=True)
+        services.issue_ticket(window.zone)
+        services.call_next(window, clerk)
+
+    def walk_pages(board) -> tuple[int, set]:
+        """Wait for each page of the board in turn: everything on it inside the screen. (pages, windows seen)."""
+        expect(board.locator(".win").first).to_be_visible()
+        pages, seen = int(board.evaluate(VISIBLE_ROWS)["pages"]), set()
+        for n in [*range(1, pages + 1), 1]:  # and round again to the first
+            wait_until(lambda n=n: board.evaluate(VISIBLE_ROWS)["page"] == str(n))
+            state = board.evaluate(VISIBLE_ROWS)
+            assert state["fits"] and state["recentShown"], state
+            assert state["rows"] and all(row["shown"] for row in state["rows"]), state
+            assert state["indicator"] == ("" if pages == 1 else f"第 {n}/{pages} 页")
+            seen |= {row["number"] for row in state["rows"]}
+        return pages, seen
+
+    board_ctx = context(viewport={"width": 1920, "height": 1080})
+    board_ctx.add_init_script(SPEECH_STUB)
+    board = board_ctx.new_page()
+    board.goto(f"/display/{site.code}/?rotate=2")
+    expect(board.locator(".win").first).to_be_visible()
+    screenshot(board, "display")
+    _pages, seen = walk_pages(board)
+    assert seen == set(seated), (sorted(seen), sorted(seated))
+    # A smaller screen needs more than one page: they rotate, every window on one of them.
+    small_ctx = context(viewport={"width": 1280, "height": 720})
+    small_ctx.add_init_script(SPEECH_STUB)
+    small = small_ctx.new_page()
+    small.goto(f"/display/{site.code}/?rotate=2")
+    pages, seen = walk_pages(small)
+    assert pages > 1 and seen == set(seated), (pages, sorted(seen), sorted(seated))
+
+    # The board of one zone: its windows only, its calls only.
+    police = {number for number, code in seated.items() if code == "sq-police"}
+    zone_board = board_ctx.new_page()
+    zone_board.goto(f"/display/{site.code}/?zone=sq-police")
+    expect(zone_board.locator("h1")).to_contain_text("公安服务专区")
+    state = zone_board.evaluate(VISIBLE_ROWS)
+    assert {row["number"] for row in state["rows"]} == police and set(state["zones"]) == {"sq-police"}
+    assert state["fits"] and all(row["shown"] for row in state["rows"]) and state["pages"] == "1"
+    spoken_before = len(zone_board.evaluate("window.__spoken"))
+    for username in ("clerk8", "clerk10"):  # 不动产 first, then 公安
+        clerk = User.objects.get(username=username)
+        window = Window.objects.get(seats__user=clerk, seats__date=today, seats__until__isnull=True)
+        services.finish(Ticket.objects.get(window=window, status="called"), clerk)
+        services.issue_ticket(window.zone)
+        services.call_next(window, clerk)
+    police_call = Ticket.objects.filter(zone__code="sq-police", status="called").latest("called_at").number
+    wait_until(lambda: len(zone_board.evaluate("window.__spoken")) > spoken_before)
+    # The 不动产 call came first: had the zone's board announced it, it would be spoken first.
+    first = zone_board.evaluate("window.__spoken")[spoken_before]["text"]
+    assert first == "请" + queries.spoken_number(police_call) + "号到13号窗口", first
+    expect(zone_board.locator("#announce-text")).to_have_text(police_call)
+    recent = zone_board.locator("#recent li .n").all_text_contents()
+    assert recent and all(number.startswith("D") for number in recent), recent
