@@ -1,9 +1,13 @@
-"""A likely duplicate at the window: the same applicant (ID number) with the same matters, already accepted today.
+"""A likely duplicate: the same applicant (ID number) with the same matters, already accepted today (online or at a
+window: any channel counts).
 
-The clerk is shown the earlier submission's number and accepts only with an explicit "仍然受理" (the desk's
-`confirm_duplicate`, the intake API's `confirm_duplicate`: 409 with the earlier number without it). Online
-applications are not asked: their repeats are caught by the form's one-time token (yichuang.core.once) and the
-API's Idempotency-Key.
+At the window the clerk is shown the earlier submission's number and accepts only with an explicit "仍然受理" (the
+desk's `confirm_duplicate`, the intake API's `confirm_duplicate`: 409 with the earlier number without it). The
+online hall's form asks the same of the applicant ("我确认这是一次新的申请", portal.views): a repeat of the same
+form is caught by its one-time token (yichuang.core.once), but the back button brings a fresh form with a new token
+(the page is never cached), and that second try would otherwise make a second submission without a word. The
+portal names the earlier number only when the signed-in phone may open it. The intake API's online channel is not
+asked here: its client repeats with the Idempotency-Key.
 """
 
 import datetime as dt

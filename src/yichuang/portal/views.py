@@ -19,6 +19,7 @@ from yichuang.catalogue.models import Bundle, Matter
 from yichuang.catalogue.queries import merged_materials
 from yichuang.core import once
 from yichuang.core.masking import mask_phone
+from yichuang.intake import duplicates
 from yichuang.intake import services as intake_services
 from yichuang.intake.models import Channel
 
@@ -171,6 +172,7 @@ def _apply_form(request, *, matters: list[Matter], bundle: Bundle | None, title:
         kept={code: row.original_name for code, row in kept.items()},
     )
     general: list[str] = []
+    duplicate, status = None, 200
     if request.method == "POST":
         applicant_ok = applicant_form.is_valid()
         materials_ok = materials_form.is_valid()
@@ -179,6 +181,10 @@ def _apply_form(request, *, matters: list[Matter], bundle: Bundle | None, title:
             kept[code] = services.stage_upload(phone, key, code, upload, request=request)
         materials_form.kept = {code: row.original_name for code, row in kept.items()}
         if applicant_ok and materials_ok:
+            duplicate = _likely_duplicate(request, applicant_form, matters, bundle, key)
+        if duplicate is not None:
+            status = 409  # nothing is created until the applicant confirms; the entries and files are kept
+        elif applicant_ok and materials_ok:
             try:
                 submission = intake_services.submit(
                     actor=None,
@@ -211,8 +217,33 @@ def _apply_form(request, *, matters: list[Matter], bundle: Bundle | None, title:
             general_errors=general,
             key=key,
             staged_hours=services.STAGED_HOURS,
+            duplicate=duplicate,
         ),
+        status=status,
     )
+
+
+def _likely_duplicate(request, applicant_form, matters, bundle, key) -> dict | None:
+    """The same ID number already applied for the same matters (or bundle) today, online or at a window, and the
+    applicant has not ticked 我确认这是一次新的申请: what the form says about the earlier application. Its number (with
+    a link) only when the signed-in phone may open it; otherwise only that one exists (issue 13.2: the back button
+    brings a fresh form with a new token, so the token alone does not catch this)."""
+    if request.POST.get("confirm_duplicate"):
+        return None
+    try:
+        duplicates.ensure_confirmed(
+            applicant_form.cleaned_data["id_number"],
+            [] if bundle else [m.code for m in matters],
+            bundle.code if bundle else None,
+            confirmed=False,
+            idempotency_key=f"portal-{key}",  # a retry of this very form is answered by intake with the first
+        )
+    except duplicates.LikelyDuplicate as exc:
+        earlier = queries.submission_by_number(exc.earlier.number)
+        if earlier is not None and services.owns(request, earlier):
+            return {"visible": True, "number": earlier.number, "accepted_at": earlier.accepted_at}
+        return {"visible": False}  # someone else's: no number, no time, nothing about the person
+    return None
 
 
 def _attach_uploads(request, submission, staged) -> None:

@@ -183,7 +183,14 @@ def test_a_known_id_number_applies_online_with_another_phone_and_opens_nothing_e
         actor=hall.clerk, applicant=PERSON, matters=["SETUP"], materials=received("ID", "FORM", "ARTICLES", "PREMISES")
     )
     sign_in(client, "13700000001")
-    response = client.post(apply_url(), setup_form(**{"applicant-id_number": PERSON["id_number"]}))
+    data = setup_form(**{"applicant-id_number": PERSON["id_number"]})
+    # The same matter for the same ID number today: pointed out first, without the earlier number (not theirs).
+    warned = client.post(apply_url(), data)
+    assert warned.status_code == 409 and "该证件号码今天已有一份相同事项的申请" in warned.content.decode()
+    assert earlier.number not in warned.content.decode() and Submission.objects.count() == 1
+    response = client.post(
+        apply_url(), setup_form(**{"applicant-id_number": PERSON["id_number"]}, confirm_duplicate="1")
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     new = Submission.objects.exclude(pk=earlier.pk).get()
     assert new.applicant_id == earlier.applicant_id and new.channel == Channel.ONLINE
@@ -202,6 +209,8 @@ def test_the_applicant_on_record_applies_again_with_their_phone(client, hall):
         materials=received("ID", "FORM", "ARTICLES", "PREMISES"),
     )  # fmt: skip
     sign_in(client)
-    response = client.post(apply_url(), setup_form(**{"applicant-id_number": PERSON["id_number"]}))
+    data = {"applicant-id_number": PERSON["id_number"]}
+    assert client.post(apply_url(), setup_form(**data)).status_code == 409  # the same matter today: asked first
+    response = client.post(apply_url(), setup_form(**data, confirm_duplicate="1"))
     assert response.status_code == 302
     assert Submission.objects.count() == 2

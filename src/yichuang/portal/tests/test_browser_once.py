@@ -1,5 +1,6 @@
 """The online application form sent twice at once by a real browser (a double click on 提交申请) makes one submission
-(issue 13.2: the one-time form token); the second request is sent to the first result."""
+(issue 13.2: the one-time form token); the second request is sent to the first result. Back and the same application
+again is pointed out and made only when the applicant confirms (intake.duplicates)."""
 
 import pytest
 from django.db import connection
@@ -31,15 +32,19 @@ def test_a_double_click_on_submit_makes_one_submission(transactional_db, page, t
 
     page.goto("/portal/apply/")
     page.get_by_role("link", name="企业设立登记").click()
-    page.get_by_label("姓名或单位名称").fill("李四")
-    page.get_by_label("身份证号码或统一社会信用代码").fill(resident_id("411624", "19850412", "031"))
-    rows = {code: page.locator(f'li[data-material="{code}"]') for code in ("ID", "FORM", "ARTICLES", "PREMISES")}
-    rows["ID"].locator('input[type="file"]').set_input_files(str(scan))
-    rows["FORM"].locator('input[type="file"]').set_input_files(str(scan))
-    rows["ARTICLES"].get_by_label("告知承诺（以承诺代替证明）").check()
-    rows["PREMISES"].get_by_label("容缺后补（须签署承诺）").check()
-    rows["PREMISES"].get_by_label("补交期限").fill(timezone.localdate().isoformat())
-    page.locator('li[data-material="ATTORNEY"]').get_by_label("不提供（非必要材料）").check()
+
+    def fill_form():
+        page.get_by_label("姓名或单位名称").fill("李四")
+        page.get_by_label("身份证号码或统一社会信用代码").fill(resident_id("411624", "19850412", "031"))
+        rows = {code: page.locator(f'li[data-material="{code}"]') for code in ("ID", "FORM", "ARTICLES", "PREMISES")}
+        rows["ID"].locator('input[type="file"]').set_input_files(str(scan))
+        rows["FORM"].locator('input[type="file"]').set_input_files(str(scan))
+        rows["ARTICLES"].get_by_label("告知承诺（以承诺代替证明）").check()
+        rows["PREMISES"].get_by_label("容缺后补（须签署承诺）").check()
+        rows["PREMISES"].get_by_label("补交期限").fill(timezone.localdate().isoformat())
+        page.locator('li[data-material="ATTORNEY"]').get_by_label("不提供（非必要材料）").check()
+
+    fill_form()
     # A double click: the browser sends the same form twice (both requests carry the same token): at once on
     # PostgreSQL; on SQLite one after the other (the live server's in-memory database is one shared connection).
     results = page.evaluate(
@@ -59,3 +64,21 @@ def test_a_double_click_on_submit_makes_one_submission(transactional_db, page, t
     assert Message.objects.filter(submission=submission.number, kind="accepted").count() == 1
     page.goto(f"/portal/submissions/{submission.number}/")
     expect(page.locator("[data-submission-number]").first).to_have_text(submission.number)
+
+    # Back to the form (never cached: a fresh form with a new token) and the same application again: the form says
+    # so, names the first, keeps the files, and creates nothing until the applicant confirms.
+    page.go_back()
+    expect(page.get_by_role("heading", name="在线申请：企业设立登记")).to_be_visible()
+    fill_form()
+    page.get_by_role("button", name="提交申请").click()
+    warning = page.locator("#duplicate-warning")
+    expect(warning).to_contain_text("您今天")
+    expect(warning.get_by_role("link", name=submission.number)).to_be_visible()
+    expect(page.locator('[data-kept="ID"]')).to_be_visible()
+    assert Submission.objects.count() == 1
+    page.get_by_label("我确认这是一次新的申请，再次提交").check()
+    page.get_by_role("button", name="提交申请").click()
+    expect(page.locator("[data-submission-number]").first).not_to_have_text(submission.number)
+    second = Submission.objects.exclude(pk=submission.pk).get()
+    expect(page.locator("[data-submission-number]").first).to_have_text(second.number)
+    assert Attachment.objects.filter(submission=second).count() == 2
