@@ -206,6 +206,11 @@ class Submission(models.Model):
         verbose_name = _("受理")
         verbose_name_plural = _("受理")
         ordering = ["-accepted_at", "-id"]
+        # 我的申请 and the progress lookup find submissions by the phone given that day (applicant's or agent's).
+        indexes = [
+            models.Index(fields=["applicant_phone"], name="submission_applicant_phone_idx"),
+            models.Index(fields=["agent_phone"], name="submission_agent_phone_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.number or f"#{self.pk}"
