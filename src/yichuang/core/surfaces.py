@@ -2,7 +2,9 @@
 
 Each app's AppConfig may define `surfaces(self, request)` returning a dict
 {"title": str, "order": int, "links": [{"label", "url", "note"?}]}; the start page collects them, so a
-new app shows up there without touching this one.
+new app shows up there without touching this one. Optional keys: "intro" (a sentence under the title),
+"wide" (a section of its own below the cards, a table of label and note, for long lists) and "key" (its
+`data-surface` there).
 """
 
 from django.apps import apps

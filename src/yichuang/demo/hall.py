@@ -388,9 +388,10 @@ def load_demo(progress: Progress | None = None, *, hall_path: Path = HALL_PATH, 
         result = load_catalogue(catalogue_path)
         say(f"    {result.summary()}")
 
-        from yichuang.queue.demo import load_demo_history  # yesterday's and this morning's tickets
+        from yichuang.queue.demo import load_demo_history, open_booking  # yesterday's and this morning's tickets
 
         say(f"    {load_demo_history(site)}")
+        say(f"    {open_booking(site)}")
 
         from yichuang.backoffice.demo import load_backoffice_history  # cases worked by the departments
 
@@ -408,8 +409,39 @@ def is_loaded() -> bool:
 
 def demo_accounts() -> list[tuple[User, Role]]:
     """The demo accounts present in the database, in the file's order, with their role; [] if no demo was loaded."""
+    return [(member.user, member.role) for member in demo_staff()]
+
+
+def demo_staff() -> list[StaffMember]:
+    """The demo accounts present in the database, in the file's order, with their role and the window the file
+    seats them at (`seated`: they sit there today); [] if no demo was loaded."""
     if not is_loaded():
         return []
     rows = hall_data()["staff"]
-    users = {u.username: u for u in User.objects.filter(username__in=[r["username"] for r in rows], is_active=True)}
-    return [(users[r["username"]], Role(r["role"])) for r in rows if r["username"] in users]
+    users = {
+        u.username: u
+        for u in User.objects.filter(username__in=[r["username"] for r in rows], is_active=True).select_related(
+            "department"
+        )
+    }
+    site = Site.objects.filter(code=hall_data()["site"]["code"]).first()
+    windows = {w.number: w for w in Window.objects.filter(zone__site=site).select_related("zone")}
+    today = timezone.localdate()
+    seated = set(
+        Seat.objects.filter(date=today, until__isnull=True, user__in=users.values()).values_list("user_id", "window_id")
+    )
+    members = []
+    for r in rows:
+        user = users.get(r["username"])
+        if user is None:
+            continue
+        window = windows.get(r["window"]) if r.get("window") is not None else None
+        members.append(
+            StaffMember(
+                user=user,
+                role=Role(r["role"]),
+                window=window,
+                seated=window is not None and (user.pk, window.pk) in seated,
+            )
+        )
+    return members

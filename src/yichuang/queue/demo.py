@@ -1,9 +1,14 @@
 """Ticket history for the demo hall: yesterday, and this morning up to now (called by yichuang.demo).
 
 A day is played through the real services with a simulated clock (`now=`): people arrive (8 % 绿色通道),
-the seated clerks call, serve and finish them, a few never come (called three times, then 过号). So the
-display board, the desk, the wait estimates and later the statistics start from a hall with a past. Days
-on which the site is closed are played with its usual weekday hours. Loading again changes nothing.
+the seated clerks call them, start serving when they reach the window (开始办理, so that handling times exist)
+and finish them, a few never come (called three times, then 过号). So the display board, the desk, the wait
+estimates and the performance page start from a hall with a past. Days on which the site is closed are played
+with its usual weekday hours. This morning's arrivals stop half an hour before the moment of loading and whoever
+is still at a window then is finished: the hall is quiet when the demo starts, so that the README's walk (take a
+ticket, call the next one) calls the ticket just taken. Loading again changes nothing.
+
+`open_booking()` opens appointment slots (网上预约) for the coming working days.
 """
 
 import datetime
@@ -13,16 +18,22 @@ import random
 
 from django.utils import timezone
 
-from yichuang.organisation.models import Seat, Site
+from yichuang.clock.workcalendar import CalendarUnknown
+from yichuang.organisation.models import Seat, Site, Zone
 
 from . import queries, services
-from .models import Ticket
+from .models import AppointmentSlot, Ticket
 
 UTILISATION = 0.35  # of the seated windows' capacity
 MEAN_MINUTES = {"intake": 12.0, "specialized": 15.0, "output": 4.0, "consult": 6.0, "cashier": 5.0, "assist": 15.0}
 PRIORITY_SHARE = 0.08
 NO_SHOW_SHARE = 0.04
 DEFAULT_HOURS = [(datetime.time(9), datetime.time(12)), (datetime.time(13, 30), datetime.time(17, 30))]
+QUIET_BEFORE_NOW = datetime.timedelta(minutes=30)  # no arrivals in the last half hour before loading
+WALK_SECONDS = (20, 90)  # from the call until the person is at the window (开始办理)
+BOOKING_DAYS = 5  # working days with appointment slots, today included
+SLOT_MINUTES = 30
+SLOT_CAPACITY = 2
 
 
 def _lognormal(rng: random.Random, mean: float, cv: float = 0.6) -> float:
@@ -38,14 +49,21 @@ def _hours(site: Site, day: datetime.date) -> list[tuple[datetime.time, datetime
     return sorted(next((p for p in usual if p), DEFAULT_HOURS))
 
 
-def play_day(site: Site, day: datetime.date, *, until: datetime.datetime | None = None, seed: int = 0) -> int:
-    """Play `day` at `site` through the services, stopping at `until`; the number of tickets issued."""
-    rng = random.Random(seed)
-    seats = list(
+def _seats(site: Site) -> list[Seat]:
+    return list(
         Seat.objects.select_related("window__zone", "user")
         .filter(window__zone__site=site, window__is_open=True, date=timezone.localdate(), until__isnull=True)
         .order_by("window__number")
     )
+
+
+def play_day(site: Site, day: datetime.date, *, until: datetime.datetime | None = None, seed: int = 0) -> int:
+    """Play `day` at `site` through the services, stopping at `until`; the number of tickets issued.
+
+    With `until`, nobody arrives in the last half hour before it, and whoever is still waiting or at a window at
+    `until` is served then (`_close`): no ticket of the day is left open."""
+    rng = random.Random(seed)
+    seats = _seats(site)
     if not seats:
         return 0
     by_zone: dict[int, list[Seat]] = {}
@@ -59,6 +77,7 @@ def play_day(site: Site, day: datetime.date, *, until: datetime.datetime | None 
         for a, b in _hours(site, day)
     ]
     stop = min(until, periods[-1][1]) if until else periods[-1][1] + datetime.timedelta(hours=2)
+    last_arrival = until - QUIET_BEFORE_NOW if until else periods[-1][1]
     events: list = []
     n = [0]
 
@@ -72,7 +91,7 @@ def play_day(site: Site, day: datetime.date, *, until: datetime.datetime | None 
         rate = UTILISATION * len(zone_seats) / mean  # per minute
         for start, end in periods:
             t = start + datetime.timedelta(minutes=rng.expovariate(rate))
-            while t < end - datetime.timedelta(minutes=20):
+            while t < end - datetime.timedelta(minutes=20) and t < last_arrival:
                 push(t, "arrive", zone=zone, priority=rng.random() < PRIORITY_SHARE)
                 t += datetime.timedelta(minutes=rng.expovariate(rate))
         for seat in zone_seats:
@@ -98,7 +117,7 @@ def play_day(site: Site, day: datetime.date, *, until: datetime.datetime | None 
                 elif at < stop:  # after closing: the queue is served until it is empty
                     ticket = services.call_next(seat.window, seat.user, now=at)
                     if ticket is not None:
-                        push(at + datetime.timedelta(minutes=_lognormal(rng, 10.0)), "done", seat=seat, ticket=ticket)
+                        push(_walk(rng, at), "serve", seat=seat, ticket=ticket, minutes=_lognormal(rng, 10.0))
                 continue
             ticket = services.call_next(seat.window, seat.user, now=at)
             if ticket is None:
@@ -107,7 +126,10 @@ def play_day(site: Site, day: datetime.date, *, until: datetime.datetime | None 
                 push(at + datetime.timedelta(minutes=1), "recall", seat=seat, ticket=ticket, calls=1)
             else:
                 minutes = _lognormal(rng, MEAN_MINUTES.get(seat.window.kind, 10.0))
-                push(at + datetime.timedelta(minutes=minutes), "done", seat=seat, ticket=ticket)
+                push(_walk(rng, at), "serve", seat=seat, ticket=ticket, minutes=minutes)
+        elif kind == "serve":
+            services.start_serving(data["ticket"], data["seat"].user, now=at)
+            push(at + datetime.timedelta(minutes=data["minutes"]), "done", seat=data["seat"], ticket=data["ticket"])
         elif kind == "recall":
             seat, ticket = data["seat"], data["ticket"]
             if data["calls"] < queries.rules_for(seat.window.zone).no_show_after_calls:
@@ -119,7 +141,37 @@ def play_day(site: Site, day: datetime.date, *, until: datetime.datetime | None 
         elif kind == "done":
             services.finish(data["ticket"], data["seat"].user, now=at)
             push(at + datetime.timedelta(seconds=30), "free", seat=data["seat"])
+    if until is not None:
+        _close(site, day, stop, seats)
     return issued
+
+
+def _walk(rng: random.Random, called: datetime.datetime) -> datetime.datetime:
+    return called + datetime.timedelta(seconds=rng.uniform(*WALK_SECONDS))
+
+
+def _close(site: Site, day: datetime.date, at: datetime.datetime, seats: list[Seat]) -> None:
+    """Serve and finish at `at` whoever of `day` is still at a window or waiting: the hall is quiet at the moment
+    the demo is loaded (rare after the quiet half hour; a ticket called three times is 过号 as in the play)."""
+    seat_at = {seat.window_id: seat for seat in seats}
+    for ticket in Ticket.objects.filter(zone__site=site, date=day, status__in=queries.OPEN_STATES).order_by("pk"):
+        seat = seat_at[ticket.window_id]
+        calls_allowed = queries.rules_for(seat.window.zone).no_show_after_calls
+        if ticket.status == Ticket.Status.CALLED and ticket.call_count >= calls_allowed:
+            services.mark_no_show(ticket, seat.user, now=at)
+            continue
+        if ticket.status == Ticket.Status.CALLED:
+            ticket = services.start_serving(ticket, seat.user, now=at)
+        services.finish(ticket, seat.user, now=at)
+    by_zone: dict[int, list[Seat]] = {}
+    for seat in seats:
+        by_zone.setdefault(seat.window.zone_id, []).append(seat)
+    waiting = Ticket.objects.filter(zone__site=site, date=day, status=Ticket.Status.WAITING)
+    for zone_id in waiting.values_list("zone_id", flat=True).distinct():
+        seat = by_zone[zone_id][0]
+        while (ticket := services.call_next(seat.window, seat.user, now=at)) is not None:
+            services.start_serving(ticket, seat.user, now=at)
+            services.finish(ticket, seat.user, now=at)
 
 
 def load_demo_history(site: Site | None = None, *, now: datetime.datetime | None = None) -> str:
@@ -136,3 +188,41 @@ def load_demo_history(site: Site | None = None, *, now: datetime.datetime | None
     noon = timezone.make_aware(datetime.datetime.combine(today, datetime.time(12)))
     morning = play_day(site, today, until=min(now, noon), seed=today.toordinal())
     return f"一号服务历史：昨日 {before} 个号，今日上午 {morning} 个号"
+
+
+def open_booking(site: Site | None = None, *, now: datetime.datetime | None = None) -> str:
+    """Appointment slots (网上预约) for every zone on the next BOOKING_DAYS working days, today included while the hall
+    is open: SLOT_MINUTES each over the opening hours, SLOT_CAPACITY people each. A zone and day that already have
+    slots are left as they are, so loading again changes nothing; a day the calendar cannot date ends the run."""
+    from yichuang.intake.deadlines import site_calendar
+
+    site = site or Site.objects.filter(is_default=True).first()
+    if site is None:
+        return "网上预约：没有服务场所"
+    now = timezone.localtime(now or timezone.now())
+    clock = site_calendar(site)
+    zones = list(Zone.objects.filter(site=site).order_by("order", "code"))
+    days: list[datetime.date] = []
+    day = now.date()
+    try:
+        if not (clock.calendar.is_workday(day) and now < clock.close(day)):
+            day = clock.calendar.add_working_days(day, 1)
+        while len(days) < BOOKING_DAYS:
+            days.append(day)
+            day = clock.calendar.add_working_days(day, 1)
+    except CalendarUnknown as exc:
+        if not days:
+            return f"网上预约：{exc.year}年节假日安排尚未录入，未开放"
+    made = 0
+    for day in days:
+        for zone in zones:
+            if AppointmentSlot.objects.filter(zone=zone, date=day).exists():
+                continue
+            for start, end in clock.periods(day):
+                made += len(services.open_slots(zone, day, start, end, minutes=SLOT_MINUTES, capacity=SLOT_CAPACITY))
+    if not made:
+        return "网上预约：已开放，未改动"
+    return (
+        f"网上预约：{len(zones)} 个服务区 {days[0]:%m-%d} 至 {days[-1]:%m-%d} 共 {len(days)} 个工作日，"
+        f"新开放 {made} 个时段（每段 {SLOT_MINUTES} 分钟，可约 {SLOT_CAPACITY} 人）"
+    )

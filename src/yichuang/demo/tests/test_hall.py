@@ -75,7 +75,7 @@ def test_loading_twice_changes_nothing():
     assert not hall_tally.changed and not staff_tally.changed
     assert dict(User.objects.values_list("username", "password")) == passwords
     assert AuditEvent.objects.count() == events  # nothing changed, nothing to record
-    assert first["windows"] == 49 and first["users"] == 32
+    assert first["windows"] == 49 and first["users"] == 41
 
 
 def test_reload_restores_what_was_changed():
@@ -246,9 +246,14 @@ def test_start_page_group_lists_demo_accounts_once_loaded(rf):
 
     group = config.surfaces(request)
     assert group["title"] == "演示账号"
+    # The sentence above the list says what these are and why they exist.
+    assert "演示账号" in group["intro"] and "载入了沈丘县演示数据" in group["intro"]
     assert [link["label"] for link in group["links"]] == [row["username"] for row in hall.hall_data()["staff"]]
     notes = {link["label"]: link["note"] for link in group["links"]}
-    assert notes["clerk1"] == "综合受理人员 · 王芳" and notes["admin"].startswith("大厅管理员")
+    assert notes["clerk1"] == "综合受理人员 · 王芳 · 11 号窗口（企业开办服务专区）"  # where the README's walk starts
+    assert notes["officer_police"] == "后台审批人员 · 彭军 · 县公安局" and notes["admin"].startswith("大厅管理员")
+    Seat.objects.filter(user__username="clerk1").update(until=timezone.now())  # left the window: not claimed there
+    assert config.surfaces(request)["links"][0]["note"] == "综合受理人员 · 王芳"
     assert all(link["url"].startswith("/accounts/login/") for link in group["links"])
     assert hall.DEMO_PASSWORD not in repr(group)
     User.objects.filter(username="auditor").update(is_active=False)
