@@ -31,9 +31,11 @@ demo: install
 browser-deps:
 	@bash scripts/browser-deps.sh
 
-# The whole suite on SQLite, then on PostgreSQL (a throwaway server if none answers), browser tests included, and the
+# The whole suite on SQLite and on PostgreSQL (a throwaway server if none answers), browser tests included, and the
 # API fuzzing run on each (schemathesis: src/yichuang/core/tests/test_api_fuzz.py; API_FUZZ_EXAMPLES=200 explores more).
-test: install browser-deps lint test-sqlite test-postgres
+# A pytest run keeps one core busy: the two databases run side by side (each run's output printed when it ends).
+test: install browser-deps lint
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
 
 test-sqlite: install
 	DATABASE_URL= $(BIN)/pytest -q
