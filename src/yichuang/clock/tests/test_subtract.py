@@ -22,10 +22,13 @@ from .test_properties import (
     times,
 )
 
-# From mid-February 2004: 80 working hours back never leave the years chinesecalendar knows.
+# From mid-February 2004: 80 working hours back never leave the years chinesecalendar knows. Up to 30 November
+# 2026: a count of 0 hours ending after a close starts at the next opening, which must not fall in 2027
+# (chinesecalendar 1.11.0 does not know it: CalendarUnknown, rightly) even when the ≤ 12 generated overrides
+# make December's last working days holidays.
 ends = st.builds(
     lambda d, t: datetime.combine(d, t, SHANGHAI),
-    st.dates(min_value=date(2004, 2, 16), max_value=date(2026, 12, 31)),
+    st.dates(min_value=date(2004, 2, 16), max_value=date(2026, 11, 30)),
     times,
 )
 
