@@ -75,6 +75,9 @@ INSTALLED_APPS = [
     "yichuang.output",
     "yichuang.feedback",
     "yichuang.performance",
+    "yichuang.knowledge",
+    "yichuang.consultation",
+    "yichuang.video",
     "yichuang.demo",
 ]
 
