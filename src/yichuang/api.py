@@ -17,13 +17,16 @@ from ninja.parser import Parser
 
 from yichuang.backoffice.api import router as backoffice_router
 from yichuang.catalogue.api import router as catalogue_router
+from yichuang.consultation.api import router as consultation_router
 from yichuang.feedback.api import router as feedback_router
 from yichuang.intake.api import router as intake_router
+from yichuang.knowledge.api import router as knowledge_router
 from yichuang.organisation.api_auth import router as staff_router
 from yichuang.output.api import router as output_router
 from yichuang.performance.api import router as performance_router
 from yichuang.queue.api import router as queue_router
 from yichuang.supervision.api import router as supervision_router
+from yichuang.video.api import router as video_router
 
 
 class HallAPI(NinjaAPI):
@@ -305,3 +308,6 @@ api.add_router("/", feedback_router)
 api.add_router("/supervision/", supervision_router)
 api.add_router("/", performance_router)
 api.add_router("/output/", output_router)
+api.add_router("/", knowledge_router)
+api.add_router("/", consultation_router)
+api.add_router("/video/", video_router)

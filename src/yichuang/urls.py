@@ -36,6 +36,9 @@ urlpatterns = [
     path("office/", include("yichuang.backoffice.urls")),
     path("performance/", include("yichuang.performance.urls")),
     path("output/", include("yichuang.output.urls")),
+    path("knowledge/", include("yichuang.knowledge.urls")),
+    path("consult/", include("yichuang.consultation.urls")),
+    path("video/", include("yichuang.video.urls")),
     path("", include("yichuang.portal.urls")),
     path("", include("yichuang.feedback.urls")),
 ]

@@ -400,6 +400,14 @@ def load_demo(progress: Progress | None = None, *, hall_path: Path = HALL_PATH, 
         from yichuang.supervision.demo import load_tasks  # the reform plan's tasks, under supervision
 
         say(f"    {load_tasks()}")
+
+        from yichuang.knowledge.demo import load_articles  # the departments' knowledge base
+
+        say(f"    {load_articles()}")
+
+        from yichuang.consultation.demo import load_consultation_history  # questions asked, some escalated
+
+        say(f"    {load_consultation_history(site)}")
     return DemoLoad(site=site, staff=staff, hall=hall, people=people, catalogue=result)
 
 

@@ -1,0 +1,5 @@
+"""The consultation API (mounted in yichuang/api.py)."""
+
+from ninja import Router
+
+router = Router(tags=["consultation"])

@@ -1,0 +1,3 @@
+app_name = "video"
+
+urlpatterns: list = []
