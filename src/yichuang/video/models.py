@@ -31,7 +31,11 @@ class VideoRules(models.Model):
 class Booking(models.Model):
     """A booked slot: a citizen's video consultation, or a clerk's appointment with a department's expert."""
 
-    kind = models.CharField(_("类别"), max_length=8, choices=[("consult", _("视频咨询")), ("support", _("业务支撑"))])
+    class Kind(models.TextChoices):
+        CONSULT = "consult", _("视频咨询")
+        SUPPORT = "support", _("业务支撑")
+
+    kind = models.CharField(_("类别"), max_length=8, choices=Kind.choices)
     department = models.ForeignKey(
         "organisation.Department", verbose_name=_("部门"), null=True, blank=True, on_delete=models.PROTECT,
         related_name="+",
@@ -55,10 +59,22 @@ class Booking(models.Model):
         ordering = ["starts_at"]
         constraints = [
             models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="booking_ends_after"),
+            # One live booking per slot and party (the desk; each department), also under concurrent booking.
+            # Two partial constraints because the desk's department is NULL and NULLs never collide.
+            models.UniqueConstraint(
+                fields=["starts_at"],
+                condition=Q(kind="consult", cancelled_at__isnull=True),
+                name="booking_one_per_desk_slot",
+            ),
+            models.UniqueConstraint(
+                fields=["department", "starts_at"],
+                condition=Q(kind="support", cancelled_at__isnull=True),
+                name="booking_one_per_department_slot",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.starts_at:%Y-%m-%d %H:%M}"
+        return f"{self.get_kind_display()} {timezone.localtime(self.starts_at):%Y-%m-%d %H:%M}"
 
 
 class Call(models.Model):
