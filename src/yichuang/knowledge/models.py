@@ -76,6 +76,11 @@ class ArticleVersion(models.Model):
     title = models.CharField(_("标题"), max_length=200)
     body = models.TextField(_("正文"))
     legal_basis = models.CharField(_("依据"), max_length=500, blank=True)
+    # Who may read the version once published: part of what the hall admin reviews (a department cannot make
+    # an internal text public without review); publishing copies it to the article.
+    visibility = models.CharField(
+        _("公开范围"), max_length=8, choices=Article.Visibility.choices, default=Article.Visibility.PUBLIC
+    )
     status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.DRAFT)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("编写人"), on_delete=models.PROTECT, related_name="+"
