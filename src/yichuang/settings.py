@@ -317,3 +317,12 @@ PORTAL_LOOKUP_RATE = os.environ.get("PORTAL_LOOKUP_RATE", "10/300")
 PORTAL_LOOKUP_NUMBER_RATE = os.environ.get("PORTAL_LOOKUP_NUMBER_RATE", "5/3600")
 # How long an applicant's sign-in lasts.
 PORTAL_SESSION_MINUTES = int(os.environ.get("PORTAL_SESSION_MINUTES", "120"))
+
+# --- Remote video (远程视频; docs/deploy.md "Remote video") -----------------------------------------------
+# ICE servers given to every RTCPeerConnection, as JSON: [] uses host candidates only (peers on one LAN);
+# add the hall's coturn, e.g. [{"urls": ["turn:turn.hall.lan:3478"], "username": "…", "credential": "…"}].
+from json import loads as _json_loads  # noqa: E402  (kept in this block: the video settings stay together)
+
+VIDEO_ICE_SERVERS = _json_loads(os.environ.get("VIDEO_ICE_SERVERS") or "[]")
+# Anonymous calls placed per client address ("burst/seconds", the token bucket of yichuang.queue.ratelimit).
+VIDEO_CALL_RATE = os.environ.get("VIDEO_CALL_RATE", "10/600")
