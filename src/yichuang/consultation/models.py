@@ -11,6 +11,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from yichuang.feedback.models import Level  # the same five levels as every rating (一次一评)
+
 
 class ConsultationRules(models.Model):
     """The hall's consultation rules, one row, edited in the admin."""
@@ -28,6 +30,20 @@ class ConsultationRules(models.Model):
 
     def __str__(self) -> str:
         return str(self._meta.verbose_name)
+
+
+class ConsultationCounter(models.Model):
+    """The last ZX-<year>-<seq> number drawn per year (core.counters.bump: no gaps, also under concurrency)."""
+
+    year = models.PositiveSmallIntegerField(unique=True)
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("咨询编号计数")
+        verbose_name_plural = _("咨询编号计数")
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.last}"
 
 
 class Consultation(models.Model):
@@ -150,7 +166,9 @@ class ConsultationRating(models.Model):
     """一次一评 of a consultation: five levels, once per consultation, never edited."""
 
     consultation = models.OneToOneField(Consultation, on_delete=models.PROTECT, related_name="rating")
-    level = models.PositiveSmallIntegerField(_("评价等级"), validators=[MinValueValidator(1), MaxValueValidator(5)])
+    level = models.PositiveSmallIntegerField(
+        _("评价等级"), choices=Level.choices, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
     comment = models.TextField(_("评价内容"), blank=True)
     created_at = models.DateTimeField(_("评价时间"), default=timezone.now)
 

@@ -74,6 +74,17 @@ _FEEDBACK_VIEW = [
 ]
 _FEEDBACK_EDIT = [*_FEEDBACK_VIEW, "feedback.add_feedbackrules", "feedback.change_feedbackrules"]
 
+# Consultation: consultations, escalations and ratings change only through consultation.services (read-only in
+# the admin); hall admins edit the consultation rules (the escalation's reply limit in working days).
+_CONSULTATION_VIEW = [
+    f"consultation.view_{model}" for model in ("consultation", "escalation", "consultationrating", "consultationrules")
+]
+_CONSULTATION_EDIT = [
+    *_CONSULTATION_VIEW,
+    "consultation.add_consultationrules",
+    "consultation.change_consultationrules",
+]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.WINDOW_CLERK: ["organisation.view_window"],
     Role.BACKOFFICE_OFFICER: [],
@@ -87,6 +98,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_SUPERVISION_VIEW,
         *_FEEDBACK_VIEW,
         *_OUTPUT_VIEW,
+        *_CONSULTATION_VIEW,
     ],
     Role.HALL_ADMIN: [
         *_CATALOGUE_EDIT,
@@ -98,6 +110,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_SUPERVISION_EDIT,
         *_FEEDBACK_EDIT,
         *_OUTPUT_EDIT,
+        *_CONSULTATION_EDIT,
         "organisation.view_apitoken",
         "core.view_auditevent",
         "core.view_periodicjob",  # 后台任务状态: the worker's periodic jobs and heartbeat

@@ -69,6 +69,7 @@ class OrderOut(Schema):
     department_name: str
     case: str | None
     task: str | None
+    consultation: str | None = Field(None, description="Consultation number (ZX-…) of an escalation supervised.")
     instruction: str
     reply_due: datetime.datetime
     issued_by: str
@@ -83,6 +84,9 @@ class OrderDetailOut(OrderOut):
 class IssueIn(Schema):
     case: str | None = Field(None, description="Case number; or `task`.")
     task: str | None = Field(None, description="Task code; or `case`.")
+    consultation: str | None = Field(
+        None, description="Consultation number (ZX-…) whose escalation is unanswered; or `case` or `task`."
+    )
     level: str = Field("blue", description='"blue" (催办), "orange" (警示) or "red" (问责).')
     instruction: str
     reply_due: datetime.datetime = Field(description="Reply deadline (a time zone, or Asia/Shanghai).")
@@ -109,7 +113,9 @@ def _order_out(o: Order) -> dict:
     return {
         "number": o.number, "level": o.level, "status": o.status, "department": o.department.code,
         "department_name": o.department.name, "case": o.case.number if o.case else None,
-        "task": o.task.code if o.task else None, "instruction": o.instruction, "reply_due": localtime(o.reply_due),
+        "task": o.task.code if o.task else None,
+        "consultation": o.escalation.consultation.number if o.escalation_id else None,
+        "instruction": o.instruction, "reply_due": localtime(o.reply_due),
         "issued_by": o.issued_by.display_name, "issued_at": localtime(o.issued_at),
         "closed_at": localtime(o.closed_at) if o.closed_at else None,
     }  # fmt: skip
@@ -202,10 +208,16 @@ def issue_order(request, payload: IssueIn):
         task = SupervisionTask.objects.filter(code=payload.task[:32].replace("\x00", "")).first()
         if task is None:
             raise ValidationError({"task": [_("没有这项任务。")]})
+    escalation = None
+    if payload.consultation:
+        escalation = queries.open_escalation(payload.consultation[:40].replace("\x00", ""))
+        if escalation is None:
+            raise ValidationError({"consultation": [_("没有这条咨询转办。")]})
     order = services.issue_order(
         request.user,
         case=case,
         task=task,
+        escalation=escalation,
         level=payload.level,
         instruction=payload.instruction,
         reply_due=payload.reply_due,

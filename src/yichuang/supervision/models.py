@@ -87,6 +87,15 @@ class Order(models.Model):
     task = models.ForeignKey(
         SupervisionTask, verbose_name=_("任务"), null=True, blank=True, on_delete=models.PROTECT, related_name="orders"
     )
+    # 咨询转办 past its reply deadline can be supervised like a case.
+    escalation = models.ForeignKey(
+        "consultation.Escalation",
+        verbose_name=_("咨询转办"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="supervision_orders",
+    )
     department = models.ForeignKey(
         "organisation.Department", verbose_name=_("督办部门"), on_delete=models.PROTECT, related_name="+"
     )
@@ -106,7 +115,9 @@ class Order(models.Model):
         ordering = ["-issued_at", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(case__isnull=False, task__isnull=True) | Q(case__isnull=True, task__isnull=False),
+                condition=Q(case__isnull=False, task__isnull=True, escalation__isnull=True)
+                | Q(case__isnull=True, task__isnull=False, escalation__isnull=True)
+                | Q(case__isnull=True, task__isnull=True, escalation__isnull=False),
                 name="order_on_case_or_task",
             ),
         ]
@@ -117,6 +128,8 @@ class Order(models.Model):
 
     @property
     def subject(self) -> str:
+        if self.escalation_id:
+            return str(_("咨询 %(number)s") % {"number": self.escalation.consultation.number})
         return str(self.case or self.task)
 
 

@@ -51,6 +51,7 @@ class Board:
     overdue_tasks: list = field(default_factory=list)
     overdue_rectifications: list = field(default_factory=list)  # 差评整改 past its working-day limit
     open_rectifications: int = 0
+    overdue_escalations: list = field(default_factory=list)  # 咨询转办 unanswered past its reply deadline
 
 
 def department_counts(user=None, *, now: dt.datetime) -> list[DepartmentCount]:
@@ -128,7 +129,9 @@ def overdue_orders(user=None, *, now: dt.datetime, limit: int = BOARD_SIZE) -> l
     qs = Order.objects.filter(status=Order.Status.OPEN, reply_due__lt=now)
     if user is not None:
         qs = restrict_to_departments(qs, user)
-    return list(qs.select_related("department", "case", "task").order_by("reply_due", "id")[:limit])
+    return list(
+        qs.select_related("department", "case", "task", "escalation__consultation").order_by("reply_due", "id")[:limit]
+    )
 
 
 def overdue_tasks(*, now: dt.datetime) -> list[SupervisionTask]:
@@ -164,7 +167,23 @@ def board(user, *, now: dt.datetime | None = None, size: int = BOARD_SIZE) -> Bo
         overdue_tasks=overdue_tasks(now=now),
         overdue_rectifications=overdue_rectifications(now=now, limit=size),
         open_rectifications=_open_rectifications(),
+        overdue_escalations=overdue_escalations(user, now=now, limit=size),
     )
+
+
+def overdue_escalations(user=None, *, now: dt.datetime, limit: int = BOARD_SIZE) -> list:
+    """Consultations escalated to a department and still unanswered after their reply deadline (consultation.queries),
+    the most overdue first."""
+    from yichuang.consultation import queries as consultation
+
+    return consultation.overdue_escalations(user, now=now, limit=limit)
+
+
+def open_escalation(number: str):
+    """An escalation by its consultation's number (ZX-…) for the issue form."""
+    from yichuang.consultation import queries as consultation
+
+    return consultation.open_escalation(number)
 
 
 def _open_rectifications() -> int:
@@ -194,7 +213,7 @@ def order_detail(user, number: str) -> Order | None:
     """An order the user may see, with its department and subject; None when there is none (or not theirs)."""
     return (
         restrict_to_departments(Order.objects.all(), user)
-        .select_related("department", "case__department", "task", "issued_by")
+        .select_related("department", "case__department", "task", "escalation__consultation", "issued_by")
         .filter(number=number)
         .first()
     )

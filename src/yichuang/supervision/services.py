@@ -109,13 +109,15 @@ def issue_order(
     *,
     case: Case | None = None,
     task: SupervisionTask | None = None,
+    escalation=None,
     level: str = Level.BLUE,
     instruction: str,
     reply_due,
     now: dt.datetime | None = None,
     request=None,
 ) -> Order:
-    """下发督办单 to the department of the case, or to the lead department of the task."""
+    """下发督办单 to the department of the case, to the lead department of the task, or to the department a
+    consultation was escalated to (咨询转办) while it is unanswered."""
     _ensure_supervisor(actor)
     now = now or timezone.now()
     # Judge the case and the task as they are now, not as the caller last read them.
@@ -123,9 +125,15 @@ def issue_order(
         case = Case.objects.get(pk=case.pk)
     if task is not None:
         task = SupervisionTask.objects.get(pk=task.pk)
+    if escalation is not None:
+        from yichuang.consultation.models import Escalation
+
+        escalation = Escalation.objects.select_related("consultation").get(pk=escalation.pk)
     errors: dict[str, list[str]] = {}
-    if (case is None) == (task is None):
-        errors["case"] = [_("督办单须针对一个办件或一项任务。")]
+    if [case, task, escalation].count(None) != 2:
+        errors["case"] = [_("督办单须针对一个办件、一项任务或一条咨询转办。")]
+    elif escalation is not None and escalation.status != escalation.Status.OPEN:
+        errors["escalation"] = [_("该咨询已答复，无需督办。")]
     elif case is not None and case.status not in OPEN_STATUSES:
         errors["case"] = [_("该办件已办结，无需督办。")]
     elif task is not None and task.department_id is None:
@@ -147,7 +155,8 @@ def issue_order(
         number=next_number(now),
         case=case,
         task=task,
-        department_id=case.department_id if case is not None else task.department_id,
+        escalation=escalation,
+        department_id=(case or task or escalation).department_id,
         level=level,
         instruction=_text(instruction, "instruction"),
         reply_due=_reply_due(reply_due, now),

@@ -156,17 +156,23 @@ def close(request, number: str):
 @never_cache
 @once.form
 def issue(request):
-    """下发督办单 on a case (?case=<number>) or a task (?task=<code>)."""
+    """下发督办单 on a case (?case=<number>), a task (?task=<code>) or an overdue consultation (?escalation=<ZX-…>)."""
     if not services.is_supervisor(request.user):
         raise PermissionDenied(_("只有督办人员可以下发督办单。"))
     case_number = (request.GET.get("case") or request.POST.get("case") or "").strip()
     task_code = (request.GET.get("task") or request.POST.get("task") or "").strip()
     case = queries.open_case(case_number) if case_number and "\x00" not in case_number else None
     task = SupervisionTask.objects.filter(code=task_code).first() if task_code and "\x00" not in task_code else None
-    if case is None and task is None:
+    escalation_number = (request.GET.get("escalation") or request.POST.get("escalation") or "").strip()[:40]
+    escalation = (
+        queries.open_escalation(escalation_number) if escalation_number and "\x00" not in escalation_number else None
+    )
+    if case is None and task is None and escalation is None:
         raise Http404(_("没有这个办件或任务。"))
     if case is not None:
-        task = None
+        task = escalation = None
+    elif task is not None:
+        escalation = None
     form = IssueForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -174,6 +180,7 @@ def issue(request):
                 request.user,
                 case=case,
                 task=task,
+                escalation=escalation,
                 level=form.cleaned_data["level"],
                 instruction=form.cleaned_data["instruction"],
                 reply_due=form.cleaned_data["reply_due"],
@@ -189,7 +196,11 @@ def issue(request):
         from yichuang.backoffice.queries import clock_view
 
         clock = clock_view(case)
-    return render(request, "supervision/issue.html", {"form": form, "case": case, "task": task, "clock": clock})
+    return render(
+        request,
+        "supervision/issue.html",
+        {"form": form, "case": case, "task": task, "escalation": escalation, "clock": clock},
+    )
 
 
 @login_required
