@@ -1,0 +1,118 @@
+"""Two people, two browser contexts, real WebRTC between them (Chromium's fake camera): a citizen calls the
+consultation desk and a consultant answers; a clerk calls a delegated department and its expert answers. Both
+sides decode video frames (RTCPeerConnection.getStats: inbound-rtp video framesDecoded > 0); one side hangs up,
+the other sees the call ended, and the call log holds it with its duration."""
+
+import pytest
+from playwright.sync_api import expect
+
+from yichuang.video.models import Call
+
+pytestmark = [pytest.mark.browser]
+
+FRAMES_DECODED = """async () => {
+  if (!window.videoCall) return 0;
+  const stats = await window.videoCall.pc.getStats();
+  let frames = 0;
+  stats.forEach(r => { if (r.type === "inbound-rtp" && r.kind === "video") frames += r.framesDecoded || 0; });
+  return frames;
+}"""
+
+
+def login(page, user):
+    page.goto("/accounts/login/")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", "pass-word-123")
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+
+
+def wait_for_frames(page, minimum=5):
+    page.wait_for_function(f"({FRAMES_DECODED})().then(n => n >= {minimum})", timeout=15_000, polling=250)
+
+
+def decoded(page) -> int:
+    return page.evaluate(FRAMES_DECODED)
+
+
+def test_citizen_calls_the_desk_consultant_answers_both_see_video_citizen_hangs_up(
+    transactional_db, people, two_pages, screenshot
+):
+    citizen, consultant = two_pages(), two_pages()
+    login(consultant, people.consultant)
+    consultant.goto("/video/desk/")
+    expect(consultant.locator("#ringing-empty")).to_be_visible()
+
+    citizen.goto("/video/")
+    citizen.fill("#call-name", "张三")
+    citizen.click("#btn-call")
+    expect(citizen.locator("#call-status")).to_have_text("正在呼叫，等待接听…")
+
+    ringing = consultant.locator("#ringing-list li")
+    expect(ringing).to_have_count(1)
+    expect(ringing).to_contain_text("张三")
+    ringing.locator("button.answer").click()
+    expect(consultant.locator("#call-status")).to_have_text("通话中")
+    expect(citizen.locator("#call-status")).to_have_text("通话中")
+    expect(consultant.locator("#consultation-link")).to_be_visible()
+
+    wait_for_frames(citizen)
+    wait_for_frames(consultant)
+    assert decoded(citizen) > 0 and decoded(consultant) > 0
+    screenshot(consultant, "video")
+
+    citizen.click("#btn-hangup")
+    expect(citizen.locator("#call-status")).to_have_text("通话已结束")
+    expect(consultant.locator("#call-status")).to_have_text("通话已结束")
+    expect(consultant.locator("#call-duration")).to_contain_text("通话时长")
+
+    call = Call.objects.get()
+    assert call.status == Call.Status.ENDED and call.ended_by == "caller"
+    assert call.callee == people.consultant and call.seconds is not None and call.seconds >= 0
+
+    # The log: the admin sees it, the citizen's name masked.
+    consultant.context.clear_cookies()
+    login(consultant, people.admin)
+    consultant.goto("/video/log/")
+    row = consultant.locator(f"#call-log tr[data-call='{call.pk}']")
+    expect(row.locator(".status")).to_have_text("已结束")
+    expect(row).to_contain_text("张*")
+    expect(row).not_to_contain_text("张三")
+
+
+def test_clerk_calls_delegated_department_expert_answers_both_see_video_expert_hangs_up(
+    transactional_db, people, two_pages
+):
+    clerk, expert = two_pages(), two_pages()
+    login(expert, people.expert)
+    expert.goto("/video/expert/")
+    expect(expert.locator("h1")).to_contain_text("县民政局")
+
+    login(clerk, people.clerk)
+    clerk.goto("/video/support/")
+    clerk.select_option("#call-department", str(people.civil.pk))
+    clerk.click("#btn-call")
+    expect(clerk.locator("#call-status")).to_have_text("正在呼叫，等待接听…")
+
+    ringing = expert.locator("#ringing-list li")
+    expect(ringing).to_have_count(1)
+    ringing.locator("button.answer").click()
+    expect(expert.locator("#call-status")).to_have_text("通话中")
+    expect(clerk.locator("#call-status")).to_have_text("通话中")
+    # Screen sharing is offered to both sides of a support call (not exercised: headless has no screen to pick).
+    expect(expert.locator("#btn-share")).to_be_visible()
+
+    wait_for_frames(clerk)
+    wait_for_frames(expert)
+
+    expert.click("#btn-hangup")
+    expect(expert.locator("#call-status")).to_have_text("通话已结束")
+    expect(clerk.locator("#call-status")).to_have_text("通话已结束")
+
+    call = Call.objects.get()
+    assert call.kind == Call.Kind.SUPPORT and call.department == people.civil
+    assert call.status == Call.Status.ENDED and call.ended_by == "callee" and call.seconds is not None
+
+    # The department's staff see their department's call in the log.
+    expert.goto("/video/log/")
+    expect(expert.locator(f"#call-log tr[data-call='{call.pk}'] .status")).to_have_text("已结束")
