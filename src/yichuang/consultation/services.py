@@ -459,6 +459,10 @@ def answer(consultation: Consultation, actor, *, reply: str, articles=(), now=No
     return escalation
 
 
+def _already_rated(consultation: Consultation) -> bool:
+    return ConsultationRating.objects.filter(consultation=consultation).exists()
+
+
 @transaction.atomic
 def rate(consultation: Consultation, *, level, comment: str = "", now=None, request=None) -> ConsultationRating:
     """一次一评 through the asker's link: once, after an answer; never edited."""
@@ -474,7 +478,7 @@ def rate(consultation: Consultation, *, level, comment: str = "", now=None, requ
     comment = _text(comment, "comment", errors, required=False, limit=500)
     if consultation.status not in (Status.ANSWERED, Status.REPLIED):
         errors.add("level", _("咨询尚未答复，答复后才能评价。"))
-    if ConsultationRating.objects.filter(consultation=consultation).exists():
+    if _already_rated(consultation):
         errors.add("level", _("这次咨询已经评价过了，每次咨询只能评价一次。"))
     errors.check()
     try:
