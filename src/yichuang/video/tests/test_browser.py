@@ -3,6 +3,8 @@ consultation desk and a consultant answers; a clerk calls a delegated department
 sides decode video frames (RTCPeerConnection.getStats: inbound-rtp video framesDecoded > 0); one side hangs up,
 the other sees the call ended, and the call log holds it with its duration."""
 
+import time
+
 import pytest
 from playwright.sync_api import expect
 
@@ -27,8 +29,11 @@ def login(page, user):
     page.wait_for_load_state()
 
 
-def wait_for_frames(page, minimum=5):
-    page.wait_for_function(f"({FRAMES_DECODED})().then(n => n >= {minimum})", timeout=15_000, polling=250)
+def wait_for_frames(page, minimum=5, seconds=15):
+    deadline = time.monotonic() + seconds
+    while (frames := page.evaluate(FRAMES_DECODED)) < minimum:
+        assert time.monotonic() < deadline, f"only {frames} video frames decoded after {seconds} s"
+        page.wait_for_timeout(250)
 
 
 def decoded(page) -> int:

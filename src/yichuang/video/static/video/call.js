@@ -38,6 +38,16 @@
     });
   }
 
+  /* A lost signal breaks the call: retry a server error or a dropped connection (not a refusal) a few times. */
+  function retrying(attempt, times) {
+    return attempt().catch(function (error) {
+      if (times <= 1 || (error.status && error.status < 500)) throw error;
+      return new Promise(function (resolve) { setTimeout(resolve, 300); }).then(function () {
+        return retrying(attempt, times - 1);
+      });
+    });
+  }
+
   function showError(message) {
     var box = $("call-error");
     if (box) box.textContent = message || "";
@@ -114,8 +124,9 @@
     var self = this;
     this.sending = this.sending.then(function () {
       if (self.done) return null;
-      return api(self.info.signals_url, {method: "POST", body: {kind: kind, payload: payload}, csrf: self.csrf})
-        .catch(function (error) { if (error.status !== 409) showError(error.message); });
+      return retrying(function () {
+        return api(self.info.signals_url, {method: "POST", body: {kind: kind, payload: payload}, csrf: self.csrf});
+      }, 3).catch(function (error) { if (error.status !== 409) showError(error.message); });
     });
     return this.sending;
   };
@@ -188,7 +199,7 @@
   Session.prototype.hangup = function () {
     var self = this;
     $("btn-hangup").disabled = true;
-    api(this.info.hangup_url, {method: "POST", csrf: this.csrf}).then(function (data) {
+    retrying(function () { return api(self.info.hangup_url, {method: "POST", csrf: self.csrf}); }, 3).then(function (data) {
       self.finish(data);
     }).catch(function (error) {
       $("btn-hangup").disabled = false;
