@@ -43,6 +43,10 @@ class Article(models.Model):
     )
     # Copied from the published version (title, body, matters, department, pinyin) for search.
     search_text = models.TextField(_("检索文本"), blank=True, editable=False)
+    # The same text as overlapping character pairs ("变更 更登 登记"), the search index's input: an FTS5 table on
+    # SQLite and a tsvector column on PostgreSQL (migration 0004) find a two-character word by one token and a
+    # longer one by a phrase of its pairs, without scanning every article (see queries.py).
+    search_grams = models.TextField(blank=True, editable=False)
     review_by = models.DateField(_("复核日期"), null=True, blank=True, help_text=_("过期未复核的文章标为待更新"))
     withdrawn_at = models.DateTimeField(_("撤下时间"), null=True, blank=True)
     created_by = models.ForeignKey(

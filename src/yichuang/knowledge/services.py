@@ -33,6 +33,7 @@ from yichuang.intake.uploads import upload_problem
 from yichuang.organisation.roles import Role, acts_as, member_of
 
 from .models import Article, ArticleFile, ArticleVersion
+from .queries import search_grams_of
 
 Status = ArticleVersion.Status
 TITLE_LIMIT = 200
@@ -250,7 +251,8 @@ def update_article(actor, article: Article, *, kind: str, matters=(), request=No
     article.matters.set(found)
     if article.published_id:
         article.search_text = search_text_of(article, article.published)
-        article.save(update_fields=["search_text"])
+        article.search_grams = search_grams_of(article.search_text)
+        article.save(update_fields=["search_text", "search_grams"])
     audit.record(actor, "knowledge.update", article, summary=str(article)[:100], request=request)
     return article
 
@@ -393,7 +395,12 @@ def publish(
     article.withdrawn_at = None
     article.updated_at = now
     article.search_text = search_text_of(article, version)
-    article.save(update_fields=["published", "visibility", "withdrawn_at", "updated_at", "search_text", "review_by"])
+    article.search_grams = search_grams_of(article.search_text)
+    article.save(
+        update_fields=[
+            "published", "visibility", "withdrawn_at", "updated_at", "search_text", "search_grams", "review_by"
+        ]
+    )  # fmt: skip
     audit.record(
         actor, "knowledge.publish", article, summary=version.title[:100], request=request, version=version.number
     )
