@@ -180,9 +180,9 @@ def expire_ringing(*, now: dt.datetime | None = None) -> int:
     return sum(miss_call(call, now=now) for call in overdue)
 
 
-@transaction.atomic
 def answer_call(call: Call, user, *, request=None, now: dt.datetime | None = None) -> Call:
-    """The first consultant (or the department's first expert) to answer gets the call; the others are refused."""
+    """The first consultant (or the department's first expert) to answer gets the call; the others are refused.
+    A call past its ring time is marked missed first, in its own transaction: the refusal must not undo it."""
     now = now or timezone.now()
     if not may_answer(user, call):
         if call.kind == Call.Kind.SUPPORT:
@@ -192,6 +192,11 @@ def answer_call(call: Call, user, *, request=None, now: dt.datetime | None = Non
         raise PermissionDenied(_("不能接听自己发起的呼叫。"))
     if miss_call(call, now=now):
         raise Refused(_("呼叫已超时，未接通。"))
+    return _take_call(call, user, request=request, now=now)
+
+
+@transaction.atomic
+def _take_call(call: Call, user, *, request, now: dt.datetime) -> Call:
     changed = Call.objects.filter(pk=call.pk, status=Call.Status.RINGING).update(
         status=Call.Status.ACTIVE, callee=user, answered_at=now
     )
