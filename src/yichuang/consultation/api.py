@@ -12,7 +12,7 @@ import math
 
 from django.http import Http404
 from django.utils import timezone
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from yichuang.core.pagination import page_query, page_slice
 from yichuang.core.schemas import ErrorOut, InvalidOut
@@ -157,7 +157,7 @@ def create(request, payload: ConsultationIn):
         note=payload.note,
         request=request,
     )
-    return 201, _fresh(request, consultation.number)
+    return Status(201, _fresh(request, consultation.number))
 
 
 @router.get("/consultations", response={200: ConsultationListOut, **ERRORS}, summary="The consultations you may see")

@@ -354,6 +354,8 @@ def citizen(request, token: str):
             escalation=_escalation(consultation),
             rating=rating,
             form=form if answered and rating is None else None,
+            # A rating refused after another one landed (a second tab): say why, above the rating kept.
+            refused=[m for errs in form.errors.values() for m in errs] if rating is not None and form.errors else [],
             articles=[a for a in consultation.articles.select_related("published") if a.visibility == "public"],
         ),
         status=status,
