@@ -184,6 +184,16 @@ def called_ticket(actor) -> Ticket | None:
     )
 
 
+def _from_my_window(ticket: Ticket, window, actor, now: dt.datetime) -> bool:
+    """The ticket was called at the consultant's window today: still open there, or finished by them (a question
+    may be recorded just after the visit ended)."""
+    if ticket.window_id != window.pk or ticket.date != timezone.localtime(now).date():
+        return False
+    if ticket.status in (Ticket.Status.CALLED, Ticket.Status.SERVING):
+        return True
+    return ticket.status == Ticket.Status.FINISHED and ticket.called_by_id == actor.pk
+
+
 # --- numbers, links, the clock -------------------------------------------------------------------------
 
 
@@ -274,15 +284,14 @@ def record(
     note = _text(note, "note", errors, required=False)
     window = _seat_window(actor)
     if channel == Channel.WINDOW:
-        current = called_ticket(actor)
         if ticket is None:
-            ticket = current
+            ticket = called_ticket(actor)
         if window is None:
             errors.add("ticket", _("您今天尚未在窗口入座，不能登记窗口咨询。"))
         elif ticket is None:
             errors.add("ticket", _("您的窗口当前没有叫到的号码；电话咨询请选择“电话”。"))
-        elif current is None or ticket.pk != current.pk:
-            errors.add("ticket", _("号码 %(number)s 不是您窗口当前叫到的号码。") % {"number": ticket.number})
+        elif not _from_my_window(ticket, window, actor, now):
+            errors.add("ticket", _("号码 %(number)s 不是您窗口今天叫到的号码。") % {"number": ticket.number})
     else:
         ticket = None
     target = None

@@ -55,6 +55,16 @@ def test_window_consultations_come_from_the_ticket_called_at_the_consultants_win
     assert called.pk == ticket.pk
     c = services.record(desk.consultant, channel="window", question="问题", solved=True, answer="答复")
     assert c.ticket == ticket and c.window == hall.w_consult
+    # After the visit ended at this window, its ticket can still be recorded; another window's ticket cannot.
+    queue.start_serving(ticket, desk.consultant)
+    queue.finish(ticket, desk.consultant)
+    later = services.record(desk.consultant, channel="window", question="补记", solved=True, answer="答", ticket=ticket)
+    assert later.ticket == ticket
+    elsewhere = queue.issue_ticket(hall.general)
+    assert queue.call_next(hall.w_general, hall.general_clerk).pk == elsewhere.pk
+    with pytest.raises(ValidationError) as refused:
+        services.record(desk.consultant, channel="window", question="问", solved=True, answer="答", ticket=elsewhere)
+    assert "不是您窗口今天叫到的号码" in refused.value.message_dict["ticket"][0]
     # A consultant not seated at a window cannot record a window consultation.
     with pytest.raises(ValidationError):
         services.record(desk.consultant2, channel="window", question="问题", solved=True, answer="答复")
