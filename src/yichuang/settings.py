@@ -324,5 +324,10 @@ PORTAL_SESSION_MINUTES = int(os.environ.get("PORTAL_SESSION_MINUTES", "120"))
 from json import loads as _json_loads  # noqa: E402  (kept in this block: the video settings stay together)
 
 VIDEO_ICE_SERVERS = _json_loads(os.environ.get("VIDEO_ICE_SERVERS") or "[]")
+# The hall's coturn with time-limited credentials (turnserver.conf: use-auth-secret, static-auth-secret=<same>):
+# VIDEO_TURN_URLS="turn:turn.hall.lan:3478?transport=udp,turns:turn.hall.lan:5349" and the shared secret.
+VIDEO_TURN_URLS = [url.strip() for url in os.environ.get("VIDEO_TURN_URLS", "").split(",") if url.strip()]
+VIDEO_TURN_SECRET = os.environ.get("VIDEO_TURN_SECRET", "")
+VIDEO_TURN_TTL = int(os.environ.get("VIDEO_TURN_TTL", "43200"))
 # Anonymous calls placed per client address ("burst/seconds", the token bucket of yichuang.queue.ratelimit).
 VIDEO_CALL_RATE = os.environ.get("VIDEO_CALL_RATE", "10/600")

@@ -1,6 +1,10 @@
 """Reads shared by the video pages and the API."""
 
+import base64
 import datetime as dt
+import hashlib
+import hmac
+import time
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
@@ -17,9 +21,19 @@ from .services import EXPERT_ROLES
 POLL_MS = 500
 
 
-def ice_servers() -> list:
-    """settings.VIDEO_ICE_SERVERS as given to RTCPeerConnection; [] = host candidates on the LAN only."""
-    return list(getattr(settings, "VIDEO_ICE_SERVERS", []) or [])
+def ice_servers(now: float | None = None) -> list:
+    """The ICE servers given to RTCPeerConnection: settings.VIDEO_ICE_SERVERS ([] = host candidates on the LAN
+    only), plus the hall's coturn with a time-limited credential when VIDEO_TURN_SECRET is set (coturn's
+    `use-auth-secret`/`static-auth-secret`: user "<expiry>:yichuang", password base64(HMAC-SHA1(secret, user)) —
+    a password that stops working after VIDEO_TURN_TTL seconds, so one read from a page is worth little)."""
+    servers = list(getattr(settings, "VIDEO_ICE_SERVERS", []) or [])
+    secret, urls = getattr(settings, "VIDEO_TURN_SECRET", ""), getattr(settings, "VIDEO_TURN_URLS", [])
+    if secret and urls:
+        expiry = int((time.time() if now is None else now) + settings.VIDEO_TURN_TTL)
+        username = f"{expiry}:yichuang"
+        digest = hmac.new(secret.encode(), username.encode(), hashlib.sha1).digest()
+        servers.append({"urls": list(urls), "username": username, "credential": base64.b64encode(digest).decode()})
+    return servers
 
 
 def masked_name(name: str) -> str:

@@ -217,3 +217,20 @@ def test_a_clerk_books_a_department_and_only_the_clerk_sees_it(people):
     with time_machine.travel(dt.datetime(2026, 3, 11, 8, 0, tzinfo=T0.tzinfo), tick=False):
         assert "养老机构备案" in client_for(people.expert).get("/video/expert/").content.decode()
         assert "养老机构备案" not in client_for(people.other_officer).get("/video/expert/").content.decode()
+
+
+def test_ice_servers_carry_a_time_limited_turn_credential_when_a_secret_is_set(settings):
+    import base64
+    import hashlib
+    import hmac
+
+    from yichuang.video import queries
+
+    settings.VIDEO_ICE_SERVERS = [{"urls": ["stun:stun.hall.lan:3478"]}]
+    settings.VIDEO_TURN_URLS, settings.VIDEO_TURN_SECRET = [], ""
+    assert queries.ice_servers() == [{"urls": ["stun:stun.hall.lan:3478"]}]
+    settings.VIDEO_TURN_URLS, settings.VIDEO_TURN_SECRET, settings.VIDEO_TURN_TTL = ["turn:t:3478"], "s3cret", 600
+    turn = queries.ice_servers(now=1_000_000)[-1]
+    assert turn["urls"] == ["turn:t:3478"] and turn["username"] == "1000600:yichuang"
+    expected = base64.b64encode(hmac.new(b"s3cret", b"1000600:yichuang", hashlib.sha1).digest()).decode()
+    assert turn["credential"] == expected
