@@ -284,8 +284,8 @@ def record(
     note = _text(note, "note", errors, required=False)
     window = _seat_window(actor)
     if channel == Channel.WINDOW:
-        if ticket is None:
-            ticket = called_ticket(actor)
+        # Judge the ticket as it is now, not as the caller last read it.
+        ticket = called_ticket(actor) if ticket is None else Ticket.objects.filter(pk=ticket.pk).first()
         if window is None:
             errors.add("ticket", _("您今天尚未在窗口入座，不能登记窗口咨询。"))
         elif ticket is None:

@@ -58,6 +58,13 @@ def _context(request, **extra) -> dict:
 # --- sign-in ---------------------------------------------------------------------------------------
 
 
+def _my_questions(phone: str) -> list:
+    """The questions asked with this phone (集中咨询), each opened through its own link."""
+    from yichuang.consultation.queries import for_phone
+
+    return for_phone(phone)
+
+
 @never_cache
 def home(request):
     phone = services.verified_phone(request)
@@ -68,7 +75,7 @@ def home(request):
     return render(
         request,
         "portal/home.html",
-        _context(request, submissions=list(queries.my_submissions(phone)[:50])),
+        _context(request, submissions=list(queries.my_submissions(phone)[:50]), consultations=_my_questions(phone)),
     )
 
 
