@@ -13,8 +13,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, File, Query, Router, Schema, Status
 from ninja.errors import HttpError
+from ninja.files import UploadedFile
 
 from yichuang.core.schemas import ErrorOut, InvalidOut, RowId
 from yichuang.intake.models import Case
@@ -61,6 +62,8 @@ class CallOut(Schema):
     poll_ms: int
     ice_servers: list
     consultation_url: str | None = None
+    recorded: bool = Field(False, description="The call is recorded (the hall allows it, the citizen agreed)")
+    recording_url: str | None = Field(None, description="Where the callee uploads the recording, if it may record")
 
 
 class SignalOut(Schema):
@@ -114,7 +117,12 @@ def _call_out(call: Call, side: str, *, token: str | None = None) -> dict:
     consultation_url = None
     if call.kind == Call.Kind.CONSULT and side == "callee":
         consultation_url = queries.consultation_url(call)
+    recording_url = None
+    if side == "callee" and services.may_record(call):
+        recording_url = reverse("api:video_staff_recording", args=[call.pk])
     return {
+        "recorded": services.may_record(call),
+        "recording_url": recording_url,
         "id": call.pk,
         "kind": call.kind,
         "status": call.status,
@@ -341,3 +349,16 @@ def link_consultation(request, call_id: RowId, payload: LinkIn):
     consultation = get_object_or_404(Consultation, pk=payload.consultation)
     call = services.link_consultation(_staff_call(call_id), consultation, request.user, request=request)
     return {"id": call.pk}
+
+
+@router.post(
+    "/staff/calls/{call_id}/recording",
+    auth=staff_auth,
+    response={201: SentOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: InvalidOut},
+    url_name="video_staff_recording",
+    summary="Upload the recording (the answering consultant; only with the permission and the consent)",
+)
+@refusals
+def upload_recording(request, call_id: RowId, file: File[UploadedFile]):
+    recording = services.store_recording(_staff_call(call_id), request.user, file, request=request)
+    return Status(201, {"id": recording.pk})

@@ -153,3 +153,29 @@ class Signal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.call_id} {self.sender} {self.kind}"
+
+
+def recording_path(instance: "Recording", filename: str) -> str:
+    """Under MEDIA_ROOT/video/, which no URL serves: a recording is read only through the log's view."""
+    date = timezone.localdate()
+    return f"video/{date:%Y/%m}/call-{instance.call_id}.webm"
+
+
+class Recording(models.Model):
+    """A consultation call's recording: only where the hall allows recording and the citizen agreed on screen.
+    The answering consultant's browser records the citizen's picture with both voices and uploads it at the end."""
+
+    call = models.OneToOneField(Call, on_delete=models.PROTECT, related_name="recording")
+    file = models.FileField(_("录像文件"), upload_to=recording_path, max_length=255)
+    size = models.PositiveBigIntegerField(_("大小（字节）"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("录制人员"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("上传时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("通话录像")
+        verbose_name_plural = _("通话录像")
+
+    def __str__(self) -> str:
+        return f"{self.call} {self.size} B"

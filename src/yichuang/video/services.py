@@ -26,10 +26,11 @@ from django.utils.translation import gettext as _
 from yichuang.core.audit import record
 from yichuang.organisation.roles import Role, acts_as, member_of
 
-from .models import Booking, Call, Signal, VideoRules
+from .models import Booking, Call, Recording, Signal, VideoRules
 
 SIGNAL_KINDS = {"offer", "answer", "ice"}
-MAX_SIGNAL_BYTES = 16_000  # an SDP with a few codecs is ~5 kB; anything larger is not a signal
+MAX_SIGNAL_BYTES = 16_000
+RECORDING_TYPES = ("video/webm",)  # an SDP with a few codecs is ~5 kB; anything larger is not a signal
 EXPERT_ROLES = (Role.BACKOFFICE_OFFICER, Role.DEPARTMENT_LEAD)
 BOOKING_DAYS_AHEAD = 30
 # A booked call may be placed from shortly before its slot until the slot ends.
@@ -266,6 +267,42 @@ def link_consultation(call: Call, consultation, user, *, request=None) -> Call:
     call.consultation = consultation
     record(user, "video.consultation_linked", call, f"#{call.pk}", request=request, consultation=consultation.pk)
     return call
+
+
+def may_record(call: Call) -> bool:
+    """Recorded only where the hall allows recording AND the citizen ticked consent when calling."""
+    return call.kind == Call.Kind.CONSULT and call.recording_consent and rules().recording_allowed
+
+
+@transaction.atomic
+def store_recording(call: Call, user, upload, *, request=None, now: dt.datetime | None = None) -> Recording:
+    """The answering consultant's browser uploads the call's recording, once."""
+    now = now or timezone.now()
+    if call.callee_id is None or call.callee_id != getattr(user, "pk", None):
+        raise PermissionDenied(_("只有接听本次通话的人员可以上传录像。"))
+    if not may_record(call):
+        raise PermissionDenied(_("本次通话未经办事人同意录制，或大厅未开启录制。"))
+    content_type = (getattr(upload, "content_type", "") or "").split(";")[0].strip()
+    if content_type not in RECORDING_TYPES:
+        raise ValidationError({"file": _("录像须为 WebM 视频。")})
+    if not upload.size:
+        raise ValidationError({"file": _("录像为空。")})
+    head = upload.read(4)
+    upload.seek(0)
+    if head != b"\x1a\x45\xdf\xa3":  # the EBML magic number every WebM file starts with
+        raise ValidationError({"file": _("录像须为 WebM 视频。")})
+    if Recording.objects.filter(call=call).exists():
+        raise Refused(_("本次通话的录像已上传。"))
+    recording = Recording(call=call, size=upload.size, recorded_by=user, created_at=now)
+    recording.file.save("call.webm", upload, save=False)
+    try:
+        with transaction.atomic():
+            recording.save()
+    except IntegrityError:
+        recording.file.delete(save=False)
+        raise Refused(_("本次通话的录像已上传。")) from None
+    record(user, "video.recording_stored", call, f"#{call.pk}", request=request, size=upload.size)
+    return recording
 
 
 # --- bookings --------------------------------------------------------------------------------------------------

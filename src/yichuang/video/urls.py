@@ -13,4 +13,5 @@ urlpatterns = [
     path("expert/", views.expert, name="expert"),
     path("support/", views.support, name="support"),
     path("log/", views.log, name="log"),
+    path("log/<int:call_id>/recording/", views.recording, name="recording"),
 ]

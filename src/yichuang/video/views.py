@@ -7,6 +7,7 @@ import json
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,11 +17,12 @@ from django.views.decorators.http import require_POST
 
 from yichuang.core import once
 from yichuang.core.masking import mask_phone
+from yichuang.organisation.access import sees_all_departments
 from yichuang.organisation.models import Department
 from yichuang.organisation.roles import Role, acts_as
 
 from . import queries, services
-from .models import Booking, Call
+from .models import Booking, Call, Recording
 
 
 def _call_context(request, **extra) -> dict:
@@ -195,7 +197,7 @@ def log(request):
     """通话记录: who, when, how long, which consultation or case."""
     if not queries.may_see_log(request.user):
         raise PermissionDenied(_("无权查看通话记录。"))
-    calls = queries.call_log(request.user)
+    calls = queries.call_log(request.user).select_related("recording")
     kind = request.GET.get("kind")
     if kind in Call.Kind.values:
         calls = calls.filter(kind=kind)
@@ -204,7 +206,19 @@ def log(request):
             "call": call,
             "caller": queries.masked_name(call.caller_name) if call.caller_id is None else call.caller.display_name,
             "callee": call.callee.display_name if call.callee else "",
+            "recording": hasattr(call, "recording"),
         }
         for call in calls[:200]
     ]
-    return render(request, "video/log.html", {"rows": rows, "kind": kind})
+    context = {"rows": rows, "kind": kind, "may_play": sees_all_departments(request.user)}
+    return render(request, "video/log.html", context)
+
+
+@never_cache
+@login_required
+def recording(request, call_id: int):
+    """A call's recording, for hall admins, supervisors and auditors only (never a public media URL)."""
+    if not sees_all_departments(request.user):
+        raise PermissionDenied(_("只有大厅管理员、督办和审计人员可以查看通话录像。"))
+    found = get_object_or_404(Recording.objects.select_related("call"), call_id=call_id)
+    return FileResponse(found.file.open("rb"), content_type="video/webm")

@@ -234,3 +234,23 @@ def test_ice_servers_carry_a_time_limited_turn_credential_when_a_secret_is_set(s
     assert turn["urls"] == ["turn:t:3478"] and turn["username"] == "1000600:yichuang"
     expected = base64.b64encode(hmac.new(b"s3cret", b"1000600:yichuang", hashlib.sha1).digest()).decode()
     assert turn["credential"] == expected
+
+
+def test_only_admins_supervisors_and_auditors_play_a_recording(people, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from yichuang.video.models import VideoRules
+
+    settings.MEDIA_ROOT = tmp_path
+    VideoRules.objects.create(recording_allowed=True)
+    info = post(Client(), "/api/video/calls", {"recording_consent": True}).json()
+    consultant = client_for(people.consultant)
+    answered = post(consultant, f"/api/video/staff/calls/{info['id']}/answer").json()
+    assert answered["recorded"] is True and answered["recording_url"]
+    webm = SimpleUploadedFile("call.webm", b"\x1a\x45\xdf\xa3rest", content_type="video/webm")
+    assert consultant.post(answered["recording_url"], {"file": webm}).status_code == 201
+    url = f"/video/log/{info['id']}/recording/"
+    assert client_for(people.consultant).get(url).status_code == 403
+    played = client_for(people.supervisor).get(url)
+    assert played.status_code == 200 and played["Content-Type"] == "video/webm"
+    assert url in client_for(people.admin).get("/video/log/").content.decode()

@@ -277,3 +277,45 @@ def test_a_booked_call_is_placed_within_its_slot_by_whoever_booked_it(people):
         services.place_call(kind=Call.Kind.SUPPORT, caller=other_clerk, department=people.civil, booking=booking)
     with time_machine.travel(SLOT, tick=False), pytest.raises(services.Refused, match="不是这次呼叫的对象"):
         services.place_call(kind=Call.Kind.SUPPORT, caller=people.clerk, department=people.samr, booking=booking)
+
+
+# --- recording -------------------------------------------------------------------------------------------------
+
+WEBM = b"\x1a\x45\xdf\xa3" + b"\x00" * 60
+
+
+def _webm(content=WEBM, content_type="video/webm"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile("call.webm", content, content_type=content_type)
+
+
+@pytest.fixture
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
+def test_a_recording_is_stored_only_with_permission_and_consent_by_the_callee(people, _media):
+    call = citizen_call(recording_consent=True)  # recording not allowed: the consent does not count
+    services.answer_call(call, people.consultant)
+    with pytest.raises(PermissionDenied, match="未经办事人同意"):
+        services.store_recording(call, people.consultant, _webm())
+
+    VideoRules.objects.create(recording_allowed=True)
+    refused = citizen_call(recording_consent=False)
+    services.answer_call(refused, people.consultant)
+    with pytest.raises(PermissionDenied):
+        services.store_recording(refused, people.consultant, _webm())
+
+    agreed = citizen_call(recording_consent=True)
+    services.answer_call(agreed, people.consultant)
+    with pytest.raises(PermissionDenied, match="接听本次通话"):
+        services.store_recording(agreed, people.consultant2, _webm())
+    with pytest.raises(ValidationError):
+        services.store_recording(agreed, people.consultant, _webm(b"not a webm"))
+    with pytest.raises(ValidationError):
+        services.store_recording(agreed, people.consultant, _webm(content_type="text/plain"))
+    recording = services.store_recording(agreed, people.consultant, _webm())
+    assert recording.size == len(WEBM) and recording.file.read(4) == WEBM[:4]
+    with pytest.raises(services.Refused, match="已上传"):
+        services.store_recording(agreed, people.consultant, _webm())

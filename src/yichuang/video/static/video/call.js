@@ -80,6 +80,7 @@
     this.pc.ontrack = function (event) {
       var remote = $("remote-video");
       if (remote && remote.srcObject !== event.streams[0]) remote.srcObject = event.streams[0];
+      if (event.track.kind === "video") self.startRecording(event.streams[0]);
     };
     this.pc.onicecandidate = function (event) {
       if (event.candidate) self.send("ice", event.candidate.toJSON());
@@ -98,6 +99,11 @@
     if (link && info.consultation_url) {
       link.href = info.consultation_url;
       link.hidden = false;
+    }
+    if (info.recorded && info.side === "caller") {
+      var note = $("recording-note");
+      note.hidden = false;
+      note.textContent = "● 本次通话将被录制（您已同意）";
     }
     window.videoCall = this;
     this.show(info.status);
@@ -231,9 +237,55 @@
     }).catch(function (error) { showError("无法共享屏幕（" + (error.name || error) + "）。"); });
   };
 
+  /* Recording: only when the server says this side may record (the hall allows it and the citizen agreed).
+     The citizen's picture with both voices, at a modest bit rate; uploaded once when the call ends. */
+  var RECORDING_LIMIT = 25 * 1024 * 1024;
+
+  Session.prototype.startRecording = function (remote) {
+    var self = this;
+    if (!this.info.recording_url || this.recorder || !window.MediaRecorder) return;
+    var tracks = remote.getVideoTracks();
+    try {
+      var audio = new AudioContext();
+      var mix = audio.createMediaStreamDestination();
+      [remote, this.stream].forEach(function (s) {
+        if (s.getAudioTracks().length) audio.createMediaStreamSource(s).connect(mix);
+      });
+      tracks = tracks.concat(mix.stream.getAudioTracks());
+      this.audio = audio;
+    } catch (error) { /* no audio mixing here: the picture alone */ }
+    var chunks = [];
+    var size = 0;
+    var recorder = new MediaRecorder(new MediaStream(tracks), {mimeType: "video/webm", videoBitsPerSecond: 300000});
+    recorder.ondataavailable = function (event) {
+      if (!event.data || !event.data.size) return;
+      chunks.push(event.data);
+      size += event.data.size;
+      if (size > RECORDING_LIMIT && recorder.state === "recording") recorder.stop();
+    };
+    recorder.onstop = function () {
+      if (self.audio) self.audio.close();
+      var note = $("recording-note");
+      if (!chunks.length) return;
+      var form = new FormData();
+      form.append("file", new Blob(chunks, {type: "video/webm"}), "call.webm");
+      if (note) note.textContent = "正在保存录像…";
+      fetch(self.info.recording_url, {method: "POST", body: form, credentials: "same-origin",
+                                      headers: {"X-CSRFToken": self.csrf}}).then(function (response) {
+        if (note) note.textContent = response.ok ? "录像已保存" : "录像未能保存（" + response.status + "）";
+        document.dispatchEvent(new CustomEvent("video:recorded", {detail: {ok: response.ok}}));
+      });
+    };
+    recorder.start(5000);
+    this.recorder = recorder;
+    var note = $("recording-note");
+    if (note) { note.hidden = false; note.textContent = "● 录制中（办事人已同意）"; }
+  };
+
   Session.prototype.finish = function (data) {
     if (this.done) return;
     this.done = true;
+    if (this.recorder && this.recorder.state !== "inactive") this.recorder.stop();
     clearInterval(this.timer);
     this.show(data.status);
     if (data.seconds !== null && data.seconds !== undefined) {
