@@ -26,7 +26,7 @@ from bench._scratch import machine, with_database
 
 N_ARTICLES = 20_000
 N_MATTERS = 600
-REPEATS = 200
+REPEATS = int(os.environ.get("YICHUANG_BENCH_REPEATS", "200"))
 WARMUP = 10
 TARGET_P95_MS = 20.0
 PG_DEFAULT = "postgres://postgres@127.0.0.1:5432/postgres"
@@ -225,10 +225,12 @@ def child() -> None:
     from django.db import connection
 
     from yichuang.knowledge import queries
+    from yichuang.knowledge.models import Article
 
     call_command("migrate", verbosity=0, interactive=False)
     started = time.perf_counter()
-    populate()
+    if not (os.environ.get("YICHUANG_BENCH_REUSE") and Article.objects.exists()):
+        populate()
     vendor = f"{connection.vendor} {connection.pg_version if connection.vendor == 'postgresql' else ''}".strip()
     print(f"{vendor}; loaded {N_ARTICLES} articles in {time.perf_counter() - started:.1f} s")
     if connection.vendor == "postgresql":

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yichuang.core.pdf import pdf_response
+from yichuang.knowledge import queries as knowledge_queries
 
 from . import queries, search
 from .models import Bundle, Matter
@@ -77,6 +78,7 @@ def matter(request, code):
             "requirements": list(matter.requirements.all()),
             "places": queries.where_to_apply(matter),
             "bundles": queries.bundles().filter(items__matter=matter).distinct(),
+            "articles": knowledge_queries.articles_for_matters([matter], public_only=True),
         },
     )
 

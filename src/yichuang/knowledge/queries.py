@@ -19,6 +19,7 @@ from django.db import connection
 from django.db.models import BooleanField, Case, Exists, OuterRef, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from yichuang.catalogue.models import Matter
 from yichuang.catalogue.search import understood
@@ -96,38 +97,40 @@ def _ts_term(term: str) -> str | None:
     return "(" + " <-> ".join(f"'{p}'" for p in parts) + ")"
 
 
-def _text_q(terms_per_meaning: list[tuple[str, ...]]) -> Q | None:
-    """Articles whose indexed text has every term of one of the meanings."""
-    vendor = connection.vendor
-    term = _ts_term if vendor == "postgresql" else _fts_term
+def _text_expression(terms_per_meaning: list[tuple[str, ...]]) -> str | None:
+    """The index query for a concept: any meaning, each meaning all of its terms (FTS5 or tsquery syntax)."""
+    postgres = connection.vendor == "postgresql"
+    term = _ts_term if postgres else _fts_term
     meanings = []
     for meaning_terms in terms_per_meaning:
         parts = [term(t) for t in meaning_terms]
         if parts and all(parts):
-            meanings.append(parts)
+            meanings.append("(" + (" & " if postgres else " AND ").join(parts) + ")")
     if not meanings:
         return None
-    if vendor == "postgresql":
-        expression = " | ".join("(" + " & ".join(parts) + ")" for parts in meanings)
+    return "(" + (" | " if postgres else " OR ").join(meanings) + ")"
+
+
+def _and(expressions: list[str]) -> str:
+    return (" & " if connection.vendor == "postgresql" else " AND ").join(expressions)
+
+
+def _indexed(expression: str, newest: int | None = None) -> Q:
+    """Articles whose indexed text matches. `newest`: only the newest so many matches (by id) on SQLite, where
+    the index hands them over in that order and stops early; a word in most articles then costs no more than a
+    rare one."""
+    if connection.vendor == "postgresql":
         sql = "knowledge_article.search_vector @@ to_tsquery('simple'::regconfig, %s)"
         return Q(RawSQL(sql, [expression], output_field=BooleanField()))
-    if vendor == "sqlite":
-        expression = " OR ".join("(" + " AND ".join(parts) + ")" for parts in meanings)
-        sql = "knowledge_article.id IN (SELECT rowid FROM knowledge_article_fts WHERE knowledge_article_fts MATCH %s)"
-        return Q(RawSQL(sql, [expression], output_field=BooleanField()))
-    # Another database: the guide's substring scan.
+    limit = f" ORDER BY rowid DESC LIMIT {int(newest)}" if newest else ""
+    sql = (
+        f"knowledge_article.id IN (SELECT rowid FROM knowledge_article_fts WHERE knowledge_article_fts MATCH %s{limit})"
+    )
+    return Q(RawSQL(sql, [expression], output_field=BooleanField()))
+
+
+def _themes_q(concept) -> Q | None:
     condition = None
-    for meaning_terms in terms_per_meaning:
-        q = Q()
-        for t in meaning_terms:
-            q &= Q(search_text__contains=t)
-        condition = q if condition is None else condition | q
-    return condition
-
-
-def _concept_q(concept) -> Q | None:
-    """Articles meeting a concept: its words in the text (any meaning), or a matter under its theme."""
-    condition = _text_q([m.terms for m in concept.meanings if m.life_event is None and m.terms])
     for meaning in concept.meanings:
         if meaning.life_event is None:
             continue
@@ -139,32 +142,58 @@ def _concept_q(concept) -> Q | None:
     return condition
 
 
+def _concepts(query) -> list[tuple[str | None, Q | None]]:
+    """Each concept as (its index query, its themes' condition); concepts with neither are left out."""
+    found = []
+    for concept in understood(query).concepts:
+        text = _text_expression([m.terms for m in concept.meanings if m.life_event is None and m.terms])
+        themes = _themes_q(concept)
+        if text is not None or themes is not None:
+            found.append((text, themes))
+    return found
+
+
+def _concept_q(text: str | None, themes: Q | None, newest: int | None = None) -> Q:
+    if text is None:
+        return themes
+    condition = _indexed(text, newest)
+    return condition if themes is None else condition | themes
+
+
 def _ranked_ids(qs: QuerySet, query, limit: int) -> list[int]:
-    """The ids of the best matches: concepts weighted by rarity (as the guide does), the articles meeting every
-    concept that some article meets when any does, else those with at least half the best weight; the same
-    weight, the latest updated first. One indexed query per concept (a query has a few)."""
-    conditions = [c for c in (_concept_q(concept) for concept in understood(query).concepts) if c is not None]
-    if not conditions:
+    """The ids of the best matches, as the guide ranks: the articles meeting every concept (a term-wise AND)
+    when any does, newest first; else the best partial matches — concepts weighted by rarity, those with at
+    least half the best weight, heaviest first."""
+    concepts = _concepts(query)
+    if not concepts or limit <= 0:
         return []
-    met: list[set[int]] = []
-    order: dict[int, tuple] = {}
-    for condition in conditions:
-        rows = qs.filter(condition).order_by("-updated_at", "-id").values_list("id", "updated_at")[:MAX_CANDIDATES]
-        ids = set()
-        for pk, updated in rows:
-            ids.add(pk)
-            order[pk] = (updated, pk)
-        met.append(ids)
-    if not order:
+    ordered = qs.order_by("-id").values_list("id", flat=True)
+    if all(themes is None for _text, themes in concepts):
+        # One index query for all the concepts; first among the newest matches (most searches end there).
+        expression = _and([text for text, _themes in concepts])
+        window = max(limit * 20, 200)
+        ids = list(ordered.filter(_indexed(expression, newest=window))[:limit])
+        if len(ids) < limit:
+            ids = list(ordered.filter(_indexed(expression))[:limit])
+    else:
+        condition = Q()
+        for text, themes in concepts:
+            condition &= _concept_q(text, themes)
+        ids = list(ordered.filter(condition)[:limit])
+    if ids or len(concepts) == 1:
+        return ids
+    met = [set(ordered.filter(_concept_q(text, themes, MAX_CANDIDATES))[:MAX_CANDIDATES]) for text, themes in concepts]
+    total = qs.count()
+    weights = [1 + round(10 * math.log2((total + 1) / (len(ids) + 0.5))) if ids else 0 for ids in met]
+    scores: dict[int, int] = {}
+    for weight, ids in zip(weights, met, strict=True):
+        for pk in ids:
+            scores[pk] = scores.get(pk, 0) + weight
+    if not scores:
         return []
-    total = qs.count() if len(conditions) > 1 else 0
-    weights = [(1 + round(10 * math.log2((total + 1) / (len(ids) + 0.5))) if ids else 0) if total else 1 for ids in met]
-    scores = {pk: sum(w for w, ids in zip(weights, met, strict=True) if pk in ids) for pk in order}
-    full = sum(weights)
     best = max(scores.values())
-    floor = best if best == full else best / 2
-    kept = [pk for pk, score in scores.items() if score >= floor and score > 0]
-    kept.sort(key=lambda pk: (-scores[pk], -order[pk][0].timestamp(), -pk))
+    kept = [pk for pk, score in scores.items() if score >= best / 2 and score > 0]
+    kept.sort(key=lambda pk: (-scores[pk], -pk))
     return kept[:limit]
 
 
@@ -188,8 +217,9 @@ def search(
     """Published articles for a query, best first, at most `limit`.
 
     `public_only`: only public articles (anonymous readers, the guide); staff pass False for internal ones too.
+    Ranking: the articles meeting every concept of the query, newest first; else the best partial matches.
     `matters` (Matter objects or ids): only articles about one of them; with no text, all of their articles,
-    latest first (the intake desk's list). `department` (a Department or id): only its articles.
+    latest updated first (the intake desk's list). `department` (a Department or id): only its articles.
     `source` (a SearchLog.Source): when given and text was typed, the search is logged (query and hit count).
     Each article carries `is_stale` and its published version (`article.published`)."""
     qs = published_articles(public_only=public_only)
@@ -211,7 +241,8 @@ def search(
         ids = []
     if typed and source:
         SearchLog.objects.create(query=_loggable(text), hits=len(ids), source=source)
-    found = {a.pk: a for a in with_stale(Article.objects.filter(pk__in=ids)).select_related("published", "department")}
+    rows = with_stale(Article.objects.filter(pk__in=ids)).defer("search_text", "search_grams")
+    found = {a.pk: a for a in rows.select_related("published", "department")}
     return [found[i] for i in ids if i in found]
 
 
@@ -223,3 +254,143 @@ def published_versions(article: Article) -> QuerySet:
 def articles_for_matters(matters: Iterable, *, public_only: bool, limit: int = 20) -> list[Article]:
     """Published articles about any of the matters, latest first (the guide's matter page, the intake desk)."""
     return search("", public_only=public_only, matters=list(matters), limit=limit)
+
+
+# --- who sees what ------------------------------------------------------------------------------------
+
+
+def sees_internal(user) -> bool:
+    """Staff (any hall role) read internal articles; anonymous users and citizens never do."""
+    from yichuang.organisation.roles import has_any_role
+
+    return has_any_role(user)
+
+
+def sees_drafts(user, article: Article) -> bool:
+    """Drafts and unpublished versions: the department's editors and the hall admins."""
+    from .services import may_edit, may_review
+
+    return may_review(user) or may_edit(user, article.department_id)
+
+
+def readable(user, article: Article) -> bool:
+    """The article's published text may be shown to the user."""
+    if article.published_id is None or article.withdrawn_at is not None:
+        return sees_drafts(user, article)
+    return article.visibility == Article.Visibility.PUBLIC or sees_internal(user)
+
+
+def file_readable(user, attached) -> bool:
+    """A file is served with its version: a published version's file as the article is readable (an earlier
+    published version's too, for the history); a draft's only to those who see drafts."""
+    version = attached.version
+    article = version.article
+    if version.status == ArticleVersion.Status.PUBLISHED and article.withdrawn_at is None:
+        return article.visibility == Article.Visibility.PUBLIC or sees_internal(user)
+    return sees_drafts(user, article)
+
+
+# --- pages --------------------------------------------------------------------------------------------
+
+
+def latest_published(*, public_only: bool, department=None, limit: int = 50) -> list[Article]:
+    qs = published_articles(public_only=public_only)
+    if department is not None:
+        qs = qs.filter(department_id=getattr(department, "pk", department))
+    return list(with_stale(qs).select_related("published", "department").order_by("-updated_at", "-id")[:limit])
+
+
+def department_work(department_id) -> QuerySet:
+    """The department's articles with their latest version (editors' list), stale flag included."""
+    latest = ArticleVersion.objects.filter(article_id=OuterRef("pk")).order_by("-number")
+    from django.db.models import Subquery
+
+    return (
+        with_stale(Article.objects.filter(department_id=department_id))
+        .select_related("published")
+        .annotate(
+            latest_title=Subquery(latest.values("title")[:1]),
+            latest_status=Subquery(latest.values("status")[:1]),
+            latest_id=Subquery(latest.values("pk")[:1]),
+        )
+        .order_by("-updated_at", "-id")
+    )
+
+
+def review_queue() -> QuerySet:
+    return (
+        ArticleVersion.objects.filter(status=ArticleVersion.Status.SUBMITTED)
+        .select_related("article__department", "author")
+        .order_by("submitted_at", "pk")
+    )
+
+
+def article_with_stale(pk: int) -> Article | None:
+    return with_stale(Article.objects.select_related("published", "department")).filter(pk=pk).first()
+
+
+def search_stats(days: int = 30, limit: int = 20, today=None) -> dict:
+    """The most frequent queries and the queries that found nothing, over the last `days` days."""
+    from datetime import timedelta
+
+    from django.db.models import Count, Max
+
+    since = (today or timezone.now()) - timedelta(days=days)
+    recent = SearchLog.objects.filter(at__gte=since)
+    frequent = list(recent.values("query").annotate(n=Count("pk"), last=Max("at")).order_by("-n", "query")[:limit])
+    zero = list(
+        recent.filter(hits=0).values("query").annotate(n=Count("pk"), last=Max("at")).order_by("-n", "query")[:limit]
+    )
+    return {"days": days, "frequent": frequent, "zero": zero, "total": recent.count()}
+
+
+# --- diff ---------------------------------------------------------------------------------------------
+
+# Above this many characters in a changed block, the diff shows the lines removed and added rather than the
+# characters (SequenceMatcher is quadratic in the worst case).
+CHAR_DIFF_LIMIT = 4000
+
+
+def inline_diff(old: str, new: str) -> list[tuple[str, str]]:
+    """(op, text) pieces with op in equal / delete / insert: changed lines compared by character, so a word
+    changed in a Chinese sentence shows as that word."""
+    from difflib import SequenceMatcher
+
+    a, b = (old or "").splitlines(keepends=True), (new or "").splitlines(keepends=True)
+    pieces: list[tuple[str, str]] = []
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        left, right = "".join(a[i1:i2]), "".join(b[j1:j2])
+        if tag == "equal":
+            pieces.append(("equal", left))
+        elif tag == "replace" and len(left) + len(right) <= CHAR_DIFF_LIMIT:
+            for op, k1, k2, l1, l2 in SequenceMatcher(None, left, right, autojunk=False).get_opcodes():
+                if op == "equal":
+                    pieces.append(("equal", left[k1:k2]))
+                else:
+                    if k2 > k1:
+                        pieces.append(("delete", left[k1:k2]))
+                    if l2 > l1:
+                        pieces.append(("insert", right[l1:l2]))
+        else:
+            if left:
+                pieces.append(("delete", left))
+            if right:
+                pieces.append(("insert", right))
+    merged: list[tuple[str, str]] = []
+    for op, text in pieces:
+        if merged and merged[-1][0] == op:
+            merged[-1] = (op, merged[-1][1] + text)
+        else:
+            merged.append((op, text))
+    return merged
+
+
+def version_diff(old: ArticleVersion, new: ArticleVersion) -> list[dict]:
+    """The diff of two versions, field by field (title, basis, visibility, body)."""
+    fields = [
+        (_("标题"), old.title, new.title),
+        (_("依据"), old.legal_basis, new.legal_basis),
+        (_("公开范围"), old.get_visibility_display(), new.get_visibility_display()),
+        (_("正文"), old.body, new.body),
+    ]
+    return [{"label": label, "pieces": inline_diff(a, b), "changed": a != b} for label, a, b in fields]

@@ -85,6 +85,9 @@ _CONSULTATION_EDIT = [
     "consultation.change_consultationrules",
 ]
 
+# Knowledge base: articles change only through knowledge.services (the /knowledge/ pages); the admin shows them.
+_KNOWLEDGE_VIEW = [f"knowledge.view_{model}" for model in ("article", "articleversion", "articlefile", "searchlog")]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.WINDOW_CLERK: ["organisation.view_window"],
     Role.BACKOFFICE_OFFICER: [],
@@ -110,6 +113,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_SUPERVISION_EDIT,
         *_FEEDBACK_EDIT,
         *_OUTPUT_EDIT,
+        *_KNOWLEDGE_VIEW,
         *_CONSULTATION_EDIT,
         "organisation.view_apitoken",
         "core.view_auditevent",
