@@ -8,7 +8,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from yichuang.video.models import Call
+from yichuang.video.models import Call, Recording, VideoRules
 
 pytestmark = [pytest.mark.browser]
 
@@ -41,8 +41,10 @@ def decoded(page) -> int:
 
 
 def test_citizen_calls_the_desk_consultant_answers_both_see_video_citizen_hangs_up(
-    transactional_db, people, two_pages, screenshot
+    transactional_db, people, two_pages, screenshot, settings, tmp_path
 ):
+    settings.MEDIA_ROOT = tmp_path
+    VideoRules.objects.create(recording_allowed=True)
     citizen, consultant = two_pages(), two_pages()
     login(consultant, people.consultant)
     consultant.goto("/video/desk/")
@@ -50,6 +52,7 @@ def test_citizen_calls_the_desk_consultant_answers_both_see_video_citizen_hangs_
 
     citizen.goto("/video/")
     citizen.fill("#call-name", "张三")
+    citizen.check("#call-consent")
     citizen.click("#btn-call")
     expect(citizen.locator("#call-status")).to_have_text("正在呼叫，等待接听…")
 
@@ -64,6 +67,9 @@ def test_citizen_calls_the_desk_consultant_answers_both_see_video_citizen_hangs_
     wait_for_frames(citizen)
     wait_for_frames(consultant)
     assert decoded(citizen) > 0 and decoded(consultant) > 0
+    # The citizen agreed and the hall allows it: the consultant's browser records, both are told.
+    expect(consultant.locator("#recording-note")).to_contain_text("录制中")
+    expect(citizen.locator("#recording-note")).to_contain_text("将被录制")
     screenshot(consultant, "video")
 
     citizen.click("#btn-hangup")
@@ -74,6 +80,10 @@ def test_citizen_calls_the_desk_consultant_answers_both_see_video_citizen_hangs_
     call = Call.objects.get()
     assert call.status == Call.Status.ENDED and call.ended_by == "caller"
     assert call.callee == people.consultant and call.seconds is not None and call.seconds >= 0
+    # The recording is uploaded when the call ends.
+    expect(consultant.locator("#recording-note")).to_have_text("录像已保存")
+    recording = Recording.objects.get(call=call)
+    assert recording.size > 1000 and recording.file.read(4) == b"\x1a\x45\xdf\xa3"
 
     # The log: the admin sees it, the citizen's name masked.
     consultant.context.clear_cookies()
