@@ -1,7 +1,7 @@
 """Two people, two browser contexts, real WebRTC between them (Chromium's fake camera): a citizen calls the
 consultation desk and a consultant answers; a clerk calls a delegated department and its expert answers. Both
-sides decode video frames (RTCPeerConnection.getStats: inbound-rtp video framesDecoded > 0); one side hangs up,
-the other sees the call ended, and the call log holds it with its duration."""
+sides decode video frames (RTCPeerConnection.getStats: inbound-rtp video framesDecoded > 0); the expert shares
+the screen; one side hangs up, the other sees the call ended, and the call log holds it with its duration."""
 
 import time
 
@@ -19,6 +19,10 @@ FRAMES_DECODED = """async () => {
   stats.forEach(r => { if (r.type === "inbound-rtp" && r.kind === "video") frames += r.framesDecoded || 0; });
   return frames;
 }"""
+
+SENT_VIDEO_LABEL = (
+    """() => window.videoCall.pc.getSenders().find(s => s.track && s.track.kind === "video").track.label"""
+)
 
 
 def login(page, user):
@@ -114,11 +118,19 @@ def test_clerk_calls_delegated_department_expert_answers_both_see_video_expert_h
     ringing.locator("button.answer").click()
     expect(expert.locator("#call-status")).to_have_text("通话中")
     expect(clerk.locator("#call-status")).to_have_text("通话中")
-    # Screen sharing is offered to both sides of a support call (not exercised: headless has no screen to pick).
-    expect(expert.locator("#btn-share")).to_be_visible()
-
     wait_for_frames(clerk)
     wait_for_frames(expert)
+
+    # The expert shares the screen to guide through a form: the video sender's track is replaced by the screen
+    # (Chromium's fake screen under --use-fake-ui-for-media-stream), the clerk keeps decoding, then back.
+    expert.click("#btn-share")
+    expect(expert.locator("#btn-share")).to_have_attribute("aria-pressed", "true")
+    assert expert.evaluate(SENT_VIDEO_LABEL).startswith("screen")
+    before = decoded(clerk)
+    wait_for_frames(clerk, minimum=before + 5)
+    expert.click("#btn-share")
+    expect(expert.locator("#btn-share")).to_have_attribute("aria-pressed", "false")
+    assert not expert.evaluate(SENT_VIDEO_LABEL).startswith("screen")
 
     expert.click("#btn-hangup")
     expect(expert.locator("#call-status")).to_have_text("通话已结束")
