@@ -156,12 +156,18 @@ def ring_deadline(call: Call, ring_seconds: int | None = None) -> dt.datetime:
     return call.created_at + dt.timedelta(seconds=seconds)
 
 
-@transaction.atomic
 def miss_call(call: Call, *, now: dt.datetime | None = None) -> bool:
-    """A call nobody answered within ring_seconds becomes missed (checked whenever a side polls)."""
+    """A call nobody answered within ring_seconds becomes missed (checked whenever a side polls). The check comes
+    before any transaction: polls arrive twice a second per side, and on SQLite a transaction takes the write
+    lock."""
     now = now or timezone.now()
     if call.status != Call.Status.RINGING or now < ring_deadline(call):
         return False
+    return _mark_missed(call, now)
+
+
+@transaction.atomic
+def _mark_missed(call: Call, now: dt.datetime) -> bool:
     changed = Call.objects.filter(pk=call.pk, status=Call.Status.RINGING).update(
         status=Call.Status.MISSED, ended_at=now
     )
