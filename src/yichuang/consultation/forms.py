@@ -34,7 +34,9 @@ class RecordForm(forms.Form):
         widget=forms.RadioSelect,
     )
     question = forms.CharField(
-        label=_("咨询内容"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4, "autocomplete": "off"})
+        label=_("咨询内容"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4, "autocomplete": "off", "data-suggest-source": ""}),
     )
     matters = _matter_field()
     asker_name = forms.CharField(label=_("咨询人（可不填）"), max_length=50, required=False)
@@ -65,7 +67,9 @@ class RecordForm(forms.Form):
 
 class AskForm(forms.Form):
     question = forms.CharField(
-        label=_("您想咨询什么？"), max_length=2000, widget=forms.Textarea(attrs={"rows": 5, "autocomplete": "off"})
+        label=_("您想咨询什么？"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 5, "autocomplete": "off", "data-suggest-source": ""}),
     )
     asker_phone = forms.CharField(
         label=_("手机号码（答复将以短信告知）"), max_length=32, widget=forms.TextInput(attrs={"inputmode": "tel"})
