@@ -254,3 +254,26 @@ def test_only_admins_supervisors_and_auditors_play_a_recording(people, settings,
     played = client_for(people.supervisor).get(url)
     assert played.status_code == 200 and played["Content-Type"] == "video/webm"
     assert url in client_for(people.admin).get("/video/log/").content.decode()
+
+
+def test_a_citizen_calls_from_the_booking_at_its_time(people):
+    slot = T0 + dt.timedelta(days=1)
+    booking = services.book(kind=Booking.Kind.CONSULT, starts_at=slot, name="李四", phone="13800000000")
+    early = post(Client(), "/api/video/calls", {"booking": booking.token})
+    assert early.status_code == 409 and "预约时段" in early.json()["detail"]
+    page = Client().get(f"/video/booking/{booking.token}/").content.decode()
+    assert "btn-booking-call" not in page
+    with time_machine.travel(slot - dt.timedelta(minutes=2), tick=False):
+        page = Client().get(f"/video/booking/{booking.token}/").content.decode()
+        assert f"/video/?booking={booking.token}" in page
+        assert booking.token in Client().get(f"/video/?booking={booking.token}").content.decode()
+        placed = post(Client(), "/api/video/calls", {"booking": booking.token})
+        assert placed.status_code == 201
+        ringing = client_for(people.consultant).get("/api/video/staff/ringing").json()
+        assert ringing[0]["booked"] is True
+    assert Call.objects.get().booking == booking
+
+
+def test_the_start_page_lists_the_video_surfaces(people):
+    html = Client().get("/").content.decode()
+    assert "/video/" in html and "/video/desk/" in html and "/video/log/" in html
