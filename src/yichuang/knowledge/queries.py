@@ -30,6 +30,8 @@ from .models import Article, ArticleVersion, SearchLog
 # How many matching rows the scan reads back at most (ids and flags only): enough to rank well, bounded for
 # a query that matches everything.
 MAX_CANDIDATES = 2000
+# How many of the newest matches the index hands over first (see _ranked).
+WINDOW = 200
 
 
 def _ids(items) -> list[int] | None:
@@ -160,40 +162,78 @@ def _concept_q(text: str | None, themes: Q | None, newest: int | None = None) ->
     return condition if themes is None else condition | themes
 
 
-def _ranked_ids(qs: QuerySet, query, limit: int) -> list[int]:
-    """The ids of the best matches, as the guide ranks: the articles meeting every concept (a term-wise AND)
-    when any does, newest first; else the best partial matches — concepts weighted by rarity, those with at
-    least half the best weight, heaviest first."""
+def _match_ids(expression: str, newest: int) -> list[int]:
+    """The ids of the newest `newest` articles whose indexed text matches, whatever their state (the caller
+    filters): one plain index query, newest first."""
+    if connection.vendor == "postgresql":
+        sql = (
+            "SELECT id FROM knowledge_article WHERE search_vector @@ to_tsquery('simple'::regconfig, %s) "
+            "ORDER BY id DESC LIMIT %s"
+        )
+    else:
+        sql = (
+            "SELECT rowid FROM knowledge_article_fts WHERE knowledge_article_fts MATCH %s ORDER BY rowid DESC LIMIT %s"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [expression, newest])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _fetch(qs: QuerySet, condition: Q, limit: int, order=("-id",)) -> list[Article]:
+    rows = (
+        with_stale(qs.filter(condition)).defer("search_text", "search_grams").select_related("published", "department")
+    )
+    return list(rows.order_by(*order)[:limit])
+
+
+def _ranked(qs: QuerySet, query, limit: int) -> list[Article]:
+    """The best matches, as the guide ranks: the articles meeting every concept (a term-wise AND) when any
+    does, newest first; else the best partial matches — concepts weighted by rarity, those with at least half
+    the best weight, heaviest first.
+
+    The index is asked first for the newest WINDOW matches (the common case: a word in thousands of articles
+    costs no more than a rare one), and only the visible ones among them are kept; when that leaves fewer
+    than `limit` and the window was full, the index is asked again without a window."""
     concepts = _concepts(query)
     if not concepts or limit <= 0:
         return []
-    ordered = qs.order_by("-id").values_list("id", flat=True)
-    if all(themes is None for _text, themes in concepts):
-        # One index query for all the concepts; first among the newest matches (most searches end there).
-        expression = _and([text for text, _themes in concepts])
-        window = max(limit * 20, 200)
-        ids = list(ordered.filter(_indexed(expression, newest=window))[:limit])
-        if len(ids) < limit:
-            ids = list(ordered.filter(_indexed(expression))[:limit])
-    else:
+    if any(themes is not None for _text, themes in concepts):
         condition = Q()
         for text, themes in concepts:
             condition &= _concept_q(text, themes)
-        ids = list(ordered.filter(condition)[:limit])
-    if ids or len(concepts) == 1:
-        return ids
-    met = [set(ordered.filter(_concept_q(text, themes, MAX_CANDIDATES))[:MAX_CANDIDATES]) for text, themes in concepts]
-    total = qs.count()
-    weights = [1 + round(10 * math.log2((total + 1) / (len(ids) + 0.5))) if ids else 0 for ids in met]
+        found = _fetch(qs, condition, limit)
+    else:
+        expression = _and([text for text, _themes in concepts])
+        window = max(limit * 20, WINDOW)
+        ids = _match_ids(expression, window)
+        found = _fetch(qs, Q(pk__in=ids), limit) if ids else []
+        if len(found) < limit and len(ids) == window:
+            found = _fetch(qs, _indexed(expression), limit)
+    if found or len(concepts) == 1:
+        return found
+    return _partial(qs, concepts, limit)
+
+
+def _partial(qs: QuerySet, concepts, limit: int) -> list[Article]:
+    met = []
+    for text, themes in concepts:
+        if themes is None:
+            met.append(set(_match_ids(text, MAX_CANDIDATES)))
+        else:
+            met.append(set(qs.filter(_concept_q(text, themes)).values_list("pk", flat=True)[:MAX_CANDIDATES]))
+    # The index's matches are not yet filtered (internal, withdrawn): the total is at least as many.
+    total = max(qs.count(), *(len(ids) for ids in met))
+    weights = [max(1, 1 + round(10 * math.log2((total + 1) / (len(ids) + 0.5)))) if ids else 0 for ids in met]
     scores: dict[int, int] = {}
     for weight, ids in zip(weights, met, strict=True):
         for pk in ids:
             scores[pk] = scores.get(pk, 0) + weight
-    if not scores:
+    best_first = sorted(scores, key=lambda pk: (-scores[pk], -pk))[:MAX_CANDIDATES]
+    visible = {a.pk: a for a in _fetch(qs, Q(pk__in=best_first), MAX_CANDIDATES)} if best_first else {}
+    if not visible:
         return []
-    best = max(scores.values())
-    kept = [pk for pk, score in scores.items() if score >= best / 2 and score > 0]
-    kept.sort(key=lambda pk: (-scores[pk], -pk))
+    best = max(scores[pk] for pk in visible)
+    kept = [visible[pk] for pk in best_first if pk in visible and scores[pk] >= best / 2]
     return kept[:limit]
 
 
@@ -234,16 +274,14 @@ def search(
     limit = max(0, min(int(limit), 100))
     typed = normalise(text)
     if typed:
-        ids = _ranked_ids(qs, text, limit)
+        found = _ranked(qs, text, limit)
     elif matter_ids is not None or department_ids is not None:
-        ids = list(qs.order_by("-updated_at", "-id").values_list("id", flat=True)[:limit])
+        found = _fetch(qs, Q(), limit, order=("-updated_at", "-id"))
     else:
-        ids = []
+        found = []
     if typed and source:
-        SearchLog.objects.create(query=_loggable(text), hits=len(ids), source=source)
-    rows = with_stale(Article.objects.filter(pk__in=ids)).defer("search_text", "search_grams")
-    found = {a.pk: a for a in rows.select_related("published", "department")}
-    return [found[i] for i in ids if i in found]
+        SearchLog.objects.create(query=_loggable(text), hits=len(found), source=source)
+    return found
 
 
 def published_versions(article: Article) -> QuerySet:
