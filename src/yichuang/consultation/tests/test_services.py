@@ -183,3 +183,25 @@ def test_personal_data_is_seen_by_the_recorder_and_the_answering_expert_only(des
     c = Consultation.objects.get(pk=c.pk)
     assert services.sees_personal_data(desk.office.officer, c)
     assert not services.sees_personal_data(desk.office.officer2, c)  # answered: only who answered
+
+
+def test_the_departments_expert_proposes_the_answer_as_a_draft_article(desk):
+    from yichuang.knowledge.models import Article, ArticleVersion
+
+    c = _phone_question(desk, solved=False, department=desk.hall.samr, matters=["PERMIT"])
+    with pytest.raises(ValidationError):  # nothing answered yet
+        services.propose_article(c, desk.office.officer)
+    services.answer(c, desk.office.officer, reply="到期前 30 个工作日内申请延续。")
+    with pytest.raises(PermissionDenied):  # the desk is no department's editor
+        services.propose_article(c, desk.consultant)
+    with pytest.raises(PermissionDenied):  # another department's officer
+        services.propose_article(c, desk.office.tax_officer)
+    article = services.propose_article(c, desk.office.officer)
+    c.refresh_from_db()
+    assert c.proposed_article == article and article.department == desk.hall.samr
+    assert article.visibility == Article.Visibility.INTERNAL and article.published_id is None
+    draft = article.versions.get()
+    assert draft.status == ArticleVersion.Status.DRAFT and "到期前 30 个工作日内申请延续。" in draft.body
+    assert [m.code for m in article.matters.all()] == ["PERMIT"]
+    with pytest.raises(ValidationError):
+        services.propose_article(c, desk.office.lead)  # proposed once
