@@ -143,3 +143,18 @@ def test_clerk_calls_delegated_department_expert_answers_both_see_video_expert_h
     # The department's staff see their department's call in the log.
     expert.goto("/video/log/")
     expect(expert.locator(f"#call-log tr[data-call='{call.pk}'] .status")).to_have_text("已结束")
+
+
+def test_closing_the_page_hangs_up_for_the_other_side(transactional_db, people, two_pages):
+    """The consultant closes the tab mid-call (no 挂断): the page's beacon ends the call, the citizen sees it."""
+    citizen, consultant = two_pages(), two_pages()
+    login(consultant, people.consultant)
+    consultant.goto("/video/desk/")
+    citizen.goto("/video/")
+    citizen.click("#btn-call")
+    consultant.locator("#ringing-list li button.answer").click()
+    expect(citizen.locator("#call-status")).to_have_text("通话中")
+    consultant.close(run_before_unload=True)
+    expect(citizen.locator("#call-status")).to_have_text("通话已结束")
+    call = Call.objects.get()
+    assert call.status == Call.Status.ENDED and call.ended_by == "callee"

@@ -82,6 +82,12 @@
       if (remote && remote.srcObject !== event.streams[0]) remote.srcObject = event.streams[0];
       if (event.track.kind === "video") self.startRecording(event.streams[0]);
     };
+    this.pc.onconnectionstatechange = function () {
+      if (self.pc.connectionState === "failed" && !self.done) {
+        showError("连接已中断。");
+        self.hangup();
+      }
+    };
     this.pc.onicecandidate = function (event) {
       if (event.candidate) self.send("ice", event.candidate.toJSON());
     };
@@ -299,6 +305,15 @@
     if (share) share.disabled = true;
     document.dispatchEvent(new CustomEvent("video:ended", {detail: data}));
   };
+
+  /* Closing or leaving the page hangs up, so the other side is not left talking to a frozen picture. */
+  window.addEventListener("pagehide", function () {
+    var session = window.videoCall;
+    if (!session || session.done || !navigator.sendBeacon) return;
+    var form = new FormData();
+    if (session.csrf) form.append("csrfmiddlewaretoken", session.csrf);
+    navigator.sendBeacon(session.info.hangup_url, form);
+  });
 
   function callArea() { return $("video-call"); }
 
