@@ -29,6 +29,7 @@ from yichuang.clock.workcalendar import CalendarUnknown
 from yichuang.core import once
 from yichuang.core.links import absolute
 from yichuang.core.pdf import pdf_response
+from yichuang.knowledge import queries as knowledge_queries
 from yichuang.organisation import queries as org_queries
 from yichuang.organisation.models import Window
 from yichuang.organisation.roles import Role, acts_as
@@ -252,6 +253,8 @@ def desk(request):
         lines=lines,
         chosen=matter_list,
         reasons=(post.get("reasons") or "").strip(),
+        # The knowledge base beside the desk: published articles (internal ones too) on the chosen matters.
+        articles=knowledge_queries.articles_for_matters(matter_list, public_only=False, limit=8) if matter_list else [],
     )
 
     def show(status=200, matter_errors=None):
