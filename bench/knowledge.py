@@ -235,8 +235,8 @@ def child() -> None:
     print(f"{vendor}; loaded {N_ARTICLES} articles in {time.perf_counter() - started:.1f} s")
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM pg_indexes WHERE indexname = 'knowledge_article_search_trgm'")
-            print("pg_trgm GIN index on search_text:", "yes" if cursor.fetchone() else "no")
+            cursor.execute("SELECT 1 FROM pg_indexes WHERE indexname = 'knowledge_article_search_vector'")
+            print("GIN index on search_vector:", "yes" if cursor.fetchone() else "no")
 
     def run(q: str, public_only: bool) -> int:
         return len(queries.search(q, public_only=public_only, limit=10))
