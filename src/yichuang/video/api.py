@@ -7,6 +7,7 @@ CSRF). Staff use `/staff/…` with the session of the pages (CSRF header) or a b
 """
 
 import functools
+import random
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -27,6 +28,7 @@ from . import queries, services
 from .models import Booking, Call
 
 router = Router(tags=["video"])
+PRUNE_CHANCE = 0.01  # of ringing polls that also remove old signalling rows
 
 
 class CallIn(Schema):
@@ -136,8 +138,11 @@ def _call_out(call: Call, side: str, *, token: str | None = None) -> dict:
     }
 
 
-def _poll(call: Call, side: str, after: int) -> dict:
+def _poll(call: Call, side: str, after: int, *, seen: bool = True) -> dict:
+    if seen:
+        services.seen(call, side)
     services.miss_call(call)  # a call ringing past its time becomes missed when either side looks
+    services.end_if_silent(call)  # …and one whose other side has gone silent ends
     return {
         "status": call.status,
         "status_label": call.get_status_display(),
@@ -218,7 +223,7 @@ def citizen_signal(request, token: str, payload: SignalIn):
 )
 def citizen_hangup(request, token: str):
     call = services.end_call(_citizen_call(token), "caller", request=request)
-    return _poll(call, "caller", 2**62)
+    return _poll(call, "caller", 2**62, seen=False)
 
 
 # --- staff -----------------------------------------------------------------------------------------------------
@@ -268,7 +273,7 @@ def place_staff_call(request, payload: StaffCallIn):
     summary="Calls ringing for me: the desk's for consultants, my department's for its experts",
 )
 def ringing(request):
-    services.expire_ringing()
+    services.sweep(prune=random.random() < PRUNE_CHANCE)
     return [
         {
             "id": call.pk,
@@ -333,7 +338,7 @@ def staff_hangup(request, call_id: RowId):
     call = _staff_call(call_id)
     side = services.side_of(call, user=request.user)
     call = services.end_call(call, side, actor=request.user, request=request)
-    return _poll(call, side, 2**62)
+    return _poll(call, side, 2**62, seen=False)
 
 
 @router.post(

@@ -120,7 +120,11 @@ class Call(models.Model):
     created_at = models.DateTimeField(_("呼叫时间"), default=timezone.now)
     answered_at = models.DateTimeField(_("接通时间"), null=True, blank=True)
     ended_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
-    ended_by = models.CharField(_("挂断方"), max_length=8, blank=True)
+    ended_by = models.CharField(_("挂断方"), max_length=8, blank=True)  # caller, callee, or "lost" (both silent)
+    # Each side's last poll, written at most every SEEN_RESOLUTION: a side silent for long has gone (power cut,
+    # network lost) and the call is ended for it, so that the log never keeps a call running forever.
+    caller_seen_at = models.DateTimeField(null=True, blank=True)
+    callee_seen_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("视频通话")

@@ -19,6 +19,7 @@ import secrets
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
@@ -33,6 +34,12 @@ MAX_SIGNAL_BYTES = 16_000
 RECORDING_TYPES = ("video/webm",)  # an SDP with a few codecs is ~5 kB; anything larger is not a signal
 EXPERT_ROLES = (Role.BACKOFFICE_OFFICER, Role.DEPARTMENT_LEAD)
 BOOKING_DAYS_AHEAD = 30
+# Each side's poll is noted at most this often (bookkeeping, one conditional UPDATE); a side silent for
+# SILENT_AFTER has gone, and its call ends as "lost" at the side's last sign of life.
+SEEN_RESOLUTION = dt.timedelta(seconds=10)
+SILENT_AFTER = dt.timedelta(seconds=60)
+# Signalling rows (SDPs name the parties' addresses) are kept this long after a call ends, for troubleshooting.
+KEEP_SIGNALS = dt.timedelta(days=1)
 # A booked call may be placed from shortly before its slot until the slot ends.
 BOOKING_EARLY = dt.timedelta(minutes=10)
 
@@ -222,7 +229,7 @@ def end_call(call: Call, side: str, *, actor=None, request=None, now: dt.datetim
     """Either side hangs up (a caller also before an answer): the call ends for both. Ending an ended call is
     a no-op, so that two hang-ups crossing each other both succeed."""
     now = now or timezone.now()
-    if side not in ("caller", "callee"):
+    if side not in ("caller", "callee", "lost"):
         raise ValueError(side)
     changed = Call.objects.filter(pk=call.pk, status__in=[Call.Status.RINGING, Call.Status.ACTIVE]).update(
         status=Call.Status.ENDED, ended_at=now, ended_by=side
@@ -242,6 +249,48 @@ def end_call(call: Call, side: str, *, actor=None, request=None, now: dt.datetim
         seconds=call.seconds,
     )
     return call
+
+
+def seen(call: Call, side: str, *, now: dt.datetime | None = None) -> None:
+    """This side polled: noted at most every SEEN_RESOLUTION (not audited — bookkeeping, not a transition)."""
+    now = now or timezone.now()
+    field = f"{side}_seen_at"
+    last = getattr(call, field)
+    if last is not None and now - last < SEEN_RESOLUTION:
+        return
+    stale = Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__lt": now - SEEN_RESOLUTION})
+    Call.objects.filter(stale, pk=call.pk).update(**{field: now})
+    setattr(call, field, now)
+
+
+def end_if_silent(call: Call, *, now: dt.datetime | None = None) -> bool:
+    """An active call one of whose sides has not polled for SILENT_AFTER (a closed laptop, a lost network; the
+    page's own hang-up never came) ends as "lost", at that side's last sign of life: its duration stays true."""
+    now = now or timezone.now()
+    if call.status != Call.Status.ACTIVE or call.answered_at is None:
+        return False
+    last_signs = [call.caller_seen_at or call.answered_at, call.callee_seen_at or call.answered_at]
+    gone_at = max(min(last_signs), call.answered_at)
+    if now - gone_at < SILENT_AFTER:
+        return False
+    ended = end_call(call, "lost", now=gone_at)
+    return ended.ended_by == "lost"
+
+
+def sweep(*, now: dt.datetime | None = None, prune: bool = True) -> dict:
+    """Missed calls, and lost calls whose two sides both stopped polling, and (with `prune`) the signalling rows
+    of calls ended more than KEEP_SIGNALS ago. Run by every desk's ringing poll (api.ringing: each on-duty page
+    polls every second, so no worker is needed); pruning there only now and then."""
+    now = now or timezone.now()
+    missed = expire_ringing(now=now)
+    lost = sum(
+        end_if_silent(call, now=now)
+        for call in Call.objects.filter(status=Call.Status.ACTIVE, answered_at__lte=now - SILENT_AFTER)
+    )
+    pruned = 0
+    if prune:
+        pruned, _detail = Signal.objects.filter(call__ended_at__lt=now - KEEP_SIGNALS).delete()
+    return {"missed": missed, "lost": lost, "signals_removed": pruned}
 
 
 @transaction.atomic

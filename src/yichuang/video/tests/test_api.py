@@ -277,3 +277,12 @@ def test_a_citizen_calls_from_the_booking_at_its_time(people):
 def test_the_start_page_lists_the_video_surfaces(people):
     html = Client().get("/").content.decode()
     assert "/video/" in html and "/video/desk/" in html and "/video/log/" in html
+
+
+def test_the_desks_ringing_poll_ends_a_call_both_sides_left(people):
+    call = services.place_call(kind=Call.Kind.SUPPORT, caller=people.clerk, department=people.civil)
+    services.answer_call(call, people.expert)
+    with time_machine.travel(T0 + dt.timedelta(minutes=5), tick=False):
+        client_for(people.consultant).get("/api/video/staff/ringing")
+    call.refresh_from_db()
+    assert call.status == Call.Status.ENDED and call.ended_by == "lost"

@@ -319,3 +319,45 @@ def test_a_recording_is_stored_only_with_permission_and_consent_by_the_callee(pe
     assert recording.size == len(WEBM) and recording.file.read(4) == WEBM[:4]
     with pytest.raises(services.Refused, match="已上传"):
         services.store_recording(agreed, people.consultant, _webm())
+
+
+# --- gone silent -----------------------------------------------------------------------------------------------
+
+
+def _at(seconds: int) -> dt.datetime:
+    return T0 + dt.timedelta(seconds=seconds)
+
+
+def test_a_poll_is_noted_at_most_every_ten_seconds(people):
+    call = citizen_call()
+    services.seen(call, "caller", now=_at(1))
+    services.seen(Call.objects.get(pk=call.pk), "caller", now=_at(9))
+    assert Call.objects.get(pk=call.pk).caller_seen_at == _at(1)
+    services.seen(Call.objects.get(pk=call.pk), "caller", now=_at(12))
+    assert Call.objects.get(pk=call.pk).caller_seen_at == _at(12)
+
+
+def test_a_call_whose_other_side_went_silent_ends_lost_at_its_last_sign_of_life(people):
+    call = citizen_call()
+    services.answer_call(call, people.consultant)
+    services.seen(call, "caller", now=_at(5))
+    services.seen(call, "callee", now=_at(50))
+    assert services.end_if_silent(Call.objects.get(pk=call.pk), now=_at(50)) is False
+    services.seen(call, "callee", now=_at(70))
+    assert services.end_if_silent(Call.objects.get(pk=call.pk), now=_at(70)) is True
+    call.refresh_from_db()
+    assert call.status == Call.Status.ENDED and call.ended_by == "lost" and call.seconds == 5
+    assert Signal.objects.get(call=call).kind == "hangup"  # the side still there sees it at its next poll
+
+
+def test_the_sweep_misses_loses_and_prunes_without_any_poll(people):
+    ringing = citizen_call()
+    active = support_call(people)
+    services.answer_call(active, people.expert)
+    services.send_signal(active, "caller", "offer", {"sdp": "v=0"})
+    result = services.sweep(now=_at(90))
+    assert result == {"missed": 1, "lost": 1, "signals_removed": 0}
+    assert Call.objects.get(pk=ringing.pk).status == Call.Status.MISSED
+    assert Call.objects.get(pk=active.pk).ended_by == "lost"
+    assert services.sweep(now=_at(90) + dt.timedelta(days=2))["signals_removed"] == 2  # the offer and the hang-up
+    assert not Signal.objects.exists()
