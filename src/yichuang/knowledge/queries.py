@@ -16,14 +16,14 @@ from collections.abc import Iterable
 from datetime import date
 
 from django.db import connection
-from django.db.models import BooleanField, Case, Exists, OuterRef, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, Exists, Max, OuterRef, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from yichuang.catalogue.models import Matter
 from yichuang.catalogue.search import understood
-from yichuang.catalogue.understand import _CJK, normalise, pairs
+from yichuang.catalogue.understand import _CJK, normalise
 
 from .models import Article, ArticleVersion, SearchLog
 
@@ -60,7 +60,8 @@ def with_stale(qs: QuerySet, today: date | None = None) -> QuerySet:
 
 # --- the gram index ------------------------------------------------------------------------------------
 # A text is cut into runs of Chinese characters or of Latin letters and digits, each run into its overlapping
-# character pairs (pairs(): 企业开办 → 企业 业开 开办; a one-character run is itself). A query term becomes
+# grams: character pairs for Chinese (企业开办 → 企业 业开 开办), triples for Latin (kaiban → kai aib iba ban);
+# a run no longer than one gram is itself. A query term becomes
 # the phrase of its own pairs: consecutive tokens, i.e. the term is a substring of a run of the text (or spans
 # two adjacent runs). PostgreSQL keeps at most 16,383 positions per text, so only the first MAX_GRAMS pairs are
 # indexed (a text longer than that is found by its beginning).
@@ -68,11 +69,27 @@ MAX_GRAMS = 16000
 _RUN_RE = re.compile(rf"[{_CJK}]+|[a-z0-9]+")
 
 
+def _size(run: str) -> int:
+    """Chinese runs are cut into pairs; Latin and digit runs (pinyin, codes) into triples — pairs of letters are
+    so common that a pinyin phrase of them would make the index test thousands of articles."""
+    return 3 if run[0].isascii() else 2
+
+
+def _run_grams(run: str) -> list[str]:
+    n = _size(run)
+    return [run] if len(run) <= n else [run[i : i + n] for i in range(len(run) - n + 1)]
+
+
 def grams(text: str) -> list[str]:
     found: list[str] = []
     for run in _RUN_RE.findall((text or "").lower()):
-        found.extend(pairs(run))
+        found.extend(_run_grams(run))
     return found
+
+
+def _short(parts: list[str]) -> bool:
+    """A term shorter than one gram (办, qy): found as the beginning of a gram."""
+    return len(parts) == 1 and len(parts[0]) < _size(parts[0])
 
 
 def search_grams_of(search_text: str) -> str:
@@ -84,7 +101,7 @@ def _fts_term(term: str) -> str | None:
     parts = grams(term)
     if not parts:
         return None
-    if len(parts) == 1 and len(parts[0]) == 1:
+    if _short(parts):
         return f'"{parts[0]}"*'
     return '"' + " ".join(parts) + '"'
 
@@ -94,7 +111,7 @@ def _ts_term(term: str) -> str | None:
     parts = grams(term)
     if not parts:
         return None
-    if len(parts) == 1 and len(parts[0]) == 1:
+    if _short(parts):
         return f"'{parts[0]}':*"
     return "(" + " <-> ".join(f"'{p}'" for p in parts) + ")"
 
@@ -113,6 +130,20 @@ def _text_expression(terms_per_meaning: list[tuple[str, ...]]) -> str | None:
     return "(" + (" | " if postgres else " OR ").join(meanings) + ")"
 
 
+# What a tsquery built here may contain: the pairs (Chinese characters, a-z, 0-9) and the operators.
+_TSQUERY_SAFE = re.compile(rf"[{_CJK}a-z0-9 '()&|<\->:*]*")
+
+
+def _tsquery_literal(expression: str) -> str:
+    """The tsquery written into the SQL, not bound as a parameter: the project binds parameters on the server,
+    and after five runs PostgreSQL may switch a prepared statement to a generic plan — here a backward walk of
+    the primary key that tests every article (200 ms for a rare word instead of 3). The expression holds only
+    the pairs and operators (checked), its quotes doubled."""
+    if not _TSQUERY_SAFE.fullmatch(expression):
+        raise ValueError("unexpected character in a tsquery")
+    return "to_tsquery('simple'::regconfig, '" + expression.replace("'", "''") + "')"
+
+
 def _and(expressions: list[str]) -> str:
     return (" & " if connection.vendor == "postgresql" else " AND ").join(expressions)
 
@@ -122,8 +153,8 @@ def _indexed(expression: str, newest: int | None = None) -> Q:
     the index hands them over in that order and stops early; a word in most articles then costs no more than a
     rare one."""
     if connection.vendor == "postgresql":
-        sql = "knowledge_article.search_vector @@ to_tsquery('simple'::regconfig, %s)"
-        return Q(RawSQL(sql, [expression], output_field=BooleanField()))
+        sql = f"knowledge_article.search_vector @@ {_tsquery_literal(expression)}"
+        return Q(RawSQL(sql, [], output_field=BooleanField()))
     limit = f" ORDER BY rowid DESC LIMIT {int(newest)}" if newest else ""
     sql = (
         f"knowledge_article.id IN (SELECT rowid FROM knowledge_article_fts WHERE knowledge_article_fts MATCH %s{limit})"
@@ -167,9 +198,12 @@ def _match_ids(expression: str, newest: int) -> list[int]:
     filters): one plain index query, newest first."""
     if connection.vendor == "postgresql":
         sql = (
-            "SELECT id FROM knowledge_article WHERE search_vector @@ to_tsquery('simple'::regconfig, %s) "
-            "ORDER BY id DESC LIMIT %s"
+            f"SELECT id FROM knowledge_article WHERE search_vector @@ {_tsquery_literal(expression)} "
+            f"ORDER BY id DESC LIMIT {int(newest)}"
         )
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+            return [row[0] for row in cursor.fetchall()]
     else:
         sql = (
             "SELECT rowid FROM knowledge_article_fts WHERE knowledge_article_fts MATCH %s ORDER BY rowid DESC LIMIT %s"
@@ -222,7 +256,9 @@ def _partial(qs: QuerySet, concepts, limit: int) -> list[Article]:
         else:
             met.append(set(qs.filter(_concept_q(text, themes)).values_list("pk", flat=True)[:MAX_CANDIDATES]))
     # The index's matches are not yet filtered (internal, withdrawn): the total is at least as many.
-    total = max(qs.count(), *(len(ids) for ids in met))
+    # The number of articles, for the rarity weights: the highest id (articles are never deleted; an index
+    # lookup, where a count would read every row).
+    total = max(Article.objects.aggregate(n=Max("pk"))["n"] or 0, *(len(ids) for ids in met))
     weights = [max(1, 1 + round(10 * math.log2((total + 1) / (len(ids) + 0.5)))) if ids else 0 for ids in met]
     scores: dict[int, int] = {}
     for weight, ids in zip(weights, met, strict=True):
