@@ -1,7 +1,10 @@
 """Pages and API: internal articles never reach anonymous users; staff see them; files go through a check."""
 
+import datetime as dt
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from yichuang.knowledge import services
 from yichuang.knowledge.models import Article, SearchLog
@@ -110,8 +113,10 @@ def test_editor_writes_admin_publishes_through_the_pages(client, desk):
 def test_searches_page_lists_frequent_and_empty_queries(client, desk):
     for query, hits in [("社保", 2), ("社保", 1), ("火星", 0)]:
         SearchLog.objects.create(query=query, hits=hits, source="guide")
+    SearchLog.objects.create(query="去年的问题", hits=0, source="guide", at=timezone.now() - dt.timedelta(days=31))
     client.force_login(desk.editor)
     page = client.get("/knowledge/searches/").content.decode()
     assert "社保" in page and "火星" in page
     zero = page.split('id="kb-zero"')[1]
     assert "火星" in zero and "社保" not in zero
+    assert "去年的问题" not in page  # the last 30 days only
