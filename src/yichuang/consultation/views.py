@@ -19,12 +19,17 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from yichuang.core import audit, once
+from yichuang.core.errors import too_many_requests
 from yichuang.organisation.access import visible_department_ids
 from yichuang.organisation.roles import has_any_role
+from yichuang.queue import ratelimit
 
 from . import queries, services
 from .forms import AnswerForm, AskForm, DeskReplyForm, EscalateForm, RateForm, RecordForm, apply_errors
 from .models import Consultation, ConsultationRating, Escalation
+
+# Online questions per client address: a family asking a few things passes, a script is held back.
+ASK_RATE = "10/3600"
 
 
 def _ensure_desk(user) -> None:
@@ -302,6 +307,9 @@ def ask(request):
     form = AskForm(request.POST or None, initial={"asker_phone": _portal_phone(request)})
     status = 200
     if request.method == "POST":
+        wait = ratelimit.hit(f"consult-ask:{ratelimit.client_key(request)}", ASK_RATE)
+        if wait:
+            return too_many_requests(request, _("提问过于频繁，请稍后再试，或拨打大厅电话咨询。"), wait)
         if form.is_valid():
             data = form.cleaned_data
             try:

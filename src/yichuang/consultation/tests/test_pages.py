@@ -194,3 +194,18 @@ def test_overdue_level_in_detail(desk):
         page = _client(desk.consultant).get(f"/consult/{c.number}/")
     assert "已超期" in page.text
     assert c.escalation.due_at == dt.datetime(2026, 3, 13, 17, 30, tzinfo=timezone.get_current_timezone())
+
+
+def test_online_questions_are_limited_per_address(desk, monkeypatch):
+    from yichuang.consultation import views
+
+    monkeypatch.setattr(views, "ASK_RATE", "2/3600")
+    client = Client()
+    for n in range(2):
+        data = {"question": f"问题{n}", "asker_phone": "13800007777", "form_token": once.new_token()}
+        assert client.post("/consult/ask/", data).status_code == 302
+    refused = client.post(
+        "/consult/ask/", {"question": "再问", "asker_phone": "13800007777", "form_token": once.new_token()}
+    )
+    assert refused.status_code == 429 and "提问过于频繁" in refused.text and refused["Retry-After"]
+    assert Consultation.objects.count() == 2
