@@ -107,13 +107,15 @@ def _fts_term(term: str) -> str | None:
 
 
 def _ts_term(term: str) -> str | None:
-    """One term as a tsquery phrase (变更 <-> 更登 <-> 登记); a single character as a prefix (办:*)."""
+    """One term as a tsquery of all its grams (变更 & 更登 & 登记); a single character as a prefix (办:*).
+    Not a phrase (<->): the GIN index cannot check positions, so PostgreSQL would read the stored tsvector of
+    every candidate; the grams' AND is answered by the index alone, and `_exact` then checks the few rows kept."""
     parts = grams(term)
     if not parts:
         return None
     if _short(parts):
         return f"'{parts[0]}':*"
-    return "(" + " <-> ".join(f"'{p}'" for p in parts) + ")"
+    return "(" + " & ".join(f"'{p}'" for p in parts) + ")"
 
 
 def _text_expression(terms_per_meaning: list[tuple[str, ...]]) -> str | None:
@@ -175,21 +177,37 @@ def _themes_q(concept) -> Q | None:
     return condition
 
 
-def _concepts(query) -> list[tuple[str | None, Q | None]]:
-    """Each concept as (its index query, its themes' condition); concepts with neither are left out."""
+def _exact(terms_per_meaning: list[tuple[str, ...]]) -> Q:
+    """On PostgreSQL, the guide's own test on the rows the index found: one meaning's terms all substrings of
+    the search text (the index query matched the grams in any order). SQLite's phrase query is exact already."""
+    if connection.vendor != "postgresql":
+        return Q()
+    condition = None
+    for meaning_terms in terms_per_meaning:
+        q = Q()
+        for term in meaning_terms:
+            q &= Q(search_text__contains=term)
+        condition = q if condition is None else condition | q
+    return condition or Q()
+
+
+def _concepts(query) -> list[tuple[str | None, Q | None, Q]]:
+    """Each concept as (its index query, its themes' condition, its exact test); concepts with neither an index
+    query nor themes are left out."""
     found = []
     for concept in understood(query).concepts:
-        text = _text_expression([m.terms for m in concept.meanings if m.life_event is None and m.terms])
+        words = [m.terms for m in concept.meanings if m.life_event is None and m.terms]
+        text = _text_expression(words)
         themes = _themes_q(concept)
         if text is not None or themes is not None:
-            found.append((text, themes))
+            found.append((text, themes, _exact(words) if text is not None else Q()))
     return found
 
 
-def _concept_q(text: str | None, themes: Q | None, newest: int | None = None) -> Q:
+def _concept_q(text: str | None, themes: Q | None, exact: Q) -> Q:
     if text is None:
         return themes
-    condition = _indexed(text, newest)
+    condition = _indexed(text) & exact
     return condition if themes is None else condition | themes
 
 
@@ -231,18 +249,21 @@ def _ranked(qs: QuerySet, query, limit: int) -> list[Article]:
     concepts = _concepts(query)
     if not concepts or limit <= 0:
         return []
-    if any(themes is not None for _text, themes in concepts):
+    if any(themes is not None for _text, themes, _exact in concepts):
         condition = Q()
-        for text, themes in concepts:
-            condition &= _concept_q(text, themes)
+        for text, themes, exact in concepts:
+            condition &= _concept_q(text, themes, exact)
         found = _fetch(qs, condition, limit)
     else:
-        expression = _and([text for text, _themes in concepts])
+        expression = _and([text for text, _themes, _exact in concepts])
+        exact = Q()
+        for _text, _themes, each in concepts:
+            exact &= each
         window = max(limit * 20, WINDOW)
         ids = _match_ids(expression, window)
-        found = _fetch(qs, Q(pk__in=ids), limit) if ids else []
+        found = _fetch(qs, Q(pk__in=ids) & exact, limit) if ids else []
         if len(found) < limit and len(ids) == window:
-            found = _fetch(qs, _indexed(expression), limit)
+            found = _fetch(qs, _indexed(expression) & exact, limit)
     if found or len(concepts) == 1:
         return found
     return _partial(qs, concepts, limit)
@@ -250,11 +271,14 @@ def _ranked(qs: QuerySet, query, limit: int) -> list[Article]:
 
 def _partial(qs: QuerySet, concepts, limit: int) -> list[Article]:
     met = []
-    for text, themes in concepts:
+    for text, themes, exact in concepts:
         if themes is None:
-            met.append(set(_match_ids(text, MAX_CANDIDATES)))
+            ids = _match_ids(text, MAX_CANDIDATES)
+            if connection.vendor == "postgresql" and ids:
+                ids = Article.objects.filter(exact, pk__in=ids).values_list("pk", flat=True)
+            met.append(set(ids))
         else:
-            met.append(set(qs.filter(_concept_q(text, themes)).values_list("pk", flat=True)[:MAX_CANDIDATES]))
+            met.append(set(qs.filter(_concept_q(text, themes, exact)).values_list("pk", flat=True)[:MAX_CANDIDATES]))
     # The index's matches are not yet filtered (internal, withdrawn): the total is at least as many.
     # The number of articles, for the rarity weights: the highest id (articles are never deleted; an index
     # lookup, where a count would read every row).
