@@ -166,6 +166,8 @@ WORKER_HEARTBEAT_SECONDS = max(1, int(os.environ.get("WORKER_HEARTBEAT_SECONDS",
 # to the first result); older tokens are refused and removed by the periodic job every FORM_TOKEN_CLEANUP_SECONDS.
 FORM_TOKEN_SECONDS = max(600, int(os.environ.get("FORM_TOKEN_SECONDS", str(3 * 24 * 3600))))
 FORM_TOKEN_CLEANUP_SECONDS = max(60, int(os.environ.get("FORM_TOKEN_CLEANUP_SECONDS", "3600")))
+# Calls nobody answered, calls both of whose sides vanished, old signalling rows (the periodic job video.sweep).
+VIDEO_SWEEP_SECONDS = max(10, int(os.environ.get("VIDEO_SWEEP_SECONDS", "60")))
 
 # --- Accounts and security ----------------------------------------------------------------------
 AUTH_USER_MODEL = "organisation.User"
@@ -312,6 +314,8 @@ MAX_REQUEST_BYTES = int(os.environ.get("MAX_REQUEST_BYTES") or (INTAKE_MAX_UPLOA
 PORTAL_CODE_RATE = os.environ.get("PORTAL_CODE_RATE", "1/60")
 PORTAL_CODE_CLIENT_RATE = os.environ.get("PORTAL_CODE_CLIENT_RATE", "20/3600")
 PORTAL_LOOKUP_RATE = os.environ.get("PORTAL_LOOKUP_RATE", "10/300")
+# Online questions (我要咨询) per client address, same format: a family asking a few things passes, a script not.
+CONSULT_ASK_RATE = os.environ.get("CONSULT_ASK_RATE", "10/3600")
 # Failed progress lookups per submission number, from any address (numbers are sequential); then the number is
 # refused until the bucket refills, and the applicant is told by message once per period (portal.services.lookup).
 PORTAL_LOOKUP_NUMBER_RATE = os.environ.get("PORTAL_LOOKUP_NUMBER_RATE", "5/3600")

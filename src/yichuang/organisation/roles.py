@@ -88,6 +88,11 @@ _CONSULTATION_EDIT = [
 # Knowledge base: articles change only through knowledge.services (the /knowledge/ pages); the admin shows them.
 _KNOWLEDGE_VIEW = [f"knowledge.view_{model}" for model in ("article", "articleversion", "articlefile", "searchlog")]
 
+# Video: calls, bookings and recordings change only through video.services (read-only in the admin); hall admins
+# edit the video rules (recording allowed, slot length, ring time).
+_VIDEO_VIEW = [f"video.view_{model}" for model in ("call", "booking", "videorules")]
+_VIDEO_EDIT = [*_VIDEO_VIEW, "video.add_videorules", "video.change_videorules"]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.WINDOW_CLERK: ["organisation.view_window"],
     Role.BACKOFFICE_OFFICER: [],
@@ -102,6 +107,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_FEEDBACK_VIEW,
         *_OUTPUT_VIEW,
         *_CONSULTATION_VIEW,
+        *_VIDEO_VIEW,
     ],
     Role.HALL_ADMIN: [
         *_CATALOGUE_EDIT,
@@ -115,6 +121,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_OUTPUT_EDIT,
         *_KNOWLEDGE_VIEW,
         *_CONSULTATION_EDIT,
+        *_VIDEO_EDIT,
         "organisation.view_apitoken",
         "core.view_auditevent",
         "core.view_periodicjob",  # 后台任务状态: the worker's periodic jobs and heartbeat

@@ -2,26 +2,17 @@
 
 from django.contrib import admin
 
+from yichuang.core.admin import AuditedAdminMixin, ReadOnlyAdmin
+
 from .models import Booking, Call, VideoRules
 
 
 @admin.register(VideoRules)
-class VideoRulesAdmin(admin.ModelAdmin):
+class VideoRulesAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["__str__", "recording_allowed", "slot_minutes", "ring_seconds"]
 
     def has_add_permission(self, request):
         return super().has_add_permission(request) and not VideoRules.objects.exists()
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Call)

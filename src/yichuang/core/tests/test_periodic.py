@@ -24,12 +24,14 @@ from yichuang.core.models import PeriodicJob, WorkerHeartbeat
 from yichuang.core.tests.concurrency import run_together
 from yichuang.notifications import tasks as notification_tasks
 from yichuang.organisation.tests.factories import UserFactory
+from yichuang.video import tasks as video_tasks
 
 SH = dt.timezone(dt.timedelta(hours=8))
 T = dt.datetime(2026, 3, 10, 10, 0, tzinfo=SH)  # a Tuesday the calendar knows
 SWEEP = tasks.SWEEP
 CATCH_UP = notification_tasks.CATCH_UP
 FORM_TOKENS = core_tasks.FORM_TOKENS
+VIDEO_SWEEP = video_tasks.SWEEP
 SECOND = dt.timedelta(seconds=1)
 
 
@@ -55,6 +57,7 @@ def test_both_jobs_are_declared_with_their_periods(settings):
     declared = {j.name: j for j in periodic.jobs()}
     assert declared[SWEEP].period == 42 and declared[SWEEP].func is tasks.backoffice_sweep
     assert declared[CATCH_UP].period == 17 and declared[CATCH_UP].func is notification_tasks.deliver_catch_up
+    assert declared[VIDEO_SWEEP].func is video_tasks.video_sweep
 
 
 def test_a_fresh_database_gets_its_rows_due_at_once(db):
@@ -65,6 +68,7 @@ def test_a_fresh_database_gets_its_rows_due_at_once(db):
         SWEEP: (T, 300),
         CATCH_UP: (T, 60),
         FORM_TOKENS: (T, 3600),
+        VIDEO_SWEEP: (T, 60),
     }
 
 
@@ -143,7 +147,7 @@ def test_a_stopping_worker_frees_its_jobs_at_once(db):
     periodic.beat("w1", later)  # still running its jobs
     assert periodic.claim_due("w2", later) == []
     periodic.stopped("w1", later)
-    assert names(periodic.claim_due("w2", later)) == {SWEEP, CATCH_UP}
+    assert names(periodic.claim_due("w2", later)) == {SWEEP, CATCH_UP, VIDEO_SWEEP}
     assert WorkerHeartbeat.objects.get(worker_id="w1").stopped_at == later
 
 
@@ -151,8 +155,9 @@ def test_a_run_that_could_not_free_its_row_is_freed_at_the_next_tick(db):
     periodic.ensure_rows(T)
     periodic.beat("w1", T)
     periodic.claim_due("w1", T)
-    assert periodic.release_orphans("w1", running={SWEEP}) == 2  # the catch-up's and the cleanup's are over
-    assert row(CATCH_UP).running_by == row(FORM_TOKENS).running_by == "" and row(SWEEP).running_by == "w1"
+    assert periodic.release_orphans("w1", running={SWEEP}) == 3  # the catch-up's, cleanup's and video's are over
+    assert row(CATCH_UP).running_by == row(FORM_TOKENS).running_by == row(VIDEO_SWEEP).running_by == ""
+    assert row(SWEEP).running_by == "w1"
 
 
 @pytest.mark.django_db(transaction=True)

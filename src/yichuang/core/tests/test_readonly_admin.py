@@ -12,7 +12,9 @@ READ_ONLY = {
     "queue.ticket", "queue.appointment", "supervision.order", "supervision.orderevent", "output.handover",
     "output.reminder", "feedback.evaluation", "feedback.rectification", "feedback.appeal", "feedback.ratingpad",
     "backoffice.correction", "backoffice.specialprocedure", "backoffice.extension", "backoffice.decision",
-    "backoffice.alert",
+    "backoffice.alert", "consultation.consultation", "consultation.escalation", "consultation.consultationrating",
+    "knowledge.article", "knowledge.articleversion", "knowledge.articlefile", "knowledge.searchlog", "video.call",
+    "video.booking",
 }  # fmt: skip
 
 

@@ -361,3 +361,15 @@ def test_the_sweep_misses_loses_and_prunes_without_any_poll(people):
     assert Call.objects.get(pk=active.pk).ended_by == "lost"
     assert services.sweep(now=_at(90) + dt.timedelta(days=2))["signals_removed"] == 2  # the offer and the hang-up
     assert not Signal.objects.exists()
+
+
+def test_the_worker_runs_the_sweep_with_no_desk_page_open(people):
+    """The periodic job video.sweep (started by `yichuang worker`) ends a ringing call nobody took."""
+    from yichuang.core import periodic
+    from yichuang.video import tasks
+
+    ringing = citizen_call()
+    job = periodic.get(tasks.SWEEP)
+    with time_machine.travel(_at(90), tick=False):
+        assert job.func()["missed"] == 1
+    assert Call.objects.get(pk=ringing.pk).status == Call.Status.MISSED
