@@ -63,6 +63,8 @@ class RecordForm(forms.Form):
     note = forms.CharField(
         label=_("转办说明"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+    # The video call the question came by (the video desk's link "记录本次咨询"); checked by services.record.
+    video_call = forms.CharField(label=_("视频通话"), max_length=20, required=False, widget=forms.HiddenInput)
 
 
 class AskForm(forms.Form):

@@ -121,3 +121,35 @@ def suggest(text: str, *, public_only: bool, matters=None, limit: int = SUGGESTI
         limit=limit,
         source=SearchLog.Source.CONSULT if log else None,
     )
+
+
+def video_call(user, value):
+    """The video call named by the desk's link (/consult/?video_call=<id>), if the user answered it: shown above
+    the form. Anything else shows nothing here; services.record refuses it at the field with the reason."""
+    from yichuang.video.models import Call
+
+    text = str(value or "").strip()
+    if not (text.isdigit() and len(text) < 18):
+        return None
+    return (
+        Call.objects.filter(pk=int(text), kind=Call.Kind.CONSULT, callee_id=getattr(user, "pk", None))
+        .select_related("consultation")
+        .first()
+    )
+
+
+def calls_of(consultation: Consultation) -> list[dict]:
+    """The video calls the question came by: who (the citizen's name masked), who answered, when, how long."""
+    from yichuang.video.queries import masked_name
+
+    rows = []
+    for call in consultation.calls.select_related("callee").order_by("created_at", "id"):
+        seconds = call.seconds
+        rows.append({
+            "call": call,
+            "caller": masked_name(call.caller_name),
+            "callee": call.callee.display_name if call.callee_id else "",
+            "at": call.answered_at or call.created_at,
+            "duration": f"{seconds // 60}:{seconds % 60:02d}" if seconds is not None else "",
+        })  # fmt: skip
+    return rows

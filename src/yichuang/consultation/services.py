@@ -162,6 +162,44 @@ def _department(value, errors: Errors, field: str = "department") -> Department 
     return department
 
 
+def _video_call(value, actor, channel: str, errors: Errors):
+    """The video call a desk consultation came by, locked until the link is written: a citizen's call to the
+    consultation desk that the actor answered and that no other consultation has yet."""
+    from yichuang.video.models import Call
+
+    if value is None or value == "":
+        return None
+    text = str(value.pk if isinstance(value, Call) else value).strip().lstrip("#")
+    call = None
+    if text.isdigit() and len(text) < 18:
+        call = Call.objects.select_for_update().filter(pk=int(text)).first()
+    if call is None:
+        errors.add("video_call", _("没有视频通话 %(id)s。") % {"id": text[:20]})
+        return None
+    if call.kind != Call.Kind.CONSULT or call.callee_id is None or call.callee_id != getattr(actor, "pk", None):
+        errors.add("video_call", _("视频通话 #%(id)d 不是您接听的远程视频咨询，不能关联。") % {"id": call.pk})
+        return None
+    if call.consultation_id:
+        errors.add("video_call", _("视频通话 #%(id)d 已关联咨询 %(n)s。") % {
+            "id": call.pk, "n": call.consultation.number})  # fmt: skip
+        return None
+    if channel != Channel.VIDEO:
+        errors.add("channel", _("来自视频通话的咨询，渠道须为“远程视频”。"))
+    return call
+
+
+def _link_call(call, consultation: Consultation, actor, request) -> None:
+    """The video app's own transition; its refusal undoes the whole record (we are inside record's atomic)."""
+    from yichuang.video import services as video
+
+    try:
+        video.link_consultation(call, consultation, actor, request=request)
+    except PermissionDenied as exc:
+        raise ValidationError({"video_call": [str(exc)]}) from exc
+    except video.Refused as exc:
+        raise ValidationError({"video_call": [exc.message]}) from exc
+
+
 def _seat_window(actor):
     seat = (
         Seat.objects.select_related("window__zone__site")
@@ -264,11 +302,14 @@ def record(
     ticket: Ticket | None = None,
     department=None,
     note: str = "",
+    video_call=None,
     now: dt.datetime | None = None,
     request=None,
 ) -> Consultation:
     """登记咨询 at the desk: solved on the spot (the answer required), or escalated to `department` at once
-    (a question not solved is never left without someone responsible)."""
+    (a question not solved is never left without someone responsible). `video_call` (a video.Call or its id):
+    the citizen's video call this question came by, answered by the actor; it is linked to the consultation in
+    the same transaction (video.services.link_consultation), or nothing is saved."""
     if not may_record(actor):
         raise PermissionDenied(_("只有咨询人员可以登记咨询。"))
     now = now or timezone.now()
@@ -282,6 +323,7 @@ def record(
     used = _articles(articles, errors)
     answer = _text(answer, "answer", errors, required=bool(solved))
     note = _text(note, "note", errors, required=False)
+    call = _video_call(video_call, actor, channel, errors)
     window = _seat_window(actor)
     if channel == Channel.WINDOW:
         # Judge the ticket as it is now, not as the caller last read it.
@@ -328,6 +370,8 @@ def record(
     )
     consultation.matters.set(chosen)
     consultation.articles.set(used)
+    if call is not None:
+        _link_call(call, consultation, actor, request)
     audit.record(
         actor, "consultation.record", consultation, summary=f"{consultation.number} {channel}", request=request,
         solved=bool(solved), ticket=ticket.number if ticket else None,

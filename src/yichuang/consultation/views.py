@@ -6,6 +6,7 @@ with the form again); a step the user may not take is a 403; a consultation the 
 department's) a 404.
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -28,8 +29,10 @@ from . import queries, services
 from .forms import AnswerForm, AskForm, DeskReplyForm, EscalateForm, RateForm, RecordForm, apply_errors
 from .models import Consultation, ConsultationRating, Escalation
 
-# Online questions per client address: a family asking a few things passes, a script is held back.
-ASK_RATE = "10/3600"
+
+def _ask_rate() -> str:
+    """Online questions per client address (settings.CONSULT_ASK_RATE, "burst/seconds"), read at each request."""
+    return getattr(settings, "CONSULT_ASK_RATE", "10/3600")
 
 
 def _ensure_desk(user) -> None:
@@ -60,6 +63,12 @@ def desk(request):
     initial = {"channel": Consultation.Channel.WINDOW if ticket else Consultation.Channel.PHONE, "solved": "1"}
     if ticket is not None and ticket.matter_id:
         initial["matters"] = [ticket.matter_id]
+    # From the video desk: /consult/?channel=video&video_call=<id> — the form carries the call to services.record.
+    if request.GET.get("channel") in Consultation.Channel.values and request.GET["channel"] != "online":
+        initial["channel"] = request.GET["channel"]
+    if request.GET.get("video_call"):
+        initial["video_call"] = request.GET["video_call"][:20]
+        initial["channel"] = Consultation.Channel.VIDEO
     form = RecordForm(request.POST or None, initial=initial)
     status = 200
     if request.method == "POST":
@@ -79,6 +88,7 @@ def desk(request):
                     ticket=ticket,
                     department=data["department"],
                     note=data["note"],
+                    video_call=data["video_call"] or None,
                     request=request,
                 )
             except ValidationError as exc:
@@ -105,6 +115,7 @@ def desk(request):
             "form": form,
             "ticket": ticket,
             "chosen_articles": _chosen_articles(_article_ids(request)) if request.method == "POST" else [],
+            "video_call": queries.video_call(request.user, form["video_call"].value()),
             "today": queries.of_day()[: queries.PAGE_SIZE],
             "waiting": queries.waiting_at_desk()[: queries.PAGE_SIZE],
             "escalation_days": services.rules().escalation_days,
@@ -186,6 +197,7 @@ def _detail_page(request, consultation: Consultation, *, status: int = 200, **fo
         and services.proposing_department(user, consultation) is not None,
         "citizen_url": services.reading_url(consultation) if desk or may_full else "",
         "desk": desk,
+        "calls": queries.calls_of(consultation),
     }
     return render(request, "consultation/detail.html", context, status=status)
 
@@ -307,7 +319,7 @@ def ask(request):
     form = AskForm(request.POST or None, initial={"asker_phone": _portal_phone(request)})
     status = 200
     if request.method == "POST":
-        wait = ratelimit.hit(f"consult-ask:{ratelimit.client_key(request)}", ASK_RATE)
+        wait = ratelimit.hit(f"consult-ask:{ratelimit.client_key(request)}", _ask_rate())
         if wait:
             return too_many_requests(request, _("提问过于频繁，请稍后再试，或拨打大厅电话咨询。"), wait)
         if form.is_valid():

@@ -196,10 +196,11 @@ def test_overdue_level_in_detail(desk):
     assert c.escalation.due_at == dt.datetime(2026, 3, 13, 17, 30, tzinfo=timezone.get_current_timezone())
 
 
-def test_online_questions_are_limited_per_address(desk, monkeypatch):
-    from yichuang.consultation import views
+def test_online_questions_are_limited_per_address(desk, settings):
+    from django.conf import settings as installed
 
-    monkeypatch.setattr(views, "ASK_RATE", "2/3600")
+    assert installed.CONSULT_ASK_RATE == "10/3600"  # the default of settings.py (env CONSULT_ASK_RATE unset)
+    settings.CONSULT_ASK_RATE = "2/3600"  # the setting, read at each request
     client = Client()
     for n in range(2):
         data = {"question": f"问题{n}", "asker_phone": "13800007777", "form_token": once.new_token()}
