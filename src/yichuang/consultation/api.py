@@ -10,7 +10,7 @@ masked here (the full data is shown, and audited, only on the desk's page).
 import datetime
 import math
 
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
@@ -141,8 +141,15 @@ def _fresh(request, number: str) -> dict:
     return consultation_out(_found(request, number))
 
 
-@router.post("/consultations", response={201: ConsultationOut, **ERRORS}, summary="登记咨询: record a consultation")
-def create(request, payload: ConsultationIn):
+@router.post(
+    "/consultations",
+    response={201: ConsultationOut, **ERRORS},
+    summary="登记咨询: record a consultation",
+    description="Send an `Idempotency-Key` header (as for `POST /api/submissions`): a retry with the same key "
+    "returns the first consultation (201, header `Idempotent-Replayed: true`) and records nothing; the same key "
+    "with a different body, or another caller's key, is 422 with the reason at `idempotency_key`.",
+)
+def create(request, response: HttpResponse, payload: ConsultationIn):
     consultation = services.record(
         request.user,
         channel=payload.channel,
@@ -155,8 +162,11 @@ def create(request, payload: ConsultationIn):
         solved=payload.solved,
         department=payload.department or None,
         note=payload.note,
+        idempotency_key=request.headers.get("Idempotency-Key"),
         request=request,
     )
+    if consultation.replayed:
+        response["Idempotent-Replayed"] = "true"
     return Status(201, _fresh(request, consultation.number))
 
 

@@ -106,6 +106,8 @@ class Consultation(models.Model):
     )
     created_at = models.DateTimeField(_("咨询时间"), default=timezone.now)
     answered_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
+    # The API caller's Idempotency-Key (as intake.Submission's): a retry with it returns this consultation.
+    idempotency_key = models.CharField(_("幂等键"), max_length=200, unique=True, null=True, blank=True)
 
     class Meta:
         verbose_name = _("咨询")

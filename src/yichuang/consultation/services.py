@@ -287,8 +287,87 @@ def _new(channel: str, *, site, now, **fields) -> Consultation:
 # --- transitions -------------------------------------------------------------------------------------
 
 
+def record(actor, *, idempotency_key: str | None = None, **fields) -> Consultation:
+    """登记咨询 (see `_record` for the fields). `idempotency_key` (the API's Idempotency-Key header, as at
+    intake): a retry with the same key by the same member of staff returns the first consultation and writes
+    nothing (`consultation.replayed` is True then, False for a new one); the same key with another question, or
+    from someone else, is refused at `idempotency_key` with the reason. Two requests with one key at once: the
+    unique key decides, the loser answers with the winner's consultation."""
+    key = _check_key(idempotency_key)
+    if key is not None:
+        first = _replay(key, actor, fields)
+        if first is not None:
+            return first
+    try:
+        consultation = _record(actor, idempotency_key=key, **fields)
+    except IntegrityError:
+        # The same key committed by a concurrent request between our look-up and our insert.
+        first = _replay(key, actor, fields) if key is not None else None
+        if first is None:
+            raise
+        return first
+    consultation.replayed = False
+    return consultation
+
+
+def _check_key(key) -> str | None:
+    if key in (None, ""):
+        return None
+    key = str(key).strip()
+    if not key or len(key) > 200 or not key.isprintable():
+        raise ValidationError({"idempotency_key": [_("Idempotency-Key 应为 1–200 个可打印字符。")]})
+    return key
+
+
+def _differences(first: Consultation, fields: dict) -> list[str]:
+    """What a retry asks differently from the consultation made with its key (inputs read as `_record` reads
+    them; anything unreadable counts as different)."""
+    scratch = Errors()
+    differ = []
+    same_text = {
+        "channel": (str(fields.get("channel") or ""), first.channel),
+        "question": (str(fields.get("question") or "").strip(), first.question),
+        "answer": (str(fields.get("answer") or "").strip(), first.answer),
+        "asker_name": (str(fields.get("asker_name") or "").strip(), first.asker_name),
+        "asker_phone": (_phone(fields.get("asker_phone"), scratch), first.asker_phone),
+        "solved": (bool(fields.get("solved")), first.solved),
+    }
+    differ += [name for name, (asked, made) in same_text.items() if asked != made]
+    if {m.pk for m in _matters(fields.get("matters"), scratch)} != {m.pk for m in first.matters.all()}:
+        differ.append("matters")
+    if {a.pk for a in _articles(fields.get("articles"), scratch)} != {a.pk for a in first.articles.all()}:
+        differ.append("articles")
+    escalation = Escalation.objects.filter(consultation=first).first()
+    target = _department(fields.get("department"), scratch)
+    if target is not None and (escalation is None or escalation.department_id != target.pk):
+        differ.append("department")
+    if escalation is not None and str(fields.get("note") or "").strip() != escalation.note:
+        differ.append("note")
+    return differ + (["errors"] if scratch and not differ else [])
+
+
+def _replay(key: str, actor, fields: dict) -> Consultation | None:
+    """The consultation already made with this key, if the same member of staff asked the same; ValidationError
+    if not (another caller's key, or the same key with another question)."""
+    first = Consultation.objects.filter(idempotency_key=key).first()
+    if first is None:
+        return None
+    if first.staff_id != getattr(actor, "pk", None):
+        raise ValidationError({"idempotency_key": [_("该 Idempotency-Key 已用于另一次提交。")]})
+    differ = _differences(first, fields)
+    if differ:
+        labels = {f.name: str(f.verbose_name) for f in Consultation._meta.get_fields() if hasattr(f, "verbose_name")}
+        labels.update({"department": _("转办部门"), "note": _("转办说明"), "errors": _("内容")})
+        raise ValidationError({"idempotency_key": [
+            _("该 Idempotency-Key 已用于咨询 %(n)s，本次内容不同（%(f)s）；新的咨询请使用新的 Idempotency-Key。")
+            % {"n": first.number, "f": "、".join(labels.get(name, name) for name in differ)}
+        ]})  # fmt: skip
+    first.replayed = True
+    return first
+
+
 @transaction.atomic
-def record(
+def _record(
     actor,
     *,
     channel: str,
@@ -303,6 +382,7 @@ def record(
     department=None,
     note: str = "",
     video_call=None,
+    idempotency_key: str | None = None,
     now: dt.datetime | None = None,
     request=None,
 ) -> Consultation:
@@ -367,6 +447,7 @@ def record(
         status=Status.ANSWERED if solved else Status.ESCALATED,
         staff=actor,
         answered_at=now if solved else None,
+        idempotency_key=idempotency_key,
     )
     consultation.matters.set(chosen)
     consultation.articles.set(used)

@@ -82,3 +82,39 @@ def test_another_department_gets_404_and_the_desk_403_on_answer(desk):
     assert consultant.status_code == 403 and consultant.json()["detail"]
     empty = _post(_api(desk.office.officer), f"/api/consultations/{c.number}/answer", {"reply": " "})
     assert empty.status_code == 422 and empty.json()["errors"][0]["field"] == "reply"
+
+
+def _keyed(client, body, key):
+    return client.post("/api/consultations", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY=key)
+
+
+QUESTION = {"channel": "phone", "question": "公司变更要带什么？", "solved": True, "answer": "带营业执照正副本。",
+            "matters": ["PERMIT"], "asker_phone": "13800001111"}  # fmt: skip
+
+
+def test_a_retry_with_the_same_idempotency_key_returns_the_first(desk):
+    zx = _api(desk.consultant)
+    first = _keyed(zx, QUESTION, "zx-retry-1")
+    assert first.status_code == 201 and "Idempotent-Replayed" not in first
+    # The same body, even written differently (spaces, the phone with a separator), is the same request.
+    again = _keyed(zx, {**QUESTION, "question": " 公司变更要带什么？ ", "asker_phone": "138-0000-1111"}, "zx-retry-1")
+    assert again.status_code == 201 and again["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+    assert Consultation.objects.count() == 1
+    assert _keyed(zx, QUESTION, "zx-retry-2").json()["number"] != first.json()["number"]  # another key: another
+    assert Consultation.objects.count() == 2
+
+
+def test_the_same_key_with_another_body_or_from_another_caller_is_refused(desk):
+    zx = _api(desk.consultant)
+    number = _keyed(zx, QUESTION, "zx-retry-1").json()["number"]
+    other = _keyed(zx, {**QUESTION, "answer": "另一个答复", "matters": []}, "zx-retry-1")
+    assert other.status_code == 422
+    error = other.json()["errors"][0]
+    assert error["field"] == "idempotency_key" and number in error["reason"]
+    assert "答复内容" in error["reason"] and "涉及事项" in error["reason"] and "咨询内容" not in error["reason"]
+    stranger = _keyed(_api(desk.consultant2), QUESTION, "zx-retry-1")
+    assert stranger.status_code == 422 and stranger.json()["errors"][0]["field"] == "idempotency_key"
+    bad = _keyed(zx, QUESTION, "x" * 201)
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "idempotency_key"
+    assert Consultation.objects.count() == 1

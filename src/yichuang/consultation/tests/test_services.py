@@ -205,3 +205,26 @@ def test_the_departments_expert_proposes_the_answer_as_a_draft_article(desk):
     assert [m.code for m in article.matters.all()] == ["PERMIT"]
     with pytest.raises(ValidationError):
         services.propose_article(c, desk.office.lead)  # proposed once
+
+
+def test_a_key_replays_only_the_same_question(desk):
+    first = _phone_question(desk, solved=False, matters=["PERMIT"], note="急", idempotency_key="k1")
+    assert first.replayed is False
+    again = _phone_question(desk, solved=False, matters=["PERMIT"], note="急", idempotency_key="k1")
+    assert again.replayed is True and again.pk == first.pk
+    with pytest.raises(ValidationError) as refused:
+        _phone_question(desk, solved=False, matters=["PERMIT"], note="不急", idempotency_key="k1")
+    assert "转办说明" in refused.value.message_dict["idempotency_key"][0]
+    assert Consultation.objects.count() == 1 and Consultation.objects.get().escalation.note == "急"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_key_twice_at_once_makes_one_consultation(desk):
+    if connection.vendor == "sqlite":
+        pytest.skip("SQLite serializes writers (the in-memory test database cannot run them at once)")
+    job = lambda: _phone_question(desk, solved=True, answer="答复", idempotency_key="twice").number  # noqa: E731
+    results = run_together(job, job)
+    assert [kind for kind, _ in results] == ["ok", "ok"], results
+    assert results[0][1] == results[1][1]
+    assert Consultation.objects.count() == 1
+    assert Consultation.objects.get().number.endswith("-0001")  # the loser's number was rolled back, no gap
