@@ -78,7 +78,7 @@ class ConsultationIn(Schema):
 
 
 class EscalateIn(Schema):
-    department: str = Field(description="Department code.")
+    department: str = Field("", description="Department code; empty: the department of the question's matters.")
     note: str = ""
 
 

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from yichuang.catalogue.models import Matter
@@ -77,6 +78,17 @@ class AskForm(forms.Form):
         label=_("手机号码（答复将以短信告知）"), max_length=32, widget=forms.TextInput(attrs={"inputmode": "tel"})
     )
     asker_name = forms.CharField(label=_("称呼（可不填）"), max_length=50, required=False)
+    # Optional: the matters the question concerns (the escalation goes to their department). Without script a
+    # plain multiple select; consultation/ask.js turns it into a search-as-you-type picker over the guide's search.
+    matters = forms.ModelMultipleChoiceField(
+        label=_("涉及的事项（可不选）"),
+        queryset=Matter.objects.exclude(status=Matter.Status.CANCELLED).order_by("name", "code"),
+        required=False,
+        widget=forms.SelectMultiple(
+            attrs={"size": 6, "data-matter-picker": "", "data-search-url": reverse_lazy("consultation:matters")}
+        ),
+        help_text=_("可选多个；不清楚办哪个事项的，可不选。"),
+    )
 
 
 class DeskReplyForm(forms.Form):
@@ -84,7 +96,12 @@ class DeskReplyForm(forms.Form):
 
 
 class EscalateForm(forms.Form):
-    department = DepartmentChoice(label=_("转办部门"), queryset=Department.objects.order_by("name"))
+    department = DepartmentChoice(
+        label=_("转办部门"),
+        queryset=Department.objects.order_by("name"),
+        required=False,
+        empty_label=_("（按事项所属部门）"),
+    )
     note = forms.CharField(
         label=_("转办说明"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )

@@ -536,9 +536,17 @@ def _escalate(consultation, actor, department, note, due, now, request) -> Escal
     return escalation
 
 
+def matters_department(consultation: Consultation) -> Department | None:
+    """The one department all of the consultation's matters belong to (where an escalation goes by default)."""
+    ids = set(consultation.matters.exclude(department_id=None).values_list("department_id", flat=True))
+    return Department.objects.filter(pk=ids.pop()).first() if len(ids) == 1 else None
+
+
 @transaction.atomic
 def escalate(consultation: Consultation, actor, *, department, note: str = "", now=None, request=None) -> Escalation:
-    """咨询转办 of a question still waiting (asked online, or recorded open): to the department responsible."""
+    """咨询转办 of a question still waiting (asked online, or recorded open): to the department responsible —
+    `department`, or when none is given the department of the matters the asker chose (if they are all one
+    department's)."""
     if not may_record(actor):
         raise PermissionDenied(_("只有咨询人员可以转办咨询。"))
     consultation = _locked(consultation)
@@ -546,7 +554,9 @@ def escalate(consultation: Consultation, actor, *, department, note: str = "", n
     errors = Errors()
     target = _department(department, errors)
     if target is None and "department" not in errors:
-        errors.add("department", _("请选择承办部门。"))
+        target = matters_department(consultation)
+    if target is None and "department" not in errors:
+        errors.add("department", _("请选择承办部门（所涉事项不属于同一部门，或未选择事项）。"))
     note = _text(note, "note", errors, required=False)
     if consultation.status != Status.OPEN:
         errors.add("department", _("咨询 %(n)s 当前状态为“%(s)s”，不能转办。") % {

@@ -34,6 +34,7 @@ urlpatterns = [
     path("", views.desk, name="desk"),
     path("suggest/", views.suggest, name="suggest"),
     path("ask/", views.ask, name="ask"),
+    path("matters/", views.matters, name="matters"),
     path("department/", views.department, name="department"),
     path("t/<consultation_token:token>/", views.citizen, name="citizen"),
     path("<consultation_number:number>/", views.detail, name="detail"),

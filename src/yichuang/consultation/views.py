@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -142,6 +142,25 @@ def suggest(request):
     )
 
 
+MATTER_HITS = 10
+
+
+@require_GET
+@never_cache
+def matters(request):
+    """The online question form's matter picker: the guide's search (catalogue.queries), the first hits as JSON
+    [{"id", "code", "name", "department"}]. Public, read-only, as the guide is."""
+    from yichuang.catalogue import queries as catalogue
+    from yichuang.catalogue import search
+
+    query = search.normalise_query((request.GET.get("q") or "")[:100])
+    found = catalogue.search_page(search.understood(query), MATTER_HITS)[0] if query else []
+    return JsonResponse(
+        {"matters": [{"id": m.pk, "code": m.code, "name": m.name, "department": m.department.name} for m in found]},
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
 # --- one consultation ----------------------------------------------------------------------------------
 
 
@@ -185,7 +204,12 @@ def _detail_page(request, consultation: Consultation, *, status: int = 200, **fo
         "may_full": may_full and not full,
         "full": full,
         "reply_form": forms.get("reply_form") or (DeskReplyForm() if desk and is_open else None),
-        "escalate_form": forms.get("escalate_form") or (EscalateForm() if desk and is_open else None),
+        "escalate_form": forms.get("escalate_form")
+        or (
+            EscalateForm(initial={"department": services.matters_department(consultation)})
+            if desk and is_open
+            else None
+        ),
         "answer_form": forms.get("answer_form")
         or (
             AnswerForm()
@@ -329,6 +353,7 @@ def ask(request):
                     question=data["question"],
                     asker_phone=data["asker_phone"],
                     asker_name=data["asker_name"],
+                    matters=list(data["matters"]),
                     request=request,
                 )
             except ValidationError as exc:

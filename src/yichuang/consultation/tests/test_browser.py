@@ -79,3 +79,20 @@ def test_consultant_escalates_expert_answers_citizen_rates(transactional_db, des
     expect(page.locator("#rated")).to_contain_text("非常满意")
     expect(page.locator("#rate-form")).to_have_count(0)
     assert consultation.rating.level == 5
+
+
+def test_citizen_picks_a_matter_by_keyboard_and_the_question_keeps_it(transactional_db, desk, page, screenshot):
+    page.goto("/consult/ask/")
+    page.get_by_label("您想咨询什么？").fill("食品经营许可证快到期了，延续要多久？")
+    picker = page.get_by_role("combobox", name="涉及的事项（可不选）")
+    expect(page.locator("select[data-matter-picker]")).to_be_hidden()  # the plain select, replaced by the picker
+    picker.press_sequentially("食品", delay=30)
+    expect(page.get_by_role("option", name="食品经营许可（县市场监督管理局）")).to_be_visible()
+    picker.press("ArrowDown")
+    picker.press("Enter")
+    expect(page.locator(".zx-chosen")).to_contain_text("食品经营许可")
+    screenshot(page, "consultation-ask-matter")
+    page.get_by_label("手机号码（答复将以短信告知）").fill("13800007777")
+    page.locator("#btn-ask").click()
+    page.wait_for_url(re.compile(r"/consult/t/[A-Za-z0-9_-]+/$"))
+    assert [m.code for m in Consultation.objects.get().matters.all()] == ["PERMIT"]
