@@ -75,6 +75,9 @@ class ConsultationIn(Schema):
     articles: list[int] = Field(default_factory=list, description="Ids of published knowledge articles used.")
     department: str = Field("", description="Department code for an escalation; empty: the matters' department.")
     note: str = ""
+    video_call: int | None = Field(
+        None, ge=1, le=2**63 - 1, description="Id of the video call (channel video) the caller answered; linked."
+    )
 
 
 class EscalateIn(Schema):
@@ -162,6 +165,7 @@ def create(request, response: HttpResponse, payload: ConsultationIn):
         solved=payload.solved,
         department=payload.department or None,
         note=payload.note,
+        video_call=payload.video_call,
         idempotency_key=request.headers.get("Idempotency-Key"),
         request=request,
     )

@@ -343,6 +343,11 @@ def _differences(first: Consultation, fields: dict) -> list[str]:
         differ.append("department")
     if escalation is not None and str(fields.get("note") or "").strip() != escalation.note:
         differ.append("note")
+    call = fields.get("video_call")
+    if call not in (None, ""):
+        text = str(getattr(call, "pk", call)).strip().lstrip("#")
+        if not (text.isdigit() and len(text) < 18 and first.calls.filter(pk=int(text)).exists()):
+            differ.append("video_call")
     return differ + (["errors"] if scratch and not differ else [])
 
 
@@ -357,7 +362,9 @@ def _replay(key: str, actor, fields: dict) -> Consultation | None:
     differ = _differences(first, fields)
     if differ:
         labels = {f.name: str(f.verbose_name) for f in Consultation._meta.get_fields() if hasattr(f, "verbose_name")}
-        labels.update({"department": _("转办部门"), "note": _("转办说明"), "errors": _("内容")})
+        labels.update(
+            {"department": _("转办部门"), "note": _("转办说明"), "video_call": _("视频通话"), "errors": _("内容")}
+        )
         raise ValidationError({"idempotency_key": [
             _("该 Idempotency-Key 已用于咨询 %(n)s，本次内容不同（%(f)s）；新的咨询请使用新的 Idempotency-Key。")
             % {"n": first.number, "f": "、".join(labels.get(name, name) for name in differ)}

@@ -129,3 +129,31 @@ def test_the_desk_refuses_a_foreign_call_at_the_field(desk):
     assert page.status_code == 422 and "不是您接听的远程视频咨询" in page.text
     assert 'id="video-call"' in page.text  # shown with the call, not lost in a hidden field
     assert not Consultation.objects.exists()
+
+
+def test_the_api_records_a_video_question_with_its_call(desk):
+    from yichuang.organisation import services as org_services
+
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {org_services.issue_api_token(desk.consultant)}")
+    call = _answered_call(desk.consultant)
+    body = {
+        "channel": "video",
+        "question": "护照怎么办？",
+        "solved": True,
+        "answer": "到出入境窗口。",
+        "video_call": call.pk,
+    }
+    done = api.post("/api/consultations", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="v1")
+    assert done.status_code == 201
+    call.refresh_from_db()
+    assert call.consultation.number == done.json()["number"]
+    # The retry is the same request (the call now linked to it), not a refusal for a linked call.
+    again = api.post("/api/consultations", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="v1")
+    assert again.status_code == 201 and again["Idempotent-Replayed"] == "true"
+    other = _answered_call(desk.consultant)
+    differ = api.post("/api/consultations", {**body, "video_call": other.pk}, content_type="application/json",
+                      HTTP_IDEMPOTENCY_KEY="v1")  # fmt: skip
+    assert differ.status_code == 422 and "视频通话" in differ.json()["errors"][0]["reason"]
+    foreign = api.post("/api/consultations", {**body, "video_call": 999999}, content_type="application/json")
+    assert foreign.status_code == 422 and foreign.json()["errors"][0]["field"] == "video_call"
+    assert Consultation.objects.count() == 1
