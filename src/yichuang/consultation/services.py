@@ -1,10 +1,13 @@
 """集中咨询: every change to a consultation, one function per transition.
 
 - `record` — the consultant records a question asked at the consultation window (from the ticket called there),
-  by phone or by video: solved on the spot (with the answer), or escalated at once to the department responsible.
+  by phone or by video (linked to the video call the consultant answered, in the same transaction): solved on the
+  spot (with the answer), or escalated at once to the department responsible. With an Idempotency-Key (the API),
+  a retry returns the first consultation, as intake does.
 - `ask_online` — a citizen's question from the online hall; it waits at the desk (`reply_at_desk` or `escalate`).
-- `escalate` — 咨询转办: the department answers by the close of the n-th working day (`ConsultationRules`) on the
-  working-time clock; a year whose holidays nobody entered refuses the escalation with the reason (never guessed).
+- `escalate` — 咨询转办 (by default to the department of the matters the asker chose): the department answers
+  by the close of the n-th working day (`ConsultationRules`) on the working-time clock; a year whose holidays
+  nobody entered refuses the escalation with the reason (never guessed).
 - `answer` — the department's expert (an officer or the lead of THAT department) answers an escalation.
 - `rate` — 一次一评: once per consultation, five levels; a second rating is refused (the one-to-one row decides,
   also for two at once).
