@@ -83,7 +83,9 @@ def _ensure_reviewer(user) -> None:
 
 
 def _text(value, field: str, limit: int, *, required: bool = True) -> str:
-    text = str(value or "").strip()
+    # Browsers post a textarea's line breaks as CRLF; stored as LF, so the diff between versions shows the change
+    # made, not every line break of a text written by the loader or the API.
+    text = str(value or "").replace("\r\n", "\n").replace("\r", "\n").strip()
     if "\x00" in text:
         raise ValidationError({field: [_("内容含有不允许的控制字符。")]})
     if required and not text:

@@ -49,6 +49,17 @@ def test_every_published_version_is_kept_and_the_diff_shows_the_change(desk):
     assert AuditEvent.objects.filter(action="knowledge.publish").count() == 3
 
 
+def test_a_revision_posted_by_a_browser_diffs_only_what_changed(desk):
+    article = desk.publish(body="问：要跑几次？\n答：最多一次。")
+    # A form's textarea comes back with CRLF line breaks: the stored text and the diff keep LF.
+    draft = _revise(desk, article, "问：要跑几次？\r\n答：一次都不用跑。")
+    draft.refresh_from_db()
+    assert draft.body == "问：要跑几次？\n答：一次都不用跑。"
+    diff = queries.version_diff(ArticleVersion.objects.get(article=article, number=1), draft)
+    changed = [piece for field in diff if field["changed"] for piece in field["pieces"] if piece[0] != "equal"]
+    assert all("\n" not in text and "\r" not in text for _op, text in changed), changed
+
+
 def test_only_department_editors_write_and_only_another_hall_admin_publishes(desk):
     other_officer = UserFactory(officer=True, department=DepartmentFactory())
     with pytest.raises(PermissionDenied):
