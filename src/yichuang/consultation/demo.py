@@ -161,9 +161,11 @@ def load_consultation_history(site: Site | None = None, *, now: dt.datetime | No
         question="公司注销前要先清税吗？网上能办吗？", asker_phone="13803942151", asker_name="赵先生",
         now=_morning(today, now, 9, 55)))  # fmt: skip
 
-    open_ = sum(1 for c in made if c.status == Consultation.Status.OPEN)
-    escalated = sum(1 for c in made if hasattr(c, "escalation"))
-    overdue = sum(1 for c in made if c.status == Consultation.Status.ESCALATED and c.escalation.due_at < now)
+    # Counted from the database: the objects in `made` may predate a later step (answered, replied at the desk).
+    mine = Consultation.objects.filter(pk__in=[c.pk for c in made])
+    open_ = mine.filter(status=Consultation.Status.OPEN).count()
+    escalated = mine.filter(escalation__isnull=False).count()
+    overdue = mine.filter(status=Consultation.Status.ESCALATED, escalation__due_at__lt=now).count()
     line = f"咨询：{len(made)} 条（转办 {escalated}，其中超期未答复 {overdue}；网上待答复 {open_}）"
     if skipped:
         line += "；未载入：" + "；".join(f"{reason}（{n} 条）" for reason, n in skipped.items())
