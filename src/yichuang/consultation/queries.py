@@ -5,7 +5,7 @@ import datetime as dt
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from yichuang.core.masking import mask_phone
+from yichuang.core.masking import mask_name, mask_phone
 from yichuang.organisation.access import restrict_to_departments, sees_all_departments, visible_department_ids
 
 from . import services
@@ -101,7 +101,7 @@ def asker(consultation: Consultation, *, full: bool) -> dict:
     """Who asked, in full or masked (name: first character; phone: 138****5678)."""
     name, phone = consultation.asker_name, consultation.asker_phone
     if not full:
-        name = (name[:1] + "*" * max(1, len(name) - 1)) if name else ""
+        name = mask_name(name)
         phone = mask_phone(phone)
     return {"name": name, "phone": phone}
 
@@ -140,14 +140,12 @@ def video_call(user, value):
 
 def calls_of(consultation: Consultation) -> list[dict]:
     """The video calls the question came by: who (the citizen's name masked), who answered, when, how long."""
-    from yichuang.video.queries import masked_name
-
     rows = []
     for call in consultation.calls.select_related("callee").order_by("created_at", "id"):
         seconds = call.seconds
         rows.append({
             "call": call,
-            "caller": masked_name(call.caller_name),
+            "caller": mask_name(call.caller_name),
             "callee": call.callee.display_name if call.callee_id else "",
             "at": call.answered_at or call.created_at,
             "duration": f"{seconds // 60}:{seconds % 60:02d}" if seconds is not None else "",

@@ -18,6 +18,14 @@ def mask_id_number(value: str | None) -> str:
     return value[:6] + "*" * (len(value) - 10) + value[-4:]
 
 
+def mask_name(value: str | None) -> str:
+    """张* / 欧阳** style: a person's name with its first character kept."""
+    if not value:
+        return ""
+    value = str(value)
+    return value[:1] + "*" * max(1, len(value) - 1)
+
+
 def mask_phone(value: str | None) -> str:
     """138****5678 style."""
     if not value:

@@ -245,9 +245,9 @@ def create_submission(request, response: HttpResponse, payload: SubmissionIn):
 
 
 def _person(kind, name, id_number, phone) -> dict:
-    from yichuang.core.masking import mask_id_number, mask_phone
+    from yichuang.core.masking import mask_id_number, mask_name, mask_phone
 
-    masked_name = name if kind == ApplicantKind.ORG else (name[:1] + "*" * max(1, len(name) - 1) if name else "")
+    masked_name = name if kind == ApplicantKind.ORG else mask_name(name)
     return {"kind": kind, "name": masked_name, "id_number": mask_id_number(id_number), "phone": mask_phone(phone)}
 
 

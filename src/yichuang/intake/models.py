@@ -14,7 +14,7 @@ from django.db.models import F, OrderBy, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from yichuang.core.masking import mask_id_number, mask_phone
+from yichuang.core.masking import mask_id_number, mask_name, mask_phone
 
 
 class ApplicantKind(models.TextChoices):
@@ -31,7 +31,7 @@ def masked_name(kind: str, name: str) -> str:
     """张* for a person; an organisation's name is public."""
     if kind == ApplicantKind.ORG:
         return name
-    return (name[:1] + "*" * max(1, len(name) - 1)) if name else ""
+    return mask_name(name)
 
 
 class Applicant(models.Model):

@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from yichuang.core.masking import mask_phone
+from yichuang.core.masking import mask_name, mask_phone
 from yichuang.organisation.models import Site, Window, Zone
 
 
@@ -183,7 +183,7 @@ class Appointment(models.Model):
 
     @property
     def masked_name(self) -> str:
-        return (self.name[:1] + "*" * max(1, len(self.name) - 1)) if self.name else ""
+        return mask_name(self.name)
 
 
 class Ticket(models.Model):

@@ -8,9 +8,10 @@ import time
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
+from yichuang.core.masking import mask_name
 from yichuang.organisation.access import sees_all_departments
 from yichuang.organisation.models import Department
 from yichuang.organisation.roles import Role, acts_as, in_own_department
@@ -38,17 +39,13 @@ def ice_servers(now: float | None = None) -> list:
 
 def masked_name(name: str) -> str:
     """张** style: the log's readers do not need a citizen's full name."""
-    return (name[:1] + "*" * max(1, len(name) - 1)) if name else ""
+    return mask_name(name)
 
 
 def consultation_url(call: Call) -> str:
     """Where the consultant records this call as a consultation (channel video): the consultation app's page,
     told which call it was."""
-    try:
-        base = reverse("consultation:index")
-    except NoReverseMatch:
-        base = "/consult/"
-    return f"{base}?channel=video&video_call={call.pk}"
+    return f"{reverse('consultation:desk')}?channel=video&video_call={call.pk}"
 
 
 def is_expert(user) -> bool:

@@ -16,3 +16,12 @@ def test_log_filter_masks_arguments():
     MaskPersonalDataFilter().filter(record)
     assert "19491231" not in record.getMessage()
     assert "1234" not in record.getMessage().replace("5678", "")
+
+
+def test_a_name_keeps_its_first_character_only():
+    from yichuang.core.masking import mask_name
+
+    assert mask_name("张三") == "张*"
+    assert mask_name("欧阳明月") == "欧***"
+    assert mask_name("李") == "李*"  # one character still looks masked
+    assert mask_name("") == mask_name(None) == ""

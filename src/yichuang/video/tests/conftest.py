@@ -63,16 +63,13 @@ def people(db) -> People:
 
 
 @pytest.fixture(scope="session")
-def media_browser():
-    """Chromium with fake media devices (the shared `browser` fixture has none)."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=os.environ.get("CHROMIUM", "/usr/bin/chromium"), headless=True, args=MEDIA_ARGS
-        )
-        yield browser
-        browser.close()
+def media_browser(playwright):
+    """Chromium with fake media devices (the shared `browser` fixture has none), from the session's one Playwright."""
+    browser = playwright.chromium.launch(
+        executable_path=os.environ.get("CHROMIUM", "/usr/bin/chromium"), headless=True, args=MEDIA_ARGS
+    )
+    yield browser
+    browser.close()
 
 
 def _one_request_at_a_time(live_server):
