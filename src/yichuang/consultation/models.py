@@ -94,6 +94,25 @@ class Consultation(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # 建议入库 from the desk: the consultant who answered on the spot suggests the answer to the department's
+    # editors (its officers and lead), who draft the article (`proposed_article`) from their queue.
+    article_suggested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("建议入库人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    article_suggested_at = models.DateTimeField(_("建议入库时间"), null=True, blank=True)
+    article_suggested_department = models.ForeignKey(
+        "organisation.Department",
+        verbose_name=_("建议入库部门"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     # The signed link the asker uses to read the answer and rate (online questions, escalations).
     token = models.CharField(max_length=64, unique=True)
     staff = models.ForeignKey(
