@@ -107,6 +107,17 @@ class EscalateForm(forms.Form):
     )
 
 
+class SuggestArticleForm(forms.Form):
+    """建议入库 from the desk: the department only when the question's matters do not name one department."""
+
+    department = DepartmentChoice(
+        label=_("建议入库部门"),
+        queryset=Department.objects.order_by("name"),
+        required=False,
+        empty_label=_("（请选择）"),
+    )
+
+
 class AnswerForm(forms.Form):
     reply = forms.CharField(label=_("部门答复"), max_length=2000, widget=forms.Textarea(attrs={"rows": 5}))
 

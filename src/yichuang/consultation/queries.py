@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from yichuang.core.masking import mask_name, mask_phone
@@ -25,13 +25,14 @@ def may_use_desk(user) -> bool:
 
 def visible(user) -> QuerySet:
     """Consultations the user may open: the desk and those who see every department all of them; a department's
-    officers and lead those escalated to their department."""
+    officers and lead those escalated to their department, and those the desk suggested to it for its knowledge
+    base (建议入库)."""
     if services.may_record(user) or sees_all_departments(user):
         return _base()
     ids = visible_department_ids(user)
     if not ids:
         return Consultation.objects.none()
-    return _base().filter(escalation__department_id__in=ids)
+    return _base().filter(Q(escalation__department_id__in=ids) | Q(article_suggested_department_id__in=ids))
 
 
 def detail(user, number: str) -> Consultation | None:
@@ -73,6 +74,16 @@ def escalations_for(user, *, open_only: bool = True) -> QuerySet:
     if open_only:
         qs = qs.filter(status=Escalation.Status.OPEN)
     return qs.select_related("consultation", "department", "escalated_by", "expert").order_by("due_at", "id")
+
+
+def article_suggestions_for(user) -> QuerySet:
+    """建议入库 from the desk waiting for the department's editors (suggested, no article drafted yet), oldest
+    first; only the user's own departments (every department for those who see all)."""
+    qs = Consultation.objects.filter(article_suggested_department__isnull=False, proposed_article__isnull=True)
+    qs = restrict_to_departments(qs, user, field="article_suggested_department")
+    return qs.select_related("article_suggested_department", "article_suggested_by").order_by(
+        "article_suggested_at", "id"
+    )
 
 
 def overdue_escalations(user=None, *, now: dt.datetime, limit: int = 50) -> list[Escalation]:

@@ -11,6 +11,8 @@
 - `answer` — the department's expert (an officer or the lead of THAT department) answers an escalation.
 - `rate` — 一次一评: once per consultation, five levels; a second rating is refused (the one-to-one row decides,
   also for two at once).
+- `suggest_article` — 建议入库 from the desk: the consultant who answered on the spot suggests the answer to the
+  department's editors; `propose_article` — they (or the escalation's department) draft the knowledge article.
 
 An answer reaches the asker through the outbox (`notifications.services.notify`) with the link to read and rate it.
 Each function checks its whole input before writing anything and records one audit event.
@@ -646,12 +648,59 @@ def rate(consultation: Consultation, *, level, comment: str = "", now=None, requ
     return rating
 
 
+def may_suggest_article(user, consultation: Consultation) -> bool:
+    """建议入库 from the desk: the consultant who answered the question on the spot, not yet suggested or drafted."""
+    return (
+        may_record(user)
+        and bool(consultation.staff_id)
+        and consultation.staff_id == getattr(user, "pk", None)
+        and consultation.status == Status.ANSWERED
+        and not consultation.article_suggested_by_id
+        and not consultation.proposed_article_id
+    )
+
+
+@transaction.atomic
+def suggest_article(consultation: Consultation, actor, *, department=None, now=None, request=None) -> Consultation:
+    """建议入库 from the desk: the consultant who answered the question on the spot suggests the answer to the
+    editors (officers and lead) of the department it concerns — the one department of its matters, else the one
+    the consultant names — who draft the article from their queue (`propose_article`). Once per consultation."""
+    consultation = _locked(consultation)
+    if not may_record(actor) or not consultation.staff_id or consultation.staff_id != actor.pk:
+        raise PermissionDenied(_("只有当场解答这条咨询的咨询人员可以建议入库。"))
+    now = now or timezone.now()
+    errors = Errors()
+    if consultation.article_suggested_by_id or consultation.proposed_article_id:
+        errors.add("department", _("咨询 %(n)s 已建议入库，不必重复提交。") % {"n": consultation.number})
+    elif consultation.status != Status.ANSWERED:
+        errors.add("department", _("只有当场解答的咨询可以由咨询台建议入库。"))
+    target = matters_department(consultation)
+    if target is None and not errors:
+        target = _department(department, errors)
+        if target is None and "department" not in errors:
+            errors.add("department", _("请选择建议入库的部门（所涉事项不属于同一部门，或未选择事项）。"))
+    errors.check()
+    consultation.article_suggested_by = actor
+    consultation.article_suggested_at = now
+    consultation.article_suggested_department = target
+    consultation.save(update_fields=["article_suggested_by", "article_suggested_at", "article_suggested_department"])
+    audit.record(
+        actor, "consultation.suggest_article", consultation, summary=f"{consultation.number} → {target.code}",
+        request=request, department=target.code,
+    )  # fmt: skip
+    return consultation
+
+
 def proposing_department(user, consultation: Consultation):
     """The department whose knowledge base the user may propose this answer to: the escalation's department for
-    its officers and lead, else the user's own department when one of the consultation's matters is theirs."""
+    its officers and lead, the department the desk suggested it to for its officers and lead, else the user's own
+    department when one of the consultation's matters is theirs."""
     escalation = getattr(consultation, "escalation", None) if consultation.pk else None
     if escalation is not None and may_answer(user, escalation):
         return escalation.department
+    suggested = consultation.article_suggested_department_id
+    if suggested and member_of(user, suggested, Role.BACKOFFICE_OFFICER, Role.DEPARTMENT_LEAD):
+        return consultation.article_suggested_department
     own = getattr(user, "department_id", None)
     if own and member_of(user, own, Role.BACKOFFICE_OFFICER, Role.DEPARTMENT_LEAD):
         if consultation.matters.filter(department_id=own).exists():

@@ -42,4 +42,5 @@ urlpatterns = [
     path("<consultation_number:number>/escalate/", views.escalate, name="escalate"),
     path("<consultation_number:number>/answer/", views.answer, name="answer"),
     path("<consultation_number:number>/propose/", views.propose, name="propose"),
+    path("<consultation_number:number>/suggest-article/", views.suggest_article, name="suggest_article"),
 ]

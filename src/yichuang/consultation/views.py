@@ -26,7 +26,16 @@ from yichuang.organisation.roles import has_any_role
 from yichuang.queue import ratelimit
 
 from . import queries, services
-from .forms import AnswerForm, AskForm, DeskReplyForm, EscalateForm, RateForm, RecordForm, apply_errors
+from .forms import (
+    AnswerForm,
+    AskForm,
+    DeskReplyForm,
+    EscalateForm,
+    RateForm,
+    RecordForm,
+    SuggestArticleForm,
+    apply_errors,
+)
 from .models import Consultation, ConsultationRating, Escalation
 
 
@@ -219,6 +228,10 @@ def _detail_page(request, consultation: Consultation, *, status: int = 200, **fo
         "may_propose": not consultation.proposed_article_id
         and consultation.status in (Consultation.Status.ANSWERED, Consultation.Status.REPLIED)
         and services.proposing_department(user, consultation) is not None,
+        "suggest_form": forms.get("suggest_form")
+        or (SuggestArticleForm() if services.may_suggest_article(user, consultation) else None),
+        # The select only when the matters do not name the one department (the service decides the same way).
+        "suggest_needs_department": services.matters_department(consultation) is None,
         "citizen_url": services.reading_url(consultation) if desk or may_full else "",
         "desk": desk,
         "calls": queries.calls_of(consultation),
@@ -294,7 +307,20 @@ def propose(request, number: str):
         messages.error(request, exc.messages[0])
     else:
         messages.success(request, _("已据此答复起草知识文章草稿（%(t)s），待提交审核。") % {"t": article.pk})
-    return redirect("consultation:detail", consultation.number)
+    return redirect(_next(request, reverse("consultation:detail", args=[consultation.number])))
+
+
+@login_required
+@require_POST
+def suggest_article(request, number: str):
+    """建议入库 from the desk (the consultant who answered on the spot); the department's editors draft it."""
+
+    def call(consultation, data):
+        services.suggest_article(consultation, request.user, department=data["department"], request=request)
+
+    return _step(
+        request, number, SuggestArticleForm, "suggest_form", call, _("咨询 %(n)s 已建议入库，待部门起草知识文章。")
+    )
 
 
 # --- the department's queue ----------------------------------------------------------------------------
@@ -315,8 +341,13 @@ def department(request):
         queries.escalations_for(request.user, open_only=False).filter(status=Escalation.Status.ANSWERED)
         .order_by("-replied_at")[:20]
     )  # fmt: skip
+    suggestions = list(queries.article_suggestions_for(request.user)[:50])
+    for row in suggestions:
+        row.may_propose = services.proposing_department(request.user, row) is not None
     return render(
-        request, "consultation/department.html", {"rows": rows, "answered": answered, "now": now, "form": AnswerForm()}
+        request,
+        "consultation/department.html",
+        {"rows": rows, "answered": answered, "suggestions": suggestions, "now": now, "form": AnswerForm()},
     )
 
 
