@@ -1,5 +1,6 @@
 """The README's walk through the demo (README.md, "A walk through the demo"), in real browsers, step by step as
-written there, on the demo data only: nothing is created by hand, every account is a demo account.
+written there, on the demo data only: nothing is created by hand, every account is a demo account. Steps 1–10
+(the business opened) and 11–13 (consultation, the department's answer, the knowledge base) are two tests.
 
 The demo is loaded as `yichuang demo` loads it, under a clock frozen (and ticking) on Tuesday 2026-11-10 at 10:20
 in Shenqiu, a working day chinesecalendar knows: the hall has this morning's history, is quiet, and today's
@@ -253,3 +254,128 @@ def test_the_readme_walk_on_the_demo(transactional_db, walk_clock, person, scree
     )
     for row in with_tickets.all():
         expect(row.locator("td[data-column=handling]")).not_to_have_text("—")
+
+
+def test_the_readme_walk_consultation_and_knowledge(transactional_db, walk_clock, person):
+    """Steps 11–13 of the walk (consultation desk, the department's answer, the knowledge base) on the demo data.
+    Step 14 (video) needs camera streams between two browsers: the video app's own browser tests play it
+    (src/yichuang/video/tests/test_browser.py: the desk rings, 接听, both decode video, screen sharing, hang-up)."""
+    from yichuang.consultation.models import Consultation
+    from yichuang.consultation.services import reading_url
+    from yichuang.demo import hall as demo
+    from yichuang.knowledge.models import Article
+    from yichuang.notifications.models import Message
+
+    demo.load_demo()  # as `yichuang demo` does, nothing else
+
+    # 11. The consultation desk: consultant1 at window 39 sees the day's consultations — solved on the spot,
+    # escalated — and one waiting from the online hall.
+    desk = person("consultant1")
+    desk.goto("/consult/")
+    expect(desk.locator("h1")).to_have_text("咨询台")
+    today = desk.locator("#today")
+    expect(today).to_contain_text("已当场解答")
+    expect(today).to_contain_text("已转办部门")
+    expect(desk.locator("#waiting tbody tr")).to_have_count(1)
+    expect(desk.locator("#waiting")).to_contain_text("公司注销前要先清税吗")
+    # A phone question: the knowledge base suggests while it is typed; the one used is ticked.
+    desk.get_by_role("radio", name="电话").check()
+    desk.get_by_label("咨询内容").press_sequentially("失业保险金怎么申领", delay=20)
+    used = desk.locator("#suggestions label", has_text="失业保险金申领问答").locator("input[name=articles]")
+    expect(used).to_be_visible()
+    used.check()
+    desk.get_by_label("当场解答").check()
+    desk.get_by_label("答复内容").fill("单位办理减员后，本人可在线申领，每月按最低工资标准的 90% 发放。")
+    desk.locator("#btn-record").click()
+    desk.wait_for_url(re.compile(r"/consult/ZX-\d{4}-\d{4}/$"))
+    expect(desk.locator("#status")).to_have_text("已当场解答")
+    expect(desk.locator("main")).to_contain_text("失业保险金申领问答")
+    # Or leave it unsolved and 转办 to a department.
+    desk.goto("/consult/")
+    desk.get_by_role("radio", name="电话").check()
+    desk.get_by_label("咨询内容").fill("个体户可以同时在两个地方经营吗？")
+    desk.get_by_label("未能当场解决，转办部门").check()
+    desk.get_by_label("转办部门", exact=True).select_option(label="县市场监督管理局")
+    desk.locator("#btn-record").click()
+    desk.wait_for_url(re.compile(r"/consult/ZX-\d{4}-\d{4}/$"))
+    expect(desk.locator("#status")).to_have_text("已转办部门")
+    desk.context.close()
+
+    # 12. The department's answer: the escalation the demo left unanswered is red at 县人社局; the supervisor
+    # sees it under 咨询转办超期未答复 with 下发督办单, until the department answers.
+    overdue = Consultation.objects.get(status=Consultation.Status.ESCALATED, escalation__department__code="hrss")
+    sup = person("supervisor")
+    sup.goto("/supervision/")
+    escalations = sup.locator("section[aria-labelledby=h-escalations]")
+    expect(escalations.locator("h2")).to_have_text("咨询转办超期未答复")
+    listed = escalations.locator(f"tr[data-consultation='{overdue.number}']")
+    expect(listed).to_contain_text("县人社局")
+    expect(listed.get_by_role("link", name="下发督办单")).to_be_visible()
+
+    hrss = person("officer_hrss")
+    hrss.goto("/consult/department/")
+    row = hrss.locator(f"#queue tr[data-number='{overdue.number}']")
+    expect(row).to_have_class(re.compile(r"\brow-red\b"))
+    expect(row).to_contain_text("已超期")
+    row.locator("summary", has_text="答复").click()
+    row.get_by_label("部门答复").fill(
+        "跨省转移接续后缴费年限合并计算，视同缴费年限按原参保地认定，待遇按沈丘标准核定。"
+    )
+    row.get_by_role("button", name="提交答复").click()
+    expect(hrss.locator(f"#queue tr[data-number='{overdue.number}']")).to_have_count(0)
+    expect(hrss.locator("#answered")).to_contain_text(overdue.number)
+    sup.reload()
+    expect(sup.locator(f"tr[data-consultation='{overdue.number}']")).to_have_count(0)
+    # The asker's message carries the link to read the answer and rate it.
+    token = reading_url(overdue).rsplit("/consult/t/", 1)[1]
+    message = Message.objects.get(kind=Message.Kind.CONSULTATION_ANSWERED, body__contains=token)
+    link = re.search(r"/consult/t/[\w-]+/", message.body).group(0)
+    asker = person()
+    asker.goto(link)
+    expect(asker.locator("#reply")).to_contain_text("跨省转移接续后缴费年限合并计算")
+    asker.get_by_label("满意", exact=True).check()
+    asker.locator("#btn-rate").click()
+    expect(asker.locator("#rated")).to_contain_text("满意")
+    for done in (sup, hrss, asker):
+        done.context.close()
+
+    # 13. The knowledge base: officer_market searches 营业执照, opens an article, revises it and submits it.
+    editor = person("officer_market")
+    editor.goto("/knowledge/")
+    editor.get_by_label("检索（可输入词语、拼音或首字母）").fill("营业执照")
+    editor.get_by_role("button", name="检索").click()
+    editor.locator("#kb-results").get_by_role("link", name="企业开办常见问题").click()
+    article = Article.objects.get(published__title="企业开办常见问题")
+    editor.get_by_role("button", name="修订（新建草稿）").click()
+    expect(editor.locator("#kb-version-status")).to_contain_text("第 2 版 · 草稿")
+    body = editor.get_by_label("正文")
+    body.fill(body.input_value().replace("五年内缴足", "五年内缴足（2024 年 7 月 1 日起施行）"))
+    editor.get_by_role("button", name="保存草稿").click()
+    editor.get_by_role("button", name="提交审核").click()
+    expect(editor.locator("#kb-version-status")).to_contain_text("第 2 版 · 待审核")
+    expect(editor.locator("#kb-review")).to_have_count(0)  # an editor does not review
+    editor.context.close()
+
+    admin = person("admin")
+    admin.goto("/knowledge/review/")
+    admin.locator("#kb-queue").get_by_role("link", name="企业开办常见问题").click()
+    admin.get_by_role("button", name="审核通过并发布").click()
+    admin.wait_for_url(re.compile(rf"/knowledge/{article.pk}/$"))
+    expect(admin.locator("main")).to_contain_text("现行第 2 版")
+    admin.get_by_role("link", name=re.compile(r"^版本历史")).click()
+    expect(admin.locator("#kb-diff-heading")).to_have_text("第 1 版 → 第 2 版")
+    changes = admin.locator(".kb-diff").locator("ins, del")
+    expect(changes).to_have_count(1)  # the change made, nothing else
+    expect(changes).to_have_text("（2024 年 7 月 1 日起施行）")
+    admin.context.close()
+
+    # Anonymous: the guide's matter page lists the public articles; internal ones never appear there.
+    anyone = person()
+    anyone.goto("/guide/matters/411624-XK-SCJG-001/")
+    expect(anyone.locator("#matter-articles")).to_contain_text("企业开办常见问题")
+    internal = Article.objects.get(published__title="食品经营许可现场核查口径（内部）")
+    assert internal.visibility == Article.Visibility.INTERNAL
+    assert internal.matters.filter(code="411624-XK-SCJG-005").exists()
+    anyone.goto("/guide/matters/411624-XK-SCJG-005/")
+    expect(anyone.locator("h1")).to_be_visible()
+    expect(anyone.locator("main")).not_to_contain_text("食品经营许可现场核查口径")
