@@ -125,12 +125,12 @@ def test_clerk_calls_delegated_department_expert_answers_both_see_video_expert_h
     # (Chromium's fake screen under --use-fake-ui-for-media-stream), the clerk keeps decoding, then back.
     expert.click("#btn-share")
     expect(expert.locator("#btn-share")).to_have_attribute("aria-pressed", "true")
-    assert expert.evaluate(SENT_VIDEO_LABEL).startswith("screen")
+    expert.wait_for_function(f"() => ({SENT_VIDEO_LABEL})().startsWith('screen')")  # replaceTrack is async
     before = decoded(clerk)
     wait_for_frames(clerk, minimum=before + 5)
     expert.click("#btn-share")
     expect(expert.locator("#btn-share")).to_have_attribute("aria-pressed", "false")
-    assert not expert.evaluate(SENT_VIDEO_LABEL).startswith("screen")
+    expert.wait_for_function(f"() => !({SENT_VIDEO_LABEL})().startsWith('screen')")  # back to the camera
 
     expert.click("#btn-hangup")
     expect(expert.locator("#call-status")).to_have_text("通话已结束")
