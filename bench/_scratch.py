@@ -9,6 +9,7 @@ child decides not to load it again).
 
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -78,3 +79,9 @@ def run_in_scratch_database(module: str, name: str, child_flag: str) -> None:
         else:
             with psycopg.connect(admin_url, autocommit=True) as conn:
                 conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def percentiles(samples: list[float]) -> tuple[float, float, float]:
+    """p50, p95, p99 of the samples (every benchmark reports these three)."""
+    q = statistics.quantiles(samples, n=100, method="inclusive")
+    return q[49], q[94], q[98]

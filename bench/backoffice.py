@@ -30,10 +30,9 @@ board n times only.
 
 import datetime as dt
 import os
-import statistics
 import time
 
-from bench._scratch import load, run_in_scratch_database
+from bench._scratch import load, percentiles, run_in_scratch_database
 
 SCALE = float(os.environ.get("YICHUANG_BENCH_SCALE", "1"))
 N_CASES = int(2_000_000 * SCALE)
@@ -317,11 +316,6 @@ def bulk_load(hall: dict) -> dict:
 
 
 # --- child: timing ------------------------------------------------------------------------------------
-
-
-def percentiles(samples: list[float]) -> tuple[float, float, float]:
-    q = statistics.quantiles(samples, n=100, method="inclusive")
-    return q[49], q[94], q[98]
 
 
 def explain(fn) -> None:

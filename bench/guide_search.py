@@ -14,7 +14,6 @@ REPEATS times per query, the queries interleaved. It prints p50/p95/p99 in milli
 import os
 import platform
 import random
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -22,6 +21,8 @@ import time
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
+
+from bench._scratch import percentiles
 
 N_MATTERS = 5_000
 REPEATS = 500
@@ -200,11 +201,6 @@ def populate() -> None:
         )
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
-
-
-def percentiles(samples: list[float]) -> tuple[float, float, float]:
-    q = statistics.quantiles(samples, n=100, method="inclusive")
-    return q[49], q[94], q[98]
 
 
 def child() -> None:

@@ -14,7 +14,6 @@ interleaved, and prints p50/p95/p99 in milliseconds.
 
 import os
 import random
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -22,7 +21,7 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-from bench._scratch import machine, with_database
+from bench._scratch import machine, percentiles, with_database
 
 N_ARTICLES = 20_000
 N_MATTERS = 600
@@ -210,11 +209,6 @@ def _search_text(article, version, matters, search_text_of) -> str:
 
     _Article.matters = _Matters()
     return search_text_of(_Article, version)
-
-
-def percentiles(samples: list[float]) -> tuple[float, float, float]:
-    q = statistics.quantiles(samples, n=100, method="inclusive")
-    return q[49], q[94], q[98]
 
 
 def child() -> None:

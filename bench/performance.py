@@ -28,10 +28,9 @@ migrating it, e.g. to try an index) without loading anew.
 
 import datetime as dt
 import os
-import statistics
 import time
 
-from bench._scratch import load, run_in_scratch_database
+from bench._scratch import load, percentiles, run_in_scratch_database
 
 SCALE = float(os.environ.get("YICHUANG_BENCH_SCALE", "1"))
 DAYS = 335  # 2026-01-01 … 2026-12-01
@@ -291,11 +290,6 @@ def november_bounds():
 
 
 # --- child: timing ------------------------------------------------------------------------------------
-
-
-def percentiles(samples: list[float]) -> tuple[float, float, float]:
-    q = statistics.quantiles(samples, n=100, method="inclusive")
-    return q[49], q[94], q[98]
 
 
 def explain(fn) -> None:
