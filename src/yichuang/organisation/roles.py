@@ -169,16 +169,20 @@ def in_own_department(user, *roles: Role) -> bool:
     return member_of(user, getattr(user, "department_id", None), *roles)
 
 
-def sync_role_groups(**kwargs) -> None:
-    """Create one group per role and give it exactly its permissions (post_migrate)."""
+def sync_role_groups(app_config=None, **kwargs) -> None:
+    """Create one group per role and give it exactly its permissions.
+
+    As a post_migrate receiver it runs once, after the last app's signal (every app's permissions exist by then):
+    the signal is sent once per app, also after each flush of a transactional test."""
+    from django.apps import apps
     from django.contrib.auth.models import Group, Permission
 
+    if app_config is not None and app_config is not [a for a in apps.get_app_configs() if a.models_module][-1]:
+        return
+    by_name = {
+        f"{app_label}.{codename}": pk
+        for pk, app_label, codename in Permission.objects.values_list("pk", "content_type__app_label", "codename")
+    }
     for role, perms in ROLE_PERMISSIONS.items():
         group, _created = Group.objects.get_or_create(name=str(role))
-        wanted = []
-        for perm in perms:
-            app_label, codename = perm.split(".", 1)
-            found = Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
-            if found:
-                wanted.append(found)
-        group.permissions.set(wanted)
+        group.permissions.set([by_name[perm] for perm in perms if perm in by_name])
