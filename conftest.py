@@ -24,6 +24,13 @@ def _no_login_throttle_between_tests(settings):
     settings.AXES_ENABLED = False
 
 
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    """A fast hasher in tests: the default PBKDF2 spends about half a second on every user a factory makes and
+    every password sign-in (the suite makes thousands). Production settings keep Django's default."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def _uses_database(request) -> bool:
     return bool(
         request.node.get_closest_marker("django_db")

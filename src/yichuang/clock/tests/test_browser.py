@@ -14,7 +14,6 @@ pytestmark = [pytest.mark.browser]
 
 
 def test_paste_preview_confirm(transactional_db, page, staff_login, screenshot, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     CalendarYear.objects.update_or_create(year=2027, defaults={"complete": False, "assumed": True})
     admin = UserFactory(hall_admin=True, username="calendaradmin")
     staff_login(admin)

@@ -19,10 +19,6 @@ pytestmark = pytest.mark.django_db
 TUESDAY = dt.datetime(2026, 11, 10, 10, 20, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 def test_the_demo_day_at_the_desk():
     queue_queries.clear_caches()

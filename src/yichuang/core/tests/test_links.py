@@ -22,11 +22,6 @@ from yichuang.queue.tests.conftest import make_hall
 from yichuang.queue.views import qr_svg
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def accept():
     """An accepted submission (its "accepted" message is written then, without a request)."""
     hall = build_hall()

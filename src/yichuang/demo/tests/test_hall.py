@@ -17,11 +17,6 @@ from yichuang.organisation.roles import Role
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # The loader's behaviour does not depend on the hasher; the default one takes ~0.3 s per check.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 DELEGATED = {"civil_affairs", "water_resources", "agriculture", "commerce", "culture_tourism", "health"}
 ZONES = {

@@ -26,10 +26,6 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 TUESDAY = dt.datetime(2026, 11, 10, 10, 20, tzinfo=SHANGHAI)
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 @pytest.fixture
 def loaded():

@@ -20,11 +20,6 @@ def _fresh_config_caches():
     queries.clear_caches()
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """Every hall fixture makes three clerks; PBKDF2 would spend seconds hashing their passwords."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 @dataclass
 class Hall:
