@@ -8,7 +8,6 @@ import pytest
 
 from yichuang.backoffice.tests.conftest import (  # noqa: F401  (fixtures)
     Office,
-    _fast_passwords,
     _media,
     django_db_setup,
     office,

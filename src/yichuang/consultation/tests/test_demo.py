@@ -19,7 +19,6 @@ pytestmark = pytest.mark.django_db
 TUESDAY = dt.datetime(2026, 11, 10, 10, 20, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
-
 def test_the_demo_day_at_the_desk():
     queue_queries.clear_caches()
     with time_machine.travel(TUESDAY, tick=False):

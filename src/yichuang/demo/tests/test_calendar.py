@@ -16,7 +16,6 @@ pytestmark = [pytest.mark.django_db, pytest.mark.calendar_as_installed]
 ASSUMPTION = "这只是演示用的假定,不是国务院公布的安排"
 
 
-
 def test_the_demo_in_january_2027_assumes_the_year_and_says_so(client):
     with time_machine.travel(dt.datetime(2027, 1, 4, 10, 0, tzinfo=SHANGHAI), tick=False):
         hall.load_demo()

@@ -17,7 +17,6 @@ from .test_hall import counts
 pytestmark = pytest.mark.django_db
 
 
-
 def all_counts() -> dict:
     return {
         **counts(),

@@ -17,7 +17,6 @@ from yichuang.organisation.roles import Role
 pytestmark = pytest.mark.django_db
 
 
-
 DELEGATED = {"civil_affairs", "water_resources", "agriculture", "commerce", "culture_tourism", "health"}
 ZONES = {
     "sq-realestate": ("A", Zone.Kind.SPECIALIZED),

@@ -26,7 +26,6 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 TUESDAY = dt.datetime(2026, 11, 10, 10, 20, tzinfo=SHANGHAI)
 
 
-
 @pytest.fixture
 def loaded():
     queue_queries.clear_caches()

@@ -8,7 +8,6 @@ from django.utils import timezone
 
 from yichuang.backoffice import services as office_services
 from yichuang.backoffice.tests.conftest import (  # noqa: F401 - fixtures
-    _fast_passwords,
     _media,
     django_db_setup,
     office,

@@ -2,7 +2,7 @@
 
 import pytest
 
-from yichuang.intake.tests.conftest import _fast_passwords, _media, django_db_setup  # noqa: F401
+from yichuang.intake.tests.conftest import _media, django_db_setup  # noqa: F401
 from yichuang.intake.tests.helpers import build_hall
 from yichuang.intake.tests.test_views import form, login
 from yichuang.knowledge import services

@@ -12,7 +12,6 @@ from PIL import Image, ImageDraw
 from yichuang.backoffice import services as office_services
 from yichuang.backoffice.tests.conftest import (  # noqa: F401 (fixtures)
     Office,
-    _fast_passwords,
     _media,
     django_db_setup,
     office,

@@ -36,7 +36,6 @@ def django_db_setup(django_db_setup, django_db_blocker):
         call_command("createcachetable", verbosity=0)
 
 
-
 @dataclass
 class Month:
     hall: Hall

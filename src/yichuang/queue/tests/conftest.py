@@ -20,7 +20,6 @@ def _fresh_config_caches():
     queries.clear_caches()
 
 
-
 @dataclass
 class Hall:
     site: object

@@ -9,7 +9,6 @@ import pytest
 from yichuang.backoffice import services as backoffice
 from yichuang.backoffice.tests.conftest import (  # noqa: F401  (fixtures)
     Office,
-    _fast_passwords,
     _media,
     django_db_setup,
     office,

@@ -25,7 +25,6 @@ MEDIA_ARGS = [
 ]
 
 
-
 @dataclass
 class People:
     civil: object  # a delegated department (not in the hall)
