@@ -231,6 +231,14 @@ def _match_ids(expression: str, newest: int) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
+def _among(ids) -> Q:
+    """The articles with these ids. On PostgreSQL one array parameter (`id = ANY(%s)`): an IN list of 200 or 2,000
+    placeholders cost more in the driver (splitting and adapting the query, ~1.5 ms a search) than the query."""
+    if connection.vendor == "postgresql":
+        return Q(RawSQL("knowledge_article.id = ANY(%s)", [list(ids)], output_field=BooleanField()))
+    return Q(pk__in=ids)
+
+
 def _fetch(qs: QuerySet, condition: Q, limit: int, order=("-id",)) -> list[Article]:
     rows = (
         with_stale(qs.filter(condition)).defer("search_text", "search_grams").select_related("published", "department")
@@ -261,7 +269,7 @@ def _ranked(qs: QuerySet, query, limit: int) -> list[Article]:
             exact &= each
         window = max(limit * 20, WINDOW)
         ids = _match_ids(expression, window)
-        found = _fetch(qs, Q(pk__in=ids) & exact, limit) if ids else []
+        found = _fetch(qs, _among(ids) & exact, limit) if ids else []
         if len(found) < limit and len(ids) == window:
             found = _fetch(qs, _indexed(expression) & exact, limit)
     if found or len(concepts) == 1:
@@ -275,7 +283,7 @@ def _partial(qs: QuerySet, concepts, limit: int) -> list[Article]:
         if themes is None:
             ids = _match_ids(text, MAX_CANDIDATES)
             if connection.vendor == "postgresql" and ids:
-                ids = Article.objects.filter(exact, pk__in=ids).values_list("pk", flat=True)
+                ids = Article.objects.filter(exact, _among(ids)).values_list("pk", flat=True)
             met.append(set(ids))
         else:
             met.append(set(qs.filter(_concept_q(text, themes, exact)).values_list("pk", flat=True)[:MAX_CANDIDATES]))
@@ -289,7 +297,7 @@ def _partial(qs: QuerySet, concepts, limit: int) -> list[Article]:
         for pk in ids:
             scores[pk] = scores.get(pk, 0) + weight
     best_first = sorted(scores, key=lambda pk: (-scores[pk], -pk))[:MAX_CANDIDATES]
-    visible = {a.pk: a for a in _fetch(qs, Q(pk__in=best_first), MAX_CANDIDATES)} if best_first else {}
+    visible = {a.pk: a for a in _fetch(qs, _among(best_first), MAX_CANDIDATES)} if best_first else {}
     if not visible:
         return []
     best = max(scores[pk] for pk in visible)
