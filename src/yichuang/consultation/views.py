@@ -374,10 +374,11 @@ def ask(request):
     form = AskForm(request.POST or None, initial={"asker_phone": _portal_phone(request)})
     status = 200
     if request.method == "POST":
-        wait = ratelimit.hit(f"consult-ask:{ratelimit.client_key(request)}", _ask_rate())
-        if wait:
-            return too_many_requests(request, _("提问过于频繁，请稍后再试，或拨打大厅电话咨询。"), wait)
         if form.is_valid():
+            # Only questions that would be recorded count: a form sent back to fix a typo costs nothing.
+            wait = ratelimit.hit(f"consult-ask:{ratelimit.client_key(request)}", _ask_rate())
+            if wait:
+                return too_many_requests(request, _("提问过于频繁，请稍后再试，或拨打大厅电话咨询。"), wait)
             data = form.cleaned_data
             try:
                 consultation = services.ask_online(

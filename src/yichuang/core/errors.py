@@ -91,12 +91,13 @@ def csrf_failure(request, reason=""):
     return _page(request, 403, "403.html", message)
 
 
-def too_many_requests(request, reason: str = "", wait: float | None = None) -> HttpResponse:
-    """429: what was limited and for how long, and a way back (JSON under /api/); Retry-After when the wait is known."""
+def too_many_requests(request, reason: str = "", wait: float | None = None, *, sign_in: bool = False) -> HttpResponse:
+    """429: what was limited and for how long, and a way back (JSON under /api/); Retry-After when the wait is known.
+    `sign_in`: a refused sign-in (the page then says how to get a forgotten password reset)."""
     if is_api(request):
         response = json_error(429, reason or _("请求过于频繁，请稍后再试。"))
     else:
-        response = _page(request, 429, "429.html", reason)
+        response = _page(request, 429, "429.html", reason, sign_in=sign_in)
     if wait:
         response["Retry-After"] = str(math.ceil(wait))
     return response
@@ -113,7 +114,7 @@ def login_locked_out(request, original_response=None, credentials=None) -> HttpR
         reason = _("登录失败次数过多，为保护账户安全，登录已暂停，请 %(m)d 分钟后再试。") % {"m": minutes}
     else:
         reason = _("登录失败次数过多，为保护账户安全，登录已暂停，请联系大厅管理员解除。")
-    response = too_many_requests(request, reason, wait=cool_off.total_seconds() if cool_off else None)
+    response = too_many_requests(request, reason, wait=cool_off.total_seconds() if cool_off else None, sign_in=True)
     return response
 
 

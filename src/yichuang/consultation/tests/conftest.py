@@ -41,3 +41,17 @@ def desk(office) -> Desk:  # noqa: F811
     consultant2 = UserFactory(roles=[Role.CONSULTANT], username="zx2")
     org_services.take_seat(consultant, office.hall.w_consult)
     return Desk(office=office, consultant=consultant, consultant2=consultant2)
+
+
+def published_article(desk):
+    """A public article of 县市场监督管理局 about the hall's 食品经营许可 matter, written by its officer and published
+    by the hall admin."""
+    from yichuang.knowledge import services as knowledge
+
+    hall, officer = desk.hall, desk.office.officer
+    article = knowledge.create_article(
+        officer, department=hall.samr, title="食品经营许可延续办理指南", matters=[hall.licence_days],
+        body="食品经营许可证有效期届满需要延续的，应当在有效期届满前 30 个工作日提出延续申请。",
+    )  # fmt: skip
+    version = knowledge.submit(officer, article.versions.get())
+    return knowledge.publish(hall.admin, version)

@@ -9,21 +9,12 @@ import pytest
 from playwright.sync_api import expect
 
 from yichuang.consultation.models import Consultation
-from yichuang.knowledge import services as knowledge
 from yichuang.notifications.models import Message
 from yichuang.queue import services as queue
 
+from .conftest import published_article as _published_article
+
 pytestmark = [pytest.mark.browser]
-
-
-def _published_article(desk):
-    hall, officer = desk.hall, desk.office.officer
-    article = knowledge.create_article(
-        officer, department=hall.samr, title="食品经营许可延续办理指南", matters=[hall.licence_days],
-        body="食品经营许可证有效期届满需要延续的，应当在有效期届满前 30 个工作日提出延续申请。",
-    )  # fmt: skip
-    version = knowledge.submit(officer, article.versions.get())
-    return knowledge.publish(hall.admin, version)
 
 
 def test_consultant_escalates_expert_answers_citizen_rates(transactional_db, desk, page, staff_login, screenshot):

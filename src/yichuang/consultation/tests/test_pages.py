@@ -13,7 +13,7 @@ from yichuang.consultation.models import Consultation, ConsultationRating
 from yichuang.core import once
 from yichuang.core.models import AuditEvent
 
-from .conftest import at
+from .conftest import at, published_article
 
 pytestmark = pytest.mark.django_db
 
@@ -187,6 +187,20 @@ def test_suggestions_need_two_characters_and_answer_a_fragment(desk):
     assert found.status_code == 200
 
 
+def test_citizens_are_linked_to_the_public_page_of_an_article_staff_to_the_knowledge_base(desk):
+    article = published_article(desk)
+    public, staff = f'href="/knowledge/a/{article.pk}/"', f'href="/knowledge/{article.pk}/"'
+    anonymous = Client().get("/consult/suggest/", {"q": "食品经营许可延续"}).text
+    assert public in anonymous and staff not in anonymous
+    assert Client().get(f"/knowledge/a/{article.pk}/").status_code == 200
+    desk_page = _client(desk.consultant).get("/consult/suggest/", {"q": "食品经营许可延续"}).text
+    assert staff in desk_page and f'value="{article.pk}"' in desk_page
+    c = _escalated(desk)
+    services.answer(c, desk.office.officer, reply="请在到期前 30 个工作日申请延续。", articles=[article])
+    citizen = Client().get(f"/consult/t/{c.token}/").text
+    assert public in citizen and staff not in citizen
+
+
 def test_overdue_level_in_detail(desk):
     with time_machine.travel(at(2026, 3, 12, 10), tick=False):
         c = _escalated(desk)
@@ -203,10 +217,14 @@ def test_online_questions_are_limited_per_address(desk, settings):
     settings.CONSULT_ASK_RATE = "2/3600"  # the setting, read at each request
     client = Client()
     for n in range(2):
+        # A form sent back with an error (no phone) before each question costs nothing of the allowance.
+        typo = client.post("/consult/ask/", {"question": f"问题{n}", "asker_phone": "", "form_token": once.new_token()})
+        assert typo.status_code == 422
         data = {"question": f"问题{n}", "asker_phone": "13800007777", "form_token": once.new_token()}
         assert client.post("/consult/ask/", data).status_code == 302
     refused = client.post(
         "/consult/ask/", {"question": "再问", "asker_phone": "13800007777", "form_token": once.new_token()}
     )
     assert refused.status_code == 429 and "提问过于频繁" in refused.text and refused["Retry-After"]
+    assert "密码" not in refused.text  # the sign-in hint is for sign-ins only
     assert Consultation.objects.count() == 2

@@ -348,7 +348,7 @@ def test_a_locked_out_sign_in_is_a_chinese_429_page_with_the_reason_and_a_way_ba
     )
     assert response.status_code == 429
     html = _page(response)
-    assert "操作过于频繁" in html and "登录失败次数过多" in html and "15 分钟后再试" in html
+    assert "操作过于频繁" in html and "登录失败次数过多" in html and "15 分钟后再试" in html and "如忘记密码" in html
     assert 'href="http://testserver/accounts/login/">返回上一页' in html and "返回首页" in html
     assert "429" in html and response["Retry-After"] == "900"
     assert "Account locked" not in html
