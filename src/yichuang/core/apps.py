@@ -28,8 +28,9 @@ class CoreConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 
-        from . import signals
+        from . import signals, wording
 
+        wording.install()
         user_logged_in.connect(signals.logged_in, dispatch_uid="yichuang.audit.logged_in")
         user_logged_out.connect(signals.logged_out, dispatch_uid="yichuang.audit.logged_out")
         user_login_failed.connect(signals.login_failed, dispatch_uid="yichuang.audit.login_failed")
