@@ -67,6 +67,7 @@ def test_citizen_calls_the_desk_consultant_answers_both_see_video_citizen_hangs_
     expect(consultant.locator("#call-status")).to_have_text("通话中")
     expect(citizen.locator("#call-status")).to_have_text("通话中")
     expect(consultant.locator("#consultation-link")).to_be_visible()
+    expect(citizen.locator("#consultation-link")).to_be_hidden()  # the staff's link is not drawn for the citizen
 
     wait_for_frames(citizen)
     wait_for_frames(consultant)
@@ -80,6 +81,9 @@ def test_citizen_calls_the_desk_consultant_answers_both_see_video_citizen_hangs_
     expect(citizen.locator("#call-status")).to_have_text("通话已结束")
     expect(consultant.locator("#call-status")).to_have_text("通话已结束")
     expect(consultant.locator("#call-duration")).to_contain_text("通话时长")
+    for side in (citizen, consultant):  # the ended call's controls are gone
+        expect(side.locator("#btn-hangup")).to_be_hidden()
+    expect(citizen.locator("#consultation-link")).to_be_hidden()
 
     call = Call.objects.get()
     assert call.status == Call.Status.ENDED and call.ended_by == "caller"
@@ -135,6 +139,8 @@ def test_clerk_calls_delegated_department_expert_answers_both_see_video_expert_h
     expert.click("#btn-hangup")
     expect(expert.locator("#call-status")).to_have_text("通话已结束")
     expect(clerk.locator("#call-status")).to_have_text("通话已结束")
+    expect(expert.locator("#btn-share")).to_be_hidden()
+    expect(expert.locator("#btn-hangup")).to_be_hidden()
 
     call = Call.objects.get()
     assert call.kind == Call.Kind.SUPPORT and call.department == people.civil

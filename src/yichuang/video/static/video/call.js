@@ -93,6 +93,7 @@
     };
     $("local-video").srcObject = stream;
     root.hidden = false;
+    $("btn-hangup").hidden = false;
     $("btn-hangup").disabled = false;
     $("btn-hangup").onclick = function () { self.hangup(); };
     var share = $("btn-share");
@@ -300,9 +301,16 @@
     this.stream.getTracks().forEach(function (t) { t.stop(); });
     if (this.screen) this.screen.stop();
     this.pc.close();
+    // The call is over: its controls go (a disabled 挂断 or 停止共享 beside "通话已结束" reads as still running).
     $("btn-hangup").disabled = true;
+    $("btn-hangup").hidden = true;
     var share = $("btn-share");
-    if (share) share.disabled = true;
+    if (share) {
+      share.disabled = true;
+      share.hidden = true;
+      share.setAttribute("aria-pressed", "false");
+      share.textContent = "共享屏幕";
+    }
     document.dispatchEvent(new CustomEvent("video:ended", {detail: data}));
   };
 
