@@ -22,7 +22,7 @@ class ArticleForm(forms.Form):
     review_by = forms.DateField(
         label=_("复核日期"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("过期未复核的文章标为待更新"),
     )
 
@@ -45,7 +45,9 @@ class FileForm(forms.Form):
 class PublishForm(forms.Form):
     note = forms.CharField(label=_("审核意见（可不填）"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     review_by = forms.DateField(
-        label=_("下次复核日期（可不填）"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("下次复核日期（可不填）"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
 
@@ -54,7 +56,9 @@ class ReturnForm(forms.Form):
 
 
 class ReviewDateForm(forms.Form):
-    review_by = forms.DateField(label=_("复核日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    review_by = forms.DateField(
+        label=_("复核日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
 
 
 def apply_errors(form: forms.Form, exc) -> None:

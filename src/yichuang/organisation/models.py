@@ -225,8 +225,11 @@ class User(AbstractUser):
         ordering = ["username"]
 
     def __str__(self) -> str:
-        full = f"{self.last_name}{self.first_name}".strip()
-        return full or self.username
+        return self.get_full_name() or self.username
+
+    def get_full_name(self) -> str:
+        """Family name first, no space (许文静), as Chinese names are written; Django's default is "文静 许"."""
+        return f"{self.last_name}{self.first_name}".strip()
 
     @property
     def display_name(self) -> str:

@@ -104,7 +104,7 @@ class MaterialsForm(forms.Form):
             )
             self.fields[f"file_{i}"] = forms.FileField(label=_("文件"), required=False)
             self.fields[f"due_{i}"] = forms.DateField(
-                label=_("补交期限"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+                label=_("补交期限"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
             )
 
     def rows(self):

@@ -57,7 +57,7 @@ class BookingForm(forms.Form):
     department = forms.ModelChoiceField(
         label=_lazy("部门"), queryset=Department.objects.all(), required=False, empty_label=_lazy("（综合咨询台）")
     )
-    day = forms.DateField(label=_lazy("日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    day = forms.DateField(label=_lazy("日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     time = forms.ChoiceField(label=_lazy("时段"))
     name = forms.CharField(label=_lazy("姓名"), max_length=100, required=False)
     phone = forms.CharField(label=_lazy("联系电话"), max_length=32, required=False)

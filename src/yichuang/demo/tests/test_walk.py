@@ -342,7 +342,7 @@ def test_the_readme_walk_consultation_and_knowledge(transactional_db, walk_clock
     # 13. The knowledge base: officer_market searches 营业执照, opens an article, revises it and submits it.
     editor = person("officer_market")
     editor.goto("/knowledge/")
-    editor.get_by_label("检索（可输入词语、拼音或首字母）").fill("营业执照")
+    editor.get_by_label("检索（可输入词语；文章标题也可用拼音或首字母）").fill("营业执照")
     editor.get_by_role("button", name="检索").click()
     editor.locator("#kb-results").get_by_role("link", name="企业开办常见问题").click()
     article = Article.objects.get(published__title="企业开办常见问题")

@@ -120,3 +120,12 @@ def test_searches_page_lists_frequent_and_empty_queries(client, desk):
     zero = page.split('id="kb-zero"')[1]
     assert "火星" in zero and "社保" not in zero
     assert "去年的问题" not in page  # the last 30 days only
+
+
+def test_the_review_date_field_shows_the_date_it_holds(client, desk):
+    article = desk.publish(title="公开的登记问答", body="公开正文")
+    Article.objects.filter(pk=article.pk).update(review_by=dt.date(2027, 12, 8))
+    client.force_login(desk.editor)
+    page = client.get(f"/knowledge/{article.pk}/").content.decode()
+    # A date field's value must be yyyy-mm-dd; the locale's 2027/12/08 leaves the field empty in the browser.
+    assert 'name="review_by" value="2027-12-08"' in page

@@ -87,3 +87,11 @@ def test_no_app_tests_superusers_itself():
         if "is_superuser or" in text or "or user.is_superuser" in text:
             found.append(rel)
     assert not found, found
+
+
+def test_a_full_name_is_written_family_name_first():
+    from yichuang.organisation.models import User
+
+    assert User(username="xu", last_name="许", first_name="文静").get_full_name() == "许文静"
+    assert str(User(username="xu", last_name="许", first_name="文静")) == "许文静"
+    assert str(User(username="nobody")) == "nobody"
