@@ -232,7 +232,9 @@ def _detail_page(request, consultation: Consultation, *, status: int = 200, **fo
         or (SuggestArticleForm() if services.may_suggest_article(user, consultation) else None),
         # The select only when the matters do not name the one department (the service decides the same way).
         "suggest_needs_department": services.matters_department(consultation) is None,
-        "citizen_url": services.reading_url(consultation) if desk or may_full else "",
+        # The asker's link (read the answer, rate it) only for the desk, which hands it over: the answering
+        # department must not hold the link that rates its own answer.
+        "citizen_url": services.reading_url(consultation) if desk else "",
         "desk": desk,
         "calls": queries.calls_of(consultation),
     }

@@ -228,3 +228,11 @@ def test_online_questions_are_limited_per_address(desk, settings):
     assert refused.status_code == 429 and "提问过于频繁" in refused.text and refused["Retry-After"]
     assert "密码" not in refused.text  # the sign-in hint is for sign-ins only
     assert Consultation.objects.count() == 2
+
+
+def test_the_asker_s_link_is_shown_to_the_desk_never_to_the_answering_department(desk):
+    c = _escalated(desk)
+    link = f"/consult/t/{c.token}/"
+    assert link in _client(desk.consultant).get(f"/consult/{c.number}/").text
+    expert_page = _client(desk.office.officer).get(f"/consult/{c.number}/")
+    assert expert_page.status_code == 200 and link not in expert_page.text
