@@ -18,8 +18,11 @@ def _matter_field(required=False):
         label=_("涉及事项"),
         queryset=Matter.objects.select_related("department").order_by("department__name", "code"),
         required=required,
-        widget=forms.SelectMultiple(attrs={"size": 6}),
-        help_text=_("可多选（按住 Ctrl 键）。"),
+        # consultation/ask.js makes it the same search-as-you-type picker as the online question form's.
+        widget=forms.SelectMultiple(
+            attrs={"size": 6, "data-matter-picker": "", "data-search-url": reverse_lazy("consultation:matters")}
+        ),
+        help_text=_("可选多个。"),
     )
 
 

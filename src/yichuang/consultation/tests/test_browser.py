@@ -33,6 +33,13 @@ def test_consultant_escalates_expert_answers_citizen_rates(transactional_db, des
     suggestion = page.locator(f"#suggestions input[name=articles][value='{article.pk}']")
     expect(suggestion).to_be_visible()
     suggestion.check()
+    # The matters by the same search-as-you-type picker as the citizen's form (no list of every matter).
+    picker = page.get_by_role("combobox", name="涉及事项")
+    picker.press_sequentially("食品", delay=30)
+    expect(page.get_by_role("option", name="食品经营许可（县市场监督管理局）")).to_be_visible()
+    picker.press("ArrowDown")
+    picker.press("Enter")
+    expect(page.locator(".zx-chosen")).to_contain_text("食品经营许可")
     page.get_by_label("联系电话（可不填；转办的答复以短信告知）").fill("13800001111")
     page.get_by_label("未能当场解决，转办部门").check()
     expect(page.get_by_label("转办部门", exact=True)).to_be_visible()
@@ -42,6 +49,7 @@ def test_consultant_escalates_expert_answers_citizen_rates(transactional_db, des
     page.wait_for_url(re.compile(r"/consult/ZX-\d{4}-\d{4}/$"))
     consultation = Consultation.objects.get()
     assert consultation.ticket_id == ticket.pk and list(consultation.articles.all()) == [article]
+    assert [m.code for m in consultation.matters.all()] == ["PERMIT"]
     expect(page.locator("#status")).to_have_text("已转办部门")
     expect(page.locator("#asker-phone")).to_contain_text("138****1111")
 
