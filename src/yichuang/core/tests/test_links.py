@@ -100,3 +100,14 @@ def test_yichuang_demo_tells_its_processes_the_port_it_serves(monkeypatch, tmp_p
     assert seen.read_text() == "http://127.0.0.1:8100"
     assert demo_command.serving_url("0.0.0.0", 8100) == "http://127.0.0.1:8100"
     assert demo_command.serving_url("::1", 8100) == "http://[::1]:8100"
+
+
+@pytest.mark.django_db
+def test_messages_queued_while_the_demo_loads_link_to_the_port_it_will_serve(monkeypatch, settings):
+    settings.PUBLIC_URL, settings.SERVING_URL = "", "http://127.0.0.1:8000"
+    seen = []
+    monkeypatch.setattr(demo_command.hall, "load_demo", lambda progress=None: seen.append(links.base_url(None)))
+    monkeypatch.setattr(demo_command.Command, "_print_credentials", lambda self, result: None)
+    monkeypatch.setattr(demo_command.Command, "_serve", lambda self, host, port: None)
+    demo_command.Command(stdout=io.StringIO(), stderr=io.StringIO()).handle(host="127.0.0.1", port=8010)
+    assert seen == ["http://127.0.0.1:8010"]

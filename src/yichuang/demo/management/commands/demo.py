@@ -15,6 +15,7 @@ import sys
 import time
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -71,6 +72,10 @@ class Command(BaseCommand):
         # `make demo` does this too; here it lets the command work right after `yichuang migrate`.
         call_command("createcachetable", verbosity=0)
 
+        if not no_serve:
+            # Messages queued while loading (the demo's history) link to the port served here, as the
+            # worker's later ones do (PUBLIC_URL, when set, still wins).
+            settings.SERVING_URL = serving_url(host, port)
         self.stdout.write("载入沈丘县政务服务中心演示数据 …")
         started = time.monotonic()
         try:
