@@ -24,6 +24,30 @@ def _no_login_throttle_between_tests(settings):
     settings.AXES_ENABLED = False
 
 
+# How close to the hall's local midnight a test may start (seconds); see _not_across_the_halls_midnight.
+MIDNIGHT_MARGIN = 90
+
+
+@pytest.fixture(autouse=True)
+def _not_across_the_halls_midnight():
+    """Tests play a working day on the real clock: a clerk seated "today", a ticket of today, a deadline from
+    today. One that starts a few seconds before the hall's local midnight ends on another day (a seat of
+    yesterday takes no intake), which no hall sees — it closes in the evening. So a test that would start in the
+    last MIDNIGHT_MARGIN seconds of a day waits for the new one (only a run that crosses midnight ever waits, once
+    per midnight; tests that need a given moment travel there with time-machine)."""
+    import datetime as dt
+    import time
+    from zoneinfo import ZoneInfo
+
+    from django.conf import settings
+
+    now = dt.datetime.now(ZoneInfo(settings.TIME_ZONE))
+    midnight = (now + dt.timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    left = (midnight - now).total_seconds()
+    if left < MIDNIGHT_MARGIN:
+        time.sleep(left + 1)
+
+
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     """A fast hasher in tests: the default PBKDF2 spends about half a second on every user a factory makes and
