@@ -11,7 +11,6 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from yichuang.core.masking import mask_name
 from yichuang.organisation.access import sees_all_departments
 from yichuang.organisation.models import Department
 from yichuang.organisation.roles import Role, acts_as, in_own_department
@@ -35,11 +34,6 @@ def ice_servers(now: float | None = None) -> list:
         digest = hmac.new(secret.encode(), username.encode(), hashlib.sha1).digest()
         servers.append({"urls": list(urls), "username": username, "credential": base64.b64encode(digest).decode()})
     return servers
-
-
-def masked_name(name: str) -> str:
-    """张** style: the log's readers do not need a citizen's full name."""
-    return mask_name(name)
 
 
 def consultation_url(call: Call) -> str:

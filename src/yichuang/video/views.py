@@ -16,7 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from yichuang.core import once
-from yichuang.core.masking import mask_phone
+from yichuang.core.masking import mask_name, mask_phone
 from yichuang.organisation.access import sees_all_departments
 from yichuang.organisation.models import Department
 from yichuang.organisation.roles import Role, acts_as
@@ -142,7 +142,7 @@ def _booking_rows(bookings) -> list[dict]:
         {
             "starts_at": b.starts_at,
             "ends_at": b.ends_at,
-            "who": queries.masked_name(b.name) if b.name else (b.booked_by.display_name if b.booked_by else ""),
+            "who": mask_name(b.name) if b.name else (b.booked_by.display_name if b.booked_by else ""),
             "topic": b.topic,
         }
         for b in bookings.select_related("booked_by")
@@ -204,7 +204,7 @@ def log(request):
     rows = [
         {
             "call": call,
-            "caller": queries.masked_name(call.caller_name) if call.caller_id is None else call.caller.display_name,
+            "caller": mask_name(call.caller_name) if call.caller_id is None else call.caller.display_name,
             "callee": call.callee.display_name if call.callee else "",
             "recording": hasattr(call, "recording"),
         }
