@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "yichuang.core",
     "yichuang.organisation",
     "yichuang.catalogue",
+    "yichuang.situation",
     "yichuang.clock",
     "yichuang.queue",
     "yichuang.notifications",

@@ -29,6 +29,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("guide/", include("yichuang.catalogue.urls")),
+    path("situations/", include("yichuang.situation.urls")),
     path("", include("yichuang.queue.urls")),
     path("desk/intake/", include("yichuang.intake.urls")),
     path("notifications/", include("yichuang.notifications.urls")),

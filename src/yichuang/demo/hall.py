@@ -388,6 +388,10 @@ def load_demo(progress: Progress | None = None, *, hall_path: Path = HALL_PATH, 
         result = load_catalogue(catalogue_path)
         say(f"    {result.summary()}")
 
+        from yichuang.situation.demo import load_guides  # 情形引导 of 企业开办, published after its test cases
+
+        say(f"    {load_guides()}")
+
         from yichuang.queue.demo import load_demo_history, open_booking  # yesterday's and this morning's tickets
 
         say(f"    {load_demo_history(site)}")

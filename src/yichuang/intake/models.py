@@ -176,6 +176,17 @@ class Submission(models.Model):
         related_name="+",
         db_index=False,
     )
+    # The situation guide's answers and the rule version they were given under (情形引导), when one was used.
+    situation_version = models.ForeignKey(
+        "situation.GuideVersion",
+        verbose_name=_("情形引导版本"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
+    situation_answers = models.JSONField(_("情形引导回答"), default=dict, blank=True)
     channel = models.CharField(_("渠道"), max_length=8, choices=Channel.choices, default=Channel.WINDOW)
     window = models.ForeignKey(
         "organisation.Window",

@@ -426,6 +426,7 @@ def submit(
     window=None,
     ticket=None,
     site: Site | None = None,
+    situation: dict | None = None,
     idempotency_key: str | None = None,
     now: dt.datetime | None = None,
     request=None,
@@ -448,6 +449,11 @@ def submit(
                    Must be None online.
       ticket       queue Ticket or id (called or being served at the window) or None.
       site         online only: the site that receives it (default: the default site).
+      situation    None or {"version": id of a published (or since retired) situation guide version of the bundle
+                   or matter, "answers": {question id: option id}}: every question asked must be answered; the
+                   answers choose the matters (with a bundle and no `matters`, those of the answers; given matters
+                   must be exactly those) and tailor the material list (materials the situation requires are
+                   required). The submission keeps the version and the answers that counted.
       idempotency_key  a retry with the same key by the same caller returns the first submission and creates
                    nothing (`submission.replayed` is True then, False for a new one).
       now          the moment of acceptance (tests); default timezone.now().
@@ -474,6 +480,7 @@ def submit(
         window=window,
         ticket=ticket,
         site=site,
+        situation=situation,
         now=now,
     )
     try:
@@ -505,10 +512,25 @@ class Plan:
     pickups: dict[int, dt.datetime]  # delegated department id → its next pickup
     ref: reference.Reference
     known: applicants.Known | None = None  # the applicant on record for the ID number, if any
+    situation: object = None  # situation.rules.Outcome of the guide's answers, when one was used
+    situation_version: object = None
 
 
 def _plan(
-    reads: FirstReads, *, actor, applicant, matters, bundle, materials, agent, channel, window, ticket, site, now
+    reads: FirstReads,
+    *,
+    actor,
+    applicant,
+    matters,
+    bundle,
+    materials,
+    agent,
+    channel,
+    window,
+    ticket,
+    site,
+    now,
+    situation=None,
 ) -> Plan:
     errors = Errors()
     ref = reference.Reference(reads.token)
@@ -523,6 +545,7 @@ def _plan(
     chosen_window = _check_window(actor, window, channel, errors, ref, reads.seat_window)
     chosen_ticket = _check_ticket(ticket, chosen_window, channel, errors)
     chosen = _check_matters(list(matters) if isinstance(matters, tuple) else matters, bundle, errors, ref)
+    guided = _check_situation(situation, chosen, bool(matters), errors, ref)
     _check_take_in(chosen, chosen_window, channel, errors, ref)
     the_site = _site_for(chosen_window, site)
     clock = None
@@ -533,7 +556,10 @@ def _plan(
         clock = reference.site_clock(ref, the_site)
         dues = _due_times(chosen, clock, now, errors, channel)
     pickups = _pickups(chosen, clock, now, errors, ref, channel) if clock is not None else {}
-    lines = reference.merged(ref, chosen.matters) if chosen.matters else []
+    if guided is not None:
+        lines = guided[1].materials
+    else:
+        lines = reference.merged(ref, chosen.matters) if chosen.matters else []
     entries = read_materials(materials, lines, errors)
     known = applicants.known(person.kind, person.id_number)
     earlier = applicants.check_name(person, known, applicant, errors, staff=bool(getattr(actor, "pk", None)))
@@ -553,7 +579,50 @@ def _plan(
         pickups,
         ref,
         known,
+        guided[1] if guided else None,
+        guided[0] if guided else None,
     )
+
+
+def _check_situation(situation, chosen: Chosen, explicit: bool, errors: Errors, ref: reference.Reference):
+    """The situation guide's answers (情形引导) for the chosen bundle or matter: (version, outcome), or None without
+    one. With a bundle and no matters given, the answers choose the matters; matters given must be theirs."""
+    from yichuang.situation import queries as situation_queries
+
+    if situation in (None, {}):
+        return None
+    if not isinstance(situation, dict) or not isinstance(situation.get("answers", {}), dict):
+        errors.add("situation", _("情形引导应为 {version, answers}。"))
+        return None
+    try:
+        version = situation_queries.usable_version(situation.get("version"))
+    except ValidationError as exc:
+        errors.add("situation", exc.message_dict["situation"][0])
+        return None
+    guide = version.guide
+    fits = (guide.bundle_id and chosen.bundle is not None and guide.bundle_id == chosen.bundle.pk) or (
+        guide.matter_id and chosen.bundle is None and [m.pk for m in chosen.matters] == [guide.matter_id]
+    )
+    if not fits:
+        errors.add("situation", _("情形引导“%(name)s”不适用于所选事项。") % {"name": guide.name})
+        return None
+    answers = {str(k)[:32]: str(v)[:32] for k, v in list(situation.get("answers", {}).items())[:100]}
+    outcome = situation_queries.outcome(version, answers, merged=lambda matters: reference.merged(ref, matters))
+    if not outcome.complete:
+        errors.add("situation", _("请回答情形引导的全部问题（还有 %(n)d 个未回答）。") % {
+            "n": len(outcome.asked) - len(outcome.answers)})  # fmt: skip
+    if chosen.bundle is not None:
+        by_code = {m.code: m for m in guide.scope()}
+        if not explicit:
+            chosen.matters = [by_code[c] for c in outcome.matters]
+            chosen.paths = ["bundle"] * len(chosen.matters)
+        elif {m.code for m in chosen.matters} != set(outcome.matters):
+            errors.add(
+                "matters",
+                _("所选事项与情形引导的结果不一致：按回答应办理 %(names)s。")
+                % {"names": "、".join(by_code[c].name for c in outcome.matters)},
+            )
+    return version, outcome
 
 
 def _applicant_record(person: Person, known: "applicants.Known | None") -> str:
@@ -675,6 +744,8 @@ def _accept(plan: Plan, number: str, *, actor, key: str | None, now: dt.datetime
         agent_id_number=agent.id_number,
         agent_phone=agent.phone,
         bundle=plan.chosen.bundle,
+        situation_version=plan.situation_version,
+        situation_answers=plan.situation.answers if plan.situation else {},
         channel=plan.channel,
         window=plan.window,
         ticket=plan.ticket,

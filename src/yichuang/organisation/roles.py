@@ -93,6 +93,13 @@ _KNOWLEDGE_VIEW = [f"knowledge.view_{model}" for model in ("article", "articleve
 _VIDEO_VIEW = [f"video.view_{model}" for model in ("call", "booking", "videorules")]
 _VIDEO_EDIT = [*_VIDEO_VIEW, "video.add_videorules", "video.change_videorules"]
 
+# Situation guides: hall admins edit guides, their test cases and draft rules; publishing runs the cases.
+_SITUATION_EDIT = [
+    f"situation.{verb}_{model}"
+    for model in ("guide", "guideversion", "guidecase")
+    for verb in ("add", "change", "delete", "view")
+]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.WINDOW_CLERK: ["organisation.view_window"],
     Role.BACKOFFICE_OFFICER: [],
@@ -122,6 +129,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_KNOWLEDGE_VIEW,
         *_CONSULTATION_EDIT,
         *_VIDEO_EDIT,
+        *_SITUATION_EDIT,
         "organisation.view_apitoken",
         "core.view_auditevent",
         "core.view_periodicjob",  # 后台任务状态: the worker's periodic jobs and heartbeat
