@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "yichuang.notifications",
     "yichuang.portal",
     "yichuang.intake",
+    "yichuang.prefill",
     "yichuang.backoffice",
     "yichuang.supervision",
     "yichuang.output",
@@ -315,6 +316,9 @@ MAX_REQUEST_BYTES = int(os.environ.get("MAX_REQUEST_BYTES") or (INTAKE_MAX_UPLOA
 PORTAL_CODE_RATE = os.environ.get("PORTAL_CODE_RATE", "1/60")
 PORTAL_CODE_CLIENT_RATE = os.environ.get("PORTAL_CODE_CLIENT_RATE", "20/3600")
 PORTAL_LOOKUP_RATE = os.environ.get("PORTAL_LOOKUP_RATE", "10/300")
+# Pre-filled applications (预填): how long a code stays valid, and how many a kiosk (a client address) may make.
+PREFILL_DAYS = int(os.environ.get("PREFILL_DAYS", "30"))
+PREFILL_RATE = os.environ.get("PREFILL_RATE", "20/600")
 # Online questions (我要咨询) per client address, same format: a family asking a few things passes, a script not.
 CONSULT_ASK_RATE = os.environ.get("CONSULT_ASK_RATE", "10/3600")
 # Failed progress lookups per submission number, from any address (numbers are sequential); then the number is

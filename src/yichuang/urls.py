@@ -40,6 +40,7 @@ urlpatterns = [
     path("knowledge/", include("yichuang.knowledge.urls")),
     path("consult/", include("yichuang.consultation.urls")),
     path("video/", include("yichuang.video.urls")),
+    path("", include("yichuang.prefill.urls")),
     path("", include("yichuang.portal.urls")),
     path("", include("yichuang.feedback.urls")),
 ]

@@ -392,6 +392,10 @@ def load_demo(progress: Progress | None = None, *, hall_path: Path = HALL_PATH, 
 
         say(f"    {load_guides()}")
 
+        from yichuang.prefill.demo import load_prefills  # one application filled at home, awaiting pre-check
+
+        say(f"    {load_prefills()}")
+
         from yichuang.queue.demo import load_demo_history, open_booking  # yesterday's and this morning's tickets
 
         say(f"    {load_demo_history(site)}")

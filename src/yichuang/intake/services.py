@@ -134,6 +134,19 @@ def _check_agent(data, errors: Errors, *, today: dt.date) -> Person | None:
     return agent
 
 
+def check_people(applicant, agent=None, *, today: dt.date | None = None) -> tuple[Person, Person | None]:
+    """submit()'s checks of the applicant and the agent alone, for a form that collects them ahead of the visit (a
+    pre-filled application, 预填). Raises ValidationError with the same field paths."""
+    errors = Errors()
+    today = today or timezone.localdate()
+    person = _check_applicant(applicant, errors, today=today)
+    agent_person = _check_agent(agent, errors, today=today)
+    if not person.phone and not (agent_person and agent_person.phone) and "applicant.phone" not in errors.by_field:
+        errors.add("applicant.phone", _("请填写联系电话，用于告知办理进度。"))
+    errors.raise_if_any()
+    return person, agent_person
+
+
 def _check_window(
     actor, window, channel: str, errors: Errors, ref: reference.Reference, seat_window: int | None
 ) -> Window | None:

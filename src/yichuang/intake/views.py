@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -33,6 +33,9 @@ from yichuang.knowledge import queries as knowledge_queries
 from yichuang.organisation import queries as org_queries
 from yichuang.organisation.models import Window
 from yichuang.organisation.roles import Role, acts_as
+from yichuang.prefill import queries as prefill_queries
+from yichuang.prefill import services as prefill_services
+from yichuang.situation import queries as situation_queries
 
 from . import deadlines, queries, services
 from .checks import CODE_RE
@@ -184,7 +187,7 @@ def _desk_errors(errors: dict, codes: list[str], offered_codes: set[str], lines:
         line.errors = {k[len(prefix) :]: v for k, v in errors.items() if k.startswith(prefix)}
     by_code = {code: errors[f"matters[{i}]"] for i, code in enumerate(codes) if f"matters[{i}]" in errors}
     placed = {f"matters[{i}]" for i, code in enumerate(codes) if code in offered_codes}
-    placed |= {"bundle", "matters", "materials", "window", "ticket", "reasons"}
+    placed |= {"bundle", "matters", "materials", "window", "ticket", "reasons", "situation"}
     placed |= {f"{who}.{name}" for who in ("applicant", "agent") for name in PERSON_FIELDS}
     placed.add("applicant.confirm_name")
     return {
@@ -231,13 +234,26 @@ def desk(request):
         return render(request, "intake/desk.html", context)
     offered_matters, offered_bundles = queries.zone_offer(window.zone)
     context.update(zone=window.zone, bundles=offered_bundles)
-    if request.method != "POST":
-        context["offer"] = [Offer(m) for m in offered_matters]
-        return render(request, "intake/desk.html", context)
-
     post = request.POST
+    if request.method != "POST":
+        prefill, problem = _prefill_asked(request, ticket)
+        if prefill is None:
+            context["offer"] = [Offer(m) for m in offered_matters]
+            context["prefill_problem"] = problem
+            context["prefill_code"] = request.GET.get("prefill", "")[:20]
+            return render(request, "intake/desk.html", context)
+        post = _as_form(prefill_queries.desk_values(prefill))  # the form as the pre-filled application fills it
     bundle_code, codes, bundle, matter_list = _selected(post, offered_matters, offered_bundles)
-    notice_lines = merged_materials(matter_list) if matter_list else []
+    guided = _situation(post, bundle, matter_list)
+    if guided is not None and guided["answers"]:
+        # The situation guide's answers choose the bundle's matters and tailor its list (intake checks the same).
+        by_code = {m.code: m for m in guided["version"].guide.scope()}
+        matter_list = [by_code[c] for c in guided["outcome"].matters]
+        codes = [] if bundle is not None else codes
+        notice_lines = guided["outcome"].materials
+    else:
+        notice_lines = merged_materials(matter_list) if matter_list else []
+    prefill = prefill_services.find(post.get("prefill")) if post.get("prefill") else None
     lines = _read_lines(post, notice_lines)
     latest, calendar_problems = _latest_due(notice_lines, matter_list, window) if notice_lines else ({}, {})
     for line in lines:
@@ -251,6 +267,9 @@ def desk(request):
         applicant=applicant,
         agent=agent,
         lines=lines,
+        prefill=prefill,
+        prefill_files={f.material: f for f in prefill.files.all()} if prefill else {},
+        **(_situation_context(guided) if guided else {}),
         chosen=matter_list,
         reasons=(post.get("reasons") or "").strip(),
         # The knowledge base beside the desk: published articles (internal ones too) on the chosen matters.
@@ -287,11 +306,20 @@ def desk(request):
         "ticket": ticket.pk if ticket else None,
         "request": request,
     }
+    if guided is not None and guided["answers"]:
+        common["situation"] = {"version": guided["version"].pk, "answers": guided["answers"]}
     confirmed = context["confirm_duplicate"] = bool(post.get("confirm_duplicate"))
     try:
         if action == "accept":
             ensure_confirmed(applicant["id_number"], [m.code for m in matter_list], confirmed=confirmed)
-            submission = services.submit(**common)
+            if prefill is not None:
+                common.pop("situation", None)  # the pre-filled application's own answers and version
+                submission = prefill_services.accept(prefill.code, **common)
+                for name, reason in getattr(submission, "refused_files", []):
+                    text = _("预填文件“%(name)s”未能附上：%(reason)s") % {"name": name, "reason": reason}
+                    messages.error(request, text)
+            else:
+                submission = services.submit(**common)
         else:
             submission = services.refuse(**common, reasons=context["reasons"])
     except LikelyDuplicate as exc:  # the same applicant with the same matters today: the clerk confirms first
@@ -303,6 +331,59 @@ def desk(request):
         return show(422, spread["matter_errors"])
     _attach_uploads(request, submission, lines)
     return redirect("intake:submission", submission.number)
+
+
+def _prefill_asked(request, ticket):
+    """The pre-filled application the clerk scanned or typed (`?prefill=`), or the one linked to the called ticket:
+    (prefill, None), or (None, why not) — (None, None) when none was asked for."""
+    code = request.GET.get("prefill", "")
+    if not code:
+        linked = prefill_services.for_ticket(ticket)
+        if linked is None:
+            return None, None
+        code = linked.code
+    try:
+        return prefill_services.load_for_desk(code, actor=request.user, request=request), None
+    except ValidationError as exc:
+        return None, " ".join(exc.messages)
+
+
+def _as_form(values: dict) -> QueryDict:
+    form = QueryDict(mutable=True)
+    for key, value in values.items():
+        if isinstance(value, list):
+            form.setlist(key, value)
+        else:
+            form[key] = value
+    return form
+
+
+def _situation(post, bundle, matter_list) -> dict | None:
+    """The situation guide of the chosen bundle (or single matter) and the answers on the form: the version on the
+    form (a pre-filled application's, even if since retired) or the one published now."""
+    version = None
+    if (post.get("situation_version") or "").isdigit():
+        try:
+            version = situation_queries.usable_version(post["situation_version"])
+        except ValidationError:
+            version = None
+        if version is not None and bundle is not None and version.guide.bundle_id != bundle.pk:
+            version = None
+    if version is None and bundle is not None:
+        version = situation_queries.published_for(bundle=bundle)
+    if version is None and bundle is None and len(matter_list) == 1:
+        version = situation_queries.published_for(matter=matter_list[0])
+    if version is None:
+        return None
+    answers = situation_queries.answers_from(post)
+    outcome = situation_queries.outcome(version, answers)
+    return {"version": version, "answers": outcome.answers if answers else {}, "outcome": outcome}
+
+
+def _situation_context(guided: dict) -> dict:
+    from yichuang.situation.views import guide_context
+
+    return guide_context(guided["version"], guided["answers"])
 
 
 def _attach_uploads(request, submission: Submission, lines: list[Line]) -> None:

@@ -30,6 +30,7 @@ class Message(models.Model):
         RESULT_REMINDER = "result_reminder", _("待领取提醒")
         HANDED_OVER = "handed_over", _("已领取 / 已寄出")
         CONSULTATION_ANSWERED = "consultation_answered", _("咨询答复通知")  # consultation.services
+        PREFILL_PRECHECKED = "prefill_prechecked", _("预审结果通知")  # prefill.services
 
     class Status(models.TextChoices):
         PENDING = "pending", _("待发送")

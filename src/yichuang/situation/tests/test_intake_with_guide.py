@@ -96,3 +96,31 @@ def test_a_submission_keeps_its_version_after_a_new_one(clerk, demo_guides):
         applicant={**ORG, "id_number": credit_code("91411624MB1")},
     )  # fmt: skip
     assert again.situation_version_id == first.pk
+
+
+def test_the_desk_asks_the_guide_and_tailors_its_checklist(demo_guides, client):
+    import time_machine
+
+    with time_machine.travel(T0, tick=True):
+        user = UserFactory(window_clerk=True)
+        window = Window.objects.filter(zone__code="sq-enterprise", kind=Window.Kind.INTAKE, is_open=True).first()
+        org_services.take_seat(user, window)
+        client.force_login(user)
+        page = client.post("/desk/intake/", {"bundle": "enterprise-opening", "action": "checklist"})
+        text = page.content.decode()
+        assert 'id="desk-situation"' in text and 'data-question="premises"' in text  # offered, not forced
+        answers = {f"q-{k}": v for k, v in FEW.items()}
+        page = client.post("/desk/intake/", {"bundle": "enterprise-opening", "action": "checklist", **answers})
+        text = page.content.decode()
+        assert (
+            'tr data-material="rental-contract"' in text and 'tr data-material="bank-account-application"' not in text
+        )
+        form = {"bundle": "enterprise-opening", "action": "accept", "situation_version": _version().pk, **answers,
+                "applicant.kind": "org", "applicant.name": ORG["name"], "applicant.id_number": ORG["id_number"],
+                "applicant.phone": ORG["phone"]}  # fmt: skip
+        for i, line in enumerate(queries.outcome(_version(), FEW).materials):
+            form[f"m-{i}-material"] = line.material
+            form[f"m-{i}-status"] = "received" if line.required else "missing"
+        assert client.post("/desk/intake/", form).status_code == 302
+    submission = Submission.objects.get()
+    assert submission.situation_answers == FEW and submission.cases.count() == 3
