@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "yichuang.portal",
     "yichuang.intake",
     "yichuang.prefill",
+    "yichuang.assistance",
     "yichuang.backoffice",
     "yichuang.supervision",
     "yichuang.output",

@@ -41,6 +41,7 @@ urlpatterns = [
     path("consult/", include("yichuang.consultation.urls")),
     path("video/", include("yichuang.video.urls")),
     path("", include("yichuang.prefill.urls")),
+    path("assist/", include("yichuang.assistance.urls")),
     path("", include("yichuang.portal.urls")),
     path("", include("yichuang.feedback.urls")),
 ]

@@ -396,6 +396,10 @@ def load_demo(progress: Progress | None = None, *, hall_path: Path = HALL_PATH, 
 
         say(f"    {load_prefills()}")
 
+        from yichuang.assistance.demo import load_assistance  # 沈速办帮您办: a project with its first submission
+
+        say(f"    {load_assistance()}")
+
         from yichuang.queue.demo import load_demo_history, open_booking  # yesterday's and this morning's tickets
 
         say(f"    {load_demo_history(site)}")

@@ -187,6 +187,24 @@ class Submission(models.Model):
         db_index=False,
     )
     situation_answers = models.JSONField(_("情形引导回答"), default=dict, blank=True)
+    # Assisted service (帮办代办): the assistance it was made for, and the helper who made it as the agent.
+    assistance = models.ForeignKey(
+        "assistance.Assistance",
+        verbose_name=_("帮办代办"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    assisted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("帮办员（代理人）"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
     channel = models.CharField(_("渠道"), max_length=8, choices=Channel.choices, default=Channel.WINDOW)
     window = models.ForeignKey(
         "organisation.Window",

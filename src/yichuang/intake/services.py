@@ -440,6 +440,7 @@ def submit(
     ticket=None,
     site: Site | None = None,
     situation: dict | None = None,
+    assistance=None,
     idempotency_key: str | None = None,
     now: dt.datetime | None = None,
     request=None,
@@ -467,6 +468,9 @@ def submit(
                    answers choose the matters (with a bundle and no `matters`, those of the answers; given matters
                    must be exactly those) and tailor the material list (materials the situation requires are
                    required). The submission keeps the version and the answers that counted.
+      assistance   None or the id of an assisted service (帮办代办) this is made for: the actor must be its helper,
+                   it must be active with consent to submit, and the applicant its person or enterprise; the
+                   submission records it and the helper as agent (代理人), and the project's log the submission.
       idempotency_key  a retry with the same key by the same caller returns the first submission and creates
                    nothing (`submission.replayed` is True then, False for a new one).
       now          the moment of acceptance (tests); default timezone.now().
@@ -494,6 +498,7 @@ def submit(
         ticket=ticket,
         site=site,
         situation=situation,
+        assistance=assistance,
         now=now,
     )
     try:
@@ -527,6 +532,7 @@ class Plan:
     known: applicants.Known | None = None  # the applicant on record for the ID number, if any
     situation: object = None  # situation.rules.Outcome of the guide's answers, when one was used
     situation_version: object = None
+    assistance: object = None  # assistance.Assistance it is made for (帮办代办), checked
 
 
 def _plan(
@@ -544,6 +550,7 @@ def _plan(
     site,
     now,
     situation=None,
+    assistance=None,
 ) -> Plan:
     errors = Errors()
     ref = reference.Reference(reads.token)
@@ -574,6 +581,17 @@ def _plan(
     else:
         lines = reference.merged(ref, chosen.matters) if chosen.matters else []
     entries = read_materials(materials, lines, errors)
+    assisted = None
+    if assistance not in (None, ""):
+        from yichuang.assistance.services import check_submission
+
+        found = check_submission(assistance, actor=actor, id_number=person.id_number)
+        if isinstance(found, str):
+            errors.add("assistance", found)
+        else:
+            assisted = found
+            if agent_person is None:  # the helper is the agent (代理人) of every submission made for the assistance
+                agent_person = Person(kind=ApplicantKind.PERSON, name=found.helper.get_full_name())
     known = applicants.known(person.kind, person.id_number)
     earlier = applicants.check_name(person, known, applicant, errors, staff=bool(getattr(actor, "pk", None)))
     check_material_rules(entries, dues, known, errors, today=today)
@@ -594,6 +612,7 @@ def _plan(
         known,
         guided[1] if guided else None,
         guided[0] if guided else None,
+        assisted,
     )
 
 
@@ -759,6 +778,8 @@ def _accept(plan: Plan, number: str, *, actor, key: str | None, now: dt.datetime
         bundle=plan.chosen.bundle,
         situation_version=plan.situation_version,
         situation_answers=plan.situation.answers if plan.situation else {},
+        assistance=plan.assistance,
+        assisted_by=staff if plan.assistance is not None else None,
         channel=plan.channel,
         window=plan.window,
         ticket=plan.ticket,
@@ -795,6 +816,10 @@ def _accept(plan: Plan, number: str, *, actor, key: str | None, now: dt.datetime
         caseclock.start(case, plan.clock.calendar, plan.clock.day_us, rules)
     rows.insert(cases, returning=True)
     _timeline_of_acceptance(submission, cases, plan, staff, now)
+    if plan.assistance is not None:
+        from yichuang.assistance.services import record_submission
+
+        record_submission(plan.assistance, submission, staff)
     deferred = [e for e in plan.entries if e.status == MaterialStatus.DEFERRED]
     what = plan.chosen.bundle.name if plan.chosen.bundle else "、".join(m.name for m in plan.chosen.matters)
     audit.record(

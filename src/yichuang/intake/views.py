@@ -187,7 +187,7 @@ def _desk_errors(errors: dict, codes: list[str], offered_codes: set[str], lines:
         line.errors = {k[len(prefix) :]: v for k, v in errors.items() if k.startswith(prefix)}
     by_code = {code: errors[f"matters[{i}]"] for i, code in enumerate(codes) if f"matters[{i}]" in errors}
     placed = {f"matters[{i}]" for i, code in enumerate(codes) if code in offered_codes}
-    placed |= {"bundle", "matters", "materials", "window", "ticket", "reasons", "situation"}
+    placed |= {"bundle", "matters", "materials", "window", "ticket", "reasons", "situation", "assistance"}
     placed |= {f"{who}.{name}" for who in ("applicant", "agent") for name in PERSON_FIELDS}
     placed.add("applicant.confirm_name")
     return {
@@ -235,6 +235,15 @@ def desk(request):
     offered_matters, offered_bundles = queries.zone_offer(window.zone)
     context.update(zone=window.zone, bundles=offered_bundles)
     post = request.POST
+    assisted = _assistance_asked(request, post)
+    context["assistance"] = assisted
+    if request.method != "POST" and assisted is not None:
+        context.update(
+            offer=[Offer(m) for m in offered_matters],
+            applicant={"kind": assisted.subject_kind, "name": assisted.subject_name,
+                       "id_number": assisted.subject_id_number, "phone": assisted.subject_phone},
+        )  # fmt: skip
+        return render(request, "intake/desk.html", context)
     if request.method != "POST":
         prefill, problem = _prefill_asked(request, ticket)
         if prefill is None:
@@ -308,6 +317,8 @@ def desk(request):
     }
     if guided is not None and guided["answers"]:
         common["situation"] = {"version": guided["version"].pk, "answers": guided["answers"]}
+    if assisted is not None:
+        common["assistance"] = assisted.pk
     confirmed = context["confirm_duplicate"] = bool(post.get("confirm_duplicate"))
     try:
         if action == "accept":
@@ -331,6 +342,20 @@ def desk(request):
         return show(422, spread["matter_errors"])
     _attach_uploads(request, submission, lines)
     return redirect("intake:submission", submission.number)
+
+
+def _assistance_asked(request, post):
+    """The assisted service (帮办代办) the helper submits for (`?assistance=<number>` or the form's field) — only
+    the helper's own; intake checks the rest (consent, the applicant) at acceptance."""
+    from yichuang.assistance.models import Assistance
+
+    number = (post.get("assistance") if request.method == "POST" else request.GET.get("assistance")) or ""
+    if not number:
+        return None
+    found = Assistance.objects.select_related("helper").filter(number=number[:20]).first()
+    if found is None or found.helper_id != request.user.pk:
+        raise Http404(_("没有这个帮办，或您不是它的帮办员。"))
+    return found
 
 
 def _prefill_asked(request, ticket):

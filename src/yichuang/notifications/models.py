@@ -31,6 +31,7 @@ class Message(models.Model):
         HANDED_OVER = "handed_over", _("已领取 / 已寄出")
         CONSULTATION_ANSWERED = "consultation_answered", _("咨询答复通知")  # consultation.services
         PREFILL_PRECHECKED = "prefill_prechecked", _("预审结果通知")  # prefill.services
+        ASSISTANCE_STARTED = "assistance_started", _("帮办代办告知")  # assistance.services
 
     class Status(models.TextChoices):
         PENDING = "pending", _("待发送")

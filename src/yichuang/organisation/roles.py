@@ -130,6 +130,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_CONSULTATION_EDIT,
         *_VIDEO_EDIT,
         *_SITUATION_EDIT,
+        "assistance.view_assistance",
+        "prefill.view_prefill",
         "organisation.view_apitoken",
         "core.view_auditevent",
         "core.view_periodicjob",  # 后台任务状态: the worker's periodic jobs and heartbeat

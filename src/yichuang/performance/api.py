@@ -38,6 +38,7 @@ class RowOut(Schema):
     level_avg: float | None
     satisfaction_rate: float | None = Field(description="Percent of ratings at level 4 or 5.")
     bad: int = Field(description="Ratings at level 1 or 2.")
+    assisted: int = Field(description="Submissions made for an assisted service (帮办代办); per staff: by the helper.")
 
 
 class PerformanceOut(Schema):
@@ -54,7 +55,7 @@ def _row(r: queries.Row) -> dict:
         "key": r.key, "name": r.name, "note": r.note, "tickets": r.tickets, "handling_minutes": r.handling_minutes,
         "waiting_minutes": r.waiting_minutes, "submissions": r.submissions, "within_limit": r.within,
         "past_limit": r.past, "within_rate": r.within_rate, "ratings": r.ratings, "level_avg": r.level_avg,
-        "satisfaction_rate": r.satisfaction_rate, "bad": r.bad,
+        "satisfaction_rate": r.satisfaction_rate, "bad": r.bad, "assisted": r.assisted,
     }  # fmt: skip
 
 

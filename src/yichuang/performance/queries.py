@@ -13,6 +13,8 @@ Figures and where they come from:
   the staff member who served it.
 * **submissions taken in** — `intake.Submission` accepted in the period (`accepted_at`), by `accepted_by`, its
   window, the window's zone; per department: the submissions with at least one case of that department.
+  Of those, **assisted** (帮办代办件数): the ones made for an assisted service — per staff member counted for the
+  helper who made them as agent (`assisted_by`), otherwise like the submissions.
 * **cases concluded** (approved, rejected or terminated, `concluded_at` in the period) **within the limit**
   (`concluded_at ≤ due_at`) and **past it**; staff = the case's assignee, department = the case's, window and
   zone = where it was accepted. Within-limit rate = within / concluded.
@@ -156,6 +158,7 @@ class Row:
     level_sum: int = 0
     satisfied: int = 0
     bad: int = 0
+    assisted: int = 0  # submissions made for an assisted service (帮办代办): by the helper, at the window, …
     extra: dict = field(default_factory=dict)
 
     @property
@@ -187,7 +190,7 @@ class Row:
     def add(self, other: "Row") -> None:
         for name in (
             "tickets", "handled", "handling_us", "waited", "waiting_us", "submissions", "within", "past", "ratings",
-            "level_sum", "satisfied", "bad",
+            "level_sum", "satisfied", "bad", "assisted",
         ):  # fmt: skip
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
@@ -206,6 +209,7 @@ COLUMNS = {
     "level": "level_avg",
     "satisfaction": "satisfaction_rate",
     "bad": "bad",
+    "assisted": "assisted",
 }
 DEFAULT_SORT = "-tickets"
 
@@ -274,6 +278,9 @@ def _figures(period: Period, by: str, departments: set[int] | None) -> dict:
         taken = cases_in.order_by().values("department").annotate(n=Count("submission", distinct=True))
         for r in taken:
             row(r["department"]).submissions = r["n"]
+        helped = cases_in.filter(submission__assistance__isnull=False).order_by().values("department")
+        for r in helped.annotate(n=Count("submission", distinct=True)):
+            row(r["department"]).assisted = r["n"]
     else:
         submissions = Submission.objects.filter(
             status=Submission.Status.ACCEPTED, accepted_at__gte=start, accepted_at__lt=end
@@ -285,6 +292,10 @@ def _figures(period: Period, by: str, departments: set[int] | None) -> dict:
         key = _SUBMISSION_KEYS[by]
         for r in submissions.order_by().values(key).annotate(n=Count("id")):
             row(r[key]).submissions = r["n"]
+        # The helper's work counts for the helper (who may have taken it in at any window as the agent).
+        helped_key = "assisted_by" if by == "staff" else key
+        for r in submissions.filter(assistance__isnull=False).order_by().values(helped_key).annotate(n=Count("id")):
+            row(r[helped_key]).assisted = r["n"]
 
     cases = Case.objects.filter(status__in=CONCLUDED, concluded_at__gte=start, concluded_at__lt=end)
     if departments is not None:

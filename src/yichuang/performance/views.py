@@ -33,6 +33,7 @@ HEADERS = [
     ("level", gettext_lazy("平均评价等级")),
     ("satisfaction", gettext_lazy("满意率")),
     ("bad", gettext_lazy("差评数")),
+    ("assisted", gettext_lazy("帮办代办件数")),
 ]
 
 
@@ -158,6 +159,7 @@ def export(request):
             _fmt(row.level_avg, 2),
             _fmt(row.satisfaction_rate),
             row.bad,
+            row.assisted,
         ]
 
     for row in data.rows:
