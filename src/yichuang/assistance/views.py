@@ -57,11 +57,12 @@ def index(request):
         else:
             messages.success(request, _("已建立帮办 %(n)s，已告知本人查看进度的链接。") % {"n": assistance.number})
             return redirect("assistance:detail", assistance.number)
+    shown = {k.replace(".", "_"): v for k, v in values.items()}  # subject.name → subject_name for the template
     rows = list(queries.visible_to(request.user)[:200])
     for row in rows:
         row.open_cases = queries.open_cases(row)
     return render(request, "assistance/index.html", {
-        "rows": rows, "errors": errors, "values": {k.replace(".", "_"): v for k, v in values.items()}, "categories": Assistance.Category.choices,
+        "rows": rows, "errors": errors, "values": shown, "categories": Assistance.Category.choices,
         "is_admin": acts_as(request.user, Role.HALL_ADMIN), "helpers": _helpers(),
         "can_start": acts_as(request.user, *services.HELPER_ROLES),
     }, status=422 if errors else 200)  # fmt: skip
