@@ -171,6 +171,8 @@ FORM_TOKEN_SECONDS = max(600, int(os.environ.get("FORM_TOKEN_SECONDS", str(3 * 2
 FORM_TOKEN_CLEANUP_SECONDS = max(60, int(os.environ.get("FORM_TOKEN_CLEANUP_SECONDS", "3600")))
 # Calls nobody answered, calls both of whose sides vanished, old signalling rows (the periodic job video.sweep).
 VIDEO_SWEEP_SECONDS = max(10, int(os.environ.get("VIDEO_SWEEP_SECONDS", "60")))
+# Appointment reminders (the day before from 09:00, and an hour before the slot): the periodic job's period.
+APPOINTMENT_REMINDER_SECONDS = max(10, int(os.environ.get("APPOINTMENT_REMINDER_SECONDS", "300")))
 
 # --- Accounts and security ----------------------------------------------------------------------
 AUTH_USER_MODEL = "organisation.User"

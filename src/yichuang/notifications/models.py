@@ -32,6 +32,8 @@ class Message(models.Model):
         CONSULTATION_ANSWERED = "consultation_answered", _("咨询答复通知")  # consultation.services
         PREFILL_PRECHECKED = "prefill_prechecked", _("预审结果通知")  # prefill.services
         ASSISTANCE_STARTED = "assistance_started", _("帮办代办告知")  # assistance.services
+        APPOINTMENT_BOOKED = "appointment_booked", _("预约成功")  # queue.services.book_appointment
+        APPOINTMENT_REMINDER = "appointment_reminder", _("预约提醒")  # queue.services.remind_appointments
 
     class Status(models.TextChoices):
         PENDING = "pending", _("待发送")

@@ -201,6 +201,12 @@ def take_ticket(prefill: Prefill, *, request=None, rate_key: str | None = None):
     return ticket
 
 
+def attach_ticket(prefill: Prefill, ticket) -> None:
+    """A ticket taken for the pre-filled application elsewhere (an appointment's check-in) brings it to the window."""
+    if prefill.submission_id is None:
+        Prefill.objects.filter(pk=prefill.pk, submission__isnull=True).update(ticket=ticket)
+
+
 def for_ticket(ticket) -> Prefill | None:
     if ticket is None:
         return None

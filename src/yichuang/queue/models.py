@@ -168,6 +168,18 @@ class Appointment(models.Model):
         related_name="+",
     )
     checked_in_at = models.DateTimeField(_("签到时间"), null=True, blank=True)
+    # What the person comes for: a matter, or a pre-filled application (a situation guide's result) — the
+    # confirmation lists its checked materials, and the check-in's ticket brings the application to the window.
+    matter = models.ForeignKey(
+        "catalogue.Matter", verbose_name=_("事项"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    prefill = models.ForeignKey(
+        "prefill.Prefill", verbose_name=_("预填申请"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="appointments",
+    )  # fmt: skip
+    token = models.CharField(max_length=32, null=True, blank=True, unique=True, editable=False)
+    reminded_day_at = models.DateTimeField(_("前一天提醒时间"), null=True, blank=True)
+    reminded_hour_at = models.DateTimeField(_("一小时前提醒时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("预约")

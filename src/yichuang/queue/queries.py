@@ -459,3 +459,18 @@ def display_state(site: Site, since: int | None = None, now=None, zones: list[Zo
         "announce": [call(e) for e in fresh],
         "waiting": sum(waiting.values()),
     }
+
+
+def appointment_materials(appointment) -> list:
+    """The materials to bring (catalogue.queries.NoticeLine): a pre-filled application's tailored list, a matter's
+    own, or none."""
+    if appointment.prefill_id:
+        from yichuang.situation.queries import outcome
+
+        prefill = appointment.prefill
+        return outcome(prefill.version, prefill.answers).materials
+    if appointment.matter_id:
+        from yichuang.catalogue.queries import merged_materials
+
+        return merged_materials([appointment.matter])
+    return []

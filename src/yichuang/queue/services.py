@@ -728,9 +728,11 @@ def _new_code() -> str:
 
 @transaction.atomic
 def book_appointment(
-    slot: AppointmentSlot, *, name: str, phone: str, actor=None, now=None, request=None
+    slot: AppointmentSlot, *, name: str, phone: str, actor=None, matter=None, prefill=None, now=None, request=None
 ) -> Appointment:
-    """Book one place in `slot`; capacity holds under concurrency (one conditional UPDATE)."""
+    """Book one place in `slot`; capacity holds under concurrency (one conditional UPDATE). Optionally for a
+    `matter` the slot's zone takes in, or for a pre-filled application (`prefill`, a situation guide's result) of
+    that zone: the confirmation sent to `phone` lists the materials to bring and links the page with the code's QR."""
     now = now or timezone.now()
     name = (name or "").strip()
     if not name or len(name) > 50:
@@ -738,6 +740,18 @@ def book_appointment(
     phone = clean_phone(phone)
     if not phone:
         raise QueueError({"phone": _("请填写手机号码，用于接收预约信息。")})
+    if matter is not None and not matter.zones.filter(pk=slot.zone_id).exists():
+        raise QueueError({"matter": _("该事项不在此服务区办理，请选择其他服务区。")})
+    if prefill is not None:
+        from yichuang.prefill.services import usable_problem
+
+        guide = prefill.version.guide
+        zone_ids = [guide.bundle.zone_id] if guide.bundle_id else list(guide.matter.zones.values_list("pk", flat=True))
+        if (problem := usable_problem(prefill, now=now)) is not None:
+            raise QueueError({"prefill": problem})
+        if slot.zone_id not in zone_ids:
+            raise QueueError({"prefill": _("该预填申请须到 %(zone)s 办理，请选择该服务区的时段。") % {
+                "zone": "、".join(Zone.objects.filter(pk__in=zone_ids).values_list("name", flat=True))}})  # fmt: skip
     start = timezone.make_aware(datetime.datetime.combine(slot.date, slot.start))
     if start + datetime.timedelta(minutes=queries.rules_for(slot.zone).appointment_late_minutes) < now:
         raise Conflict(_("该时段已过。"))
@@ -745,27 +759,88 @@ def book_appointment(
         slot__zone_id=slot.zone_id, slot__date=slot.date, phone=phone, status=Appointment.Status.BOOKED
     ).exists():
         raise Conflict(_("该手机号当天在此服务区已有预约。"))
-    taken = AppointmentSlot.objects.filter(pk=slot.pk, booked__lt=F("capacity")).update(booked=F("booked") + 1)
-    if not taken:
-        raise Conflict(_("该时段已约满，请选择其他时段。"))
-    for _attempt in range(5):
-        try:
-            with transaction.atomic():
-                appointment = Appointment.objects.create(
-                    slot=slot,
-                    code=_new_code(),
-                    name=name,
-                    phone=phone,
-                    created_at=now,
-                    created_by=actor if getattr(actor, "pk", None) else None,
-                )
-            break
-        except IntegrityError:
-            continue
-    else:  # pragma: no cover - 32^8 codes
-        raise Conflict(_("请重试。"))
-    audit.record(actor, "queue.book", appointment, summary=f"{slot}", request=request)
+    with transaction.atomic():
+        taken = AppointmentSlot.objects.filter(pk=slot.pk, booked__lt=F("capacity")).update(booked=F("booked") + 1)
+        if not taken:
+            raise Conflict(_("该时段已约满，请选择其他时段。"))
+        for _attempt in range(5):
+            try:
+                with transaction.atomic():
+                    appointment = Appointment.objects.create(
+                        slot=slot,
+                        code=_new_code(),
+                        name=name,
+                        phone=phone,
+                        created_at=now,
+                        created_by=actor if getattr(actor, "pk", None) else None,
+                        matter=matter,
+                        prefill=prefill,
+                        token=secrets.token_urlsafe(16),
+                    )
+                break
+            except IntegrityError:
+                continue
+        else:  # pragma: no cover - 32^8 codes
+            raise Conflict(_("请重试。"))
+        audit.record(actor, "queue.book", appointment, summary=f"{slot}", request=request)
+        _tell_booked(appointment)
     return appointment
+
+
+def appointment_url(appointment: Appointment) -> str:
+    return absolute(reverse("queue:appointment", args=[appointment.token])) if appointment.token else ""
+
+
+def _when(appointment: Appointment) -> str:
+    slot = appointment.slot
+    return f"{slot.date:%m月%d日} {slot.start:%H:%M}–{slot.end:%H:%M}"
+
+
+def _tell_booked(appointment: Appointment) -> None:
+    materials = [line.name for line in queries.appointment_materials(appointment) if line.required]
+    notify(
+        appointment.phone,
+        "appointment_booked",
+        {"when": _when(appointment), "zone": appointment.slot.zone.name, "code": appointment.code,
+         "materials": "、".join(materials), "url": appointment_url(appointment)},
+    )  # fmt: skip
+
+
+DAY_BEFORE_FROM = datetime.time(9, 0)  # the day-before reminder goes out from this local time on
+
+
+def remind_appointments(now=None) -> dict:
+    """The day before (from DAY_BEFORE_FROM) and an hour before its slot, each booked appointment is reminded once
+    — not when it was booked after that moment (its confirmation is fresh). Marked by a conditional UPDATE in the
+    message's transaction: two workers, or a run after a failed one, remind nobody twice."""
+    now = now or timezone.now()
+    local = timezone.localtime(now)
+    today = local.date()
+    sent = {"day": 0, "hour": 0}
+    booked = Appointment.objects.filter(status=Appointment.Status.BOOKED).select_related("slot__zone")
+    if local.time() >= DAY_BEFORE_FROM:
+        cutoff = timezone.make_aware(datetime.datetime.combine(today, DAY_BEFORE_FROM))
+        tomorrow = booked.filter(
+            slot__date=today + datetime.timedelta(days=1), reminded_day_at__isnull=True, created_at__lt=cutoff
+        )
+        for appointment in tomorrow:
+            sent["day"] += _remind(appointment, "reminded_day_at", now, soon=False, valid=datetime.timedelta(hours=12))
+    for appointment in booked.filter(slot__date=today, reminded_hour_at__isnull=True):
+        start = timezone.make_aware(datetime.datetime.combine(appointment.slot.date, appointment.slot.start))
+        hour_before = start - datetime.timedelta(hours=1)
+        if hour_before <= now < start and appointment.created_at < hour_before:
+            sent["hour"] += _remind(appointment, "reminded_hour_at", now, soon=True, valid=start - now)
+    return sent
+
+
+@transaction.atomic
+def _remind(appointment: Appointment, mark: str, now, *, soon: bool, valid: datetime.timedelta) -> int:
+    if not Appointment.objects.filter(pk=appointment.pk, **{f"{mark}__isnull": True}).update(**{mark: now}):
+        return 0  # another worker reminded it
+    context = {"when": _when(appointment), "zone": appointment.slot.zone.name, "code": appointment.code,
+               "soon": soon, "url": appointment_url(appointment)}  # fmt: skip
+    notify(appointment.phone, "appointment_reminder", context, expires_at=now + valid)
+    return 1
 
 
 @transaction.atomic
@@ -813,10 +888,15 @@ def check_in(code: str, *, site=None, now=None, request=None) -> tuple[Ticket, b
         phone=appointment.phone,
         source=Ticket.Source.APPOINTMENT,
         appointment=appointment,
+        matter=appointment.matter if appointment.matter_id else None,
         booked=in_time,
         now=now,
         request=request,
     )
+    if appointment.prefill_id:  # the window that calls the ticket finds the pre-filled application at once
+        from yichuang.prefill.services import attach_ticket
+
+        attach_ticket(appointment.prefill, ticket)
     audit.record(
         None,
         "queue.check_in",

@@ -21,4 +21,5 @@ urlpatterns = [
     path("desk/tickets/<int:ticket_id>/<slug:action>/", views.desk_ticket, name="desk_ticket"),
     path("desk/appointments/", views.desk_appointments, name="desk_appointments"),
     path("booking/<slug:site>/", views.booking, name="booking"),
+    path("booking/a/<str:token>/", views.appointment, name="appointment"),
 ]

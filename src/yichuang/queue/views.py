@@ -429,13 +429,20 @@ def _int(value: str | None, default: int) -> int:
 
 @never_cache
 def booking(request, site: str):
+    """网上预约: a slot of a zone, optionally for one of its matters or for a pre-filled application (`?prefill=`,
+    a situation guide's result: its zone is chosen and its materials confirmed). Booked → the confirmation page."""
     site = _site(site)
+    prefill = _booking_prefill(request)
     zones = list(
         Zone.objects.filter(site=site, appointment_slots__date__gte=timezone.localdate())
         .distinct()
         .order_by("order", "code")
     )
-    zone = next((z for z in zones if z.code == request.GET.get("zone")), zones[0] if zones else None)
+    wanted = request.POST.get("zone") or request.GET.get("zone")
+    if prefill is not None and not wanted:
+        guide = prefill.version.guide
+        wanted = guide.bundle.zone.code if guide.bundle_id else None
+    zone = next((z for z in zones if z.code == wanted), zones[0] if zones else None)
     today = timezone.localdate()
     slots = (
         AppointmentSlot.objects.filter(
@@ -444,7 +451,7 @@ def booking(request, site: str):
         if zone
         else AppointmentSlot.objects.none()
     )
-    booked = None
+    matters = list(_matters_at(site).filter(zones=zone).order_by("name")) if zone else []
     if request.method == "POST":
         if refused := ratelimit.check(request):
             messages.error(request, _("操作过于频繁，请 %(s)s 秒后再试。") % {"s": int(refused + 0.999)})
@@ -454,14 +461,18 @@ def booking(request, site: str):
                 .filter(pk=request.POST.get("slot") or 0, zone__site=site)
                 .first()
             )
+            matter = next((m for m in matters if m.code == request.POST.get("matter")), None)
             try:
                 if slot is None:
                     raise services.QueueError({"slot": _("请选择时段。")})
                 booked = services.book_appointment(
-                    slot, name=request.POST.get("name", ""), phone=request.POST.get("phone", ""), request=request
-                )
+                    slot, name=request.POST.get("name", ""), phone=request.POST.get("phone", ""),
+                    matter=None if prefill else matter, prefill=prefill, request=request,
+                )  # fmt: skip
             except ValidationError as exc:
                 messages.error(request, _first_error(exc))
+            else:
+                return redirect("queue:appointment", booked.token)
     now_local = timezone.localtime()
     open_slots = [s for s in slots if s.free and (s.date > today or s.start >= now_local.time())]
     return render(
@@ -472,6 +483,47 @@ def booking(request, site: str):
             "zones": zones,
             "zone": zone,
             "slots": open_slots,
+            "matters": matters,
+            "prefill": prefill,
+        },
+    )
+
+
+def _booking_prefill(request):
+    """The pre-filled application the booking is for: its code in the address (from its page), usable."""
+    code = request.POST.get("prefill") or request.GET.get("prefill")
+    if not code:
+        return None
+    from yichuang.prefill.services import find, usable_problem
+
+    prefill = find(code)
+    if usable_problem(prefill) is not None:
+        raise Http404(_("没有这个预填申请，或它已受理、已过期。"))
+    return prefill
+
+
+@never_cache
+def appointment(request, token: str):
+    """The booking's own page (the link in the confirmation): the code and its QR to scan at the kiosk, the materials
+    to bring, and cancelling."""
+    booked = get_object_or_404(
+        Appointment.objects.select_related("slot__zone__site", "matter", "prefill__version__guide"), token=token[:32]
+    )
+    if request.method == "POST" and request.POST.get("action") == "cancel":
+        try:
+            services.cancel_appointment(booked, request=request)
+        except ValidationError as exc:
+            messages.error(request, _first_error(exc))
+        else:
+            messages.success(request, _("预约已取消。"))
+        return redirect("queue:appointment", booked.token)
+    return render(
+        request,
+        "queue/appointment.html",
+        {
             "booked": booked,
+            "site": booked.slot.zone.site,
+            "qr": qr_svg(booked.code),
+            "materials": [line for line in queries.appointment_materials(booked) if line.required],
         },
     )

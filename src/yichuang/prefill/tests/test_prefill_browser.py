@@ -86,3 +86,44 @@ def test_window_time_prefilled_against_typed(clerk, page, staff_login):
     assert scanned["clicks"] < typed["clicks"]
     if out := os.environ.get("YICHUANG_WINDOW_TIMES"):
         Path(out).write_text(json.dumps({"prefilled": scanned, "typed": typed, "human": human}))
+
+
+def test_book_for_the_application_check_in_by_qr_and_the_window_has_it(clerk, page, staff_login, screenshot):
+    import datetime
+
+    from yichuang.organisation.models import Zone
+    from yichuang.queue.models import AppointmentSlot
+
+    from .conftest import T0
+
+    site = Site.objects.get(is_default=True)
+    AppointmentSlot.objects.create(zone=Zone.objects.get(code="sq-enterprise"), date=T0.date(),
+                                   start=datetime.time(10, 15), end=datetime.time(10, 45), capacity=3)  # fmt: skip
+    prefill = services.create(site=site, channel="portal", version=Guide.objects.get().published(), answers=ANSWERS,
+                              applicant={"kind": "org", "name": "沈丘县好运商贸有限公司",
+                                         "id_number": credit_code("91411624MA9"), "phone": "13900001111"})  # fmt: skip
+    phone = page  # the person's phone first, then the hall's kiosk, then the clerk's PC
+    phone.set_viewport_size({"width": 390, "height": 844})
+    phone.goto(f"/booking/{site.code}/?prefill={prefill.code}")
+    expect(phone.locator("#booking-prefill")).to_contain_text(prefill.display_code)
+    phone.fill("#id_name", "张三")
+    phone.fill("#id_phone", "13900001111")
+    phone.get_by_role("button", name="预约").click()
+    code = phone.locator("#booking-code").inner_text().strip()
+    expect(phone.locator("#booking-materials")).to_contain_text("房屋租赁合同")  # the application's tailored list
+    expect(phone.locator("#booked .qr svg")).to_be_visible()
+    screenshot(phone, "appointment", full_page=True)
+
+    page.set_viewport_size({"width": 1280, "height": 1024})
+    page.goto(f"/kiosk/{site.code}/")
+    page.focus("#checkin-code")
+    page.keyboard.type(code.lower())  # the kiosk's QR scanner types what the code's QR holds
+    page.keyboard.press("Enter")
+    ticket_number = page.locator("#ticket-number").inner_text()
+
+    staff_login(clerk)
+    page.goto("/desk/")
+    page.click("#btn-call")
+    expect(page.locator("#desk-current")).to_contain_text(ticket_number)
+    page.click("#btn-intake")
+    expect(page.locator("#prefill-banner")).to_contain_text(prefill.display_code)

@@ -181,7 +181,7 @@ def test_online_booking_page(hall, t0):
     client = Client()
     page = client.get("/booking/hall/")
     assert page.status_code == 200 and "09:00" in page.content.decode()
-    done = client.post("/booking/hall/", {"slot": slot.pk, "name": "张三", "phone": "13800000001"})
+    done = client.post("/booking/hall/", {"slot": slot.pk, "name": "张三", "phone": "13800000001"}, follow=True)
     appointment = Appointment.objects.get()
     assert appointment.code in done.content.decode()
     again = client.post("/booking/hall/", {"slot": slot.pk, "name": "李四", "phone": "13800000002"})
