@@ -57,6 +57,13 @@ class MaterialIn(BaseModel):
     copies: int | None = Field(None, description="Copies received (default: the number required).")
 
 
+class SituationIn(BaseModel):
+    version: int = Field(description="Id of a published (or since retired) situation guide version (情形引导).")
+    answers: dict[str, str] = Field(
+        default_factory=dict, max_length=100, description="Question id → option id; every question asked answered."
+    )
+
+
 class SubmissionIn(BaseModel):
     applicant: ApplicantIn
     agent: AgentIn | None = None
@@ -70,6 +77,11 @@ class SubmissionIn(BaseModel):
         None, description="Intake window id; default the caller's seat today (required for a hall admin not seated)."
     )
     ticket: int | None = Field(None, description="Queue ticket id being served at the window.")
+    situation: SituationIn | None = Field(
+        None,
+        description="The situation guide's answers: with a bundle and no `matters` they choose its matters, and they "
+        "tailor the material list; the submission keeps them with the version.",
+    )
     confirm_duplicate: bool = Field(
         False,
         description="At a window: accept although the same applicant had the same matters accepted today "
@@ -236,6 +248,7 @@ def create_submission(request, response: HttpResponse, payload: SubmissionIn):
         channel=data["channel"],
         window=data["window"],
         ticket=data["ticket"],
+        situation=data.get("situation"),
         idempotency_key=request.headers.get("Idempotency-Key"),
         request=request,
     )

@@ -20,6 +20,13 @@ class PrefillConfig(AppConfig):
                 "note": _("群众：按情形引导填好申请、上传材料，得到预填码，到窗口出示即可"),
             }
         ]
+        links.append(
+            {
+                "label": _("预填申请预审"),
+                "url": reverse("prefill:precheck_list"),
+                "note": _("工作人员登录后使用：在线预审群众提交的预填申请，告知材料是否齐全"),
+            }
+        )
         if site is not None:
             links.insert(
                 0,

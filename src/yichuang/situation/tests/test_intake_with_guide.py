@@ -124,3 +124,22 @@ def test_the_desk_asks_the_guide_and_tailors_its_checklist(demo_guides, client):
         assert client.post("/desk/intake/", form).status_code == 302
     submission = Submission.objects.get()
     assert submission.situation_answers == FEW and submission.cases.count() == 3
+
+
+def test_the_api_takes_the_answers_too(clerk):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(clerk)
+    body = {
+        "applicant": ORG, "bundle": "enterprise-opening", "matters": [], "materials": _all_received(FEW),
+        "situation": {"version": _version().pk, "answers": FEW},
+    }  # fmt: skip
+    response = client.post("/api/submissions", body, content_type="application/json")
+    assert response.status_code == 201, response.content
+    assert [c["matter"] for c in response.json()["cases"]] == [
+        "411624-XK-SCJG-001", "411624-QT-GA-001", "411624-GG-RS-001",
+    ]  # fmt: skip
+    nothing = {**body, "situation": {"version": _version().pk, "answers": {}}, "confirm_duplicate": True}
+    missing = client.post("/api/submissions", nothing, content_type="application/json")
+    assert missing.status_code == 422 and missing.json()["errors"][0]["field"] == "situation"
