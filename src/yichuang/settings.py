@@ -322,6 +322,7 @@ PORTAL_LOOKUP_RATE = os.environ.get("PORTAL_LOOKUP_RATE", "10/300")
 # Pre-filled applications (预填): how long a code stays valid, and how many a kiosk (a client address) may make.
 PREFILL_DAYS = int(os.environ.get("PREFILL_DAYS", "30"))
 PREFILL_RATE = os.environ.get("PREFILL_RATE", "20/600")
+PREFILL_CLEANUP_SECONDS = max(60, int(os.environ.get("PREFILL_CLEANUP_SECONDS", "3600")))
 # Online questions (我要咨询) per client address, same format: a family asking a few things passes, a script not.
 CONSULT_ASK_RATE = os.environ.get("CONSULT_ASK_RATE", "10/3600")
 # Failed progress lookups per submission number, from any address (numbers are sequential); then the number is

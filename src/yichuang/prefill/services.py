@@ -277,3 +277,24 @@ def precheck(prefill: Prefill, *, actor, complete: bool, note: str = "", request
 def record_view(prefill: Prefill, actor, *, request=None, what: str = "") -> None:
     """A member of staff opened the pre-filled application (its applicant's data, a file): in the audit log."""
     audit.record(actor, "prefill.view", prefill, summary=f"{prefill.code} {what}".strip(), request=request)
+
+
+def forget_unneeded(now=None) -> dict:
+    """Expired applications never taken in are deleted with their files (the person's data goes with them); an
+    application taken in keeps its row (the submission's link to it) but its files, copied to the submission at
+    acceptance, are deleted. Safe to run twice or by two workers."""
+    now = now or timezone.now()
+    expired = list(Prefill.objects.filter(expires_at__lte=now, submission__isnull=True).values_list("pk", flat=True))
+    names = list(PrefillFile.objects.filter(prefill_id__in=expired).values_list("file", flat=True))
+    used = PrefillFile.objects.filter(prefill__submission__isnull=False)
+    names += list(used.values_list("file", flat=True))
+    with transaction.atomic():
+        files = used.delete()[0]
+        from yichuang.queue.models import Appointment
+
+        Appointment.objects.filter(prefill_id__in=expired).update(prefill=None)
+        deleted = Prefill.objects.filter(pk__in=expired, submission__isnull=True).delete()[0]
+        if deleted or files:
+            audit.record(None, "prefill.forget", None, summary=f"{len(expired)} expired, {files} used files")
+        transaction.on_commit(lambda: [default_storage.delete(name) for name in names])
+    return {"expired": len(expired), "files": len(names)}

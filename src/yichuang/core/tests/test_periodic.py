@@ -24,6 +24,8 @@ from yichuang.core.models import PeriodicJob, WorkerHeartbeat
 from yichuang.core.tests.concurrency import run_together
 from yichuang.notifications import tasks as notification_tasks
 from yichuang.organisation.tests.factories import UserFactory
+from yichuang.prefill import tasks as prefill_tasks
+from yichuang.queue import tasks as queue_tasks
 from yichuang.video import tasks as video_tasks
 
 SH = dt.timezone(dt.timedelta(hours=8))
@@ -58,6 +60,8 @@ def test_both_jobs_are_declared_with_their_periods(settings):
     assert declared[SWEEP].period == 42 and declared[SWEEP].func is tasks.backoffice_sweep
     assert declared[CATCH_UP].period == 17 and declared[CATCH_UP].func is notification_tasks.deliver_catch_up
     assert declared[VIDEO_SWEEP].func is video_tasks.video_sweep
+    assert declared["queue.appointment_reminders"].func is queue_tasks.appointment_reminders
+    assert declared["prefill.cleanup"].func is prefill_tasks.prefill_cleanup
 
 
 def test_a_fresh_database_gets_its_rows_due_at_once(db):
@@ -69,6 +73,8 @@ def test_a_fresh_database_gets_its_rows_due_at_once(db):
         CATCH_UP: (T, 60),
         FORM_TOKENS: (T, 3600),
         VIDEO_SWEEP: (T, 60),
+        "queue.appointment_reminders": (T, 300),
+        "prefill.cleanup": (T, 3600),
     }
 
 
@@ -147,7 +153,7 @@ def test_a_stopping_worker_frees_its_jobs_at_once(db):
     periodic.beat("w1", later)  # still running its jobs
     assert periodic.claim_due("w2", later) == []
     periodic.stopped("w1", later)
-    assert names(periodic.claim_due("w2", later)) == {SWEEP, CATCH_UP, VIDEO_SWEEP}
+    assert names(periodic.claim_due("w2", later)) == {SWEEP, CATCH_UP, VIDEO_SWEEP, "queue.appointment_reminders"}
     assert WorkerHeartbeat.objects.get(worker_id="w1").stopped_at == later
 
 
@@ -155,7 +161,8 @@ def test_a_run_that_could_not_free_its_row_is_freed_at_the_next_tick(db):
     periodic.ensure_rows(T)
     periodic.beat("w1", T)
     periodic.claim_due("w1", T)
-    assert periodic.release_orphans("w1", running={SWEEP}) == 3  # the catch-up's, cleanup's and video's are over
+    # the catch-up's, the form tokens', video's, the appointment reminders' and the prefill cleanup's are over
+    assert periodic.release_orphans("w1", running={SWEEP}) == 5
     assert row(CATCH_UP).running_by == row(FORM_TOKENS).running_by == row(VIDEO_SWEEP).running_by == ""
     assert row(SWEEP).running_by == "w1"
 

@@ -174,3 +174,22 @@ def test_staff_precheck_tells_the_person(clerk, client):
     outsider = UserFactory(supervisor=True)
     client.force_login(outsider)
     assert client.get(reverse("prefill:precheck_list")).status_code == 403
+
+
+def test_what_is_no_longer_needed_is_forgotten(clerk, django_capture_on_commit_callbacks):
+    from django.core.files.storage import default_storage
+
+    version = Guide.objects.get().published()
+    person = {"kind": "org", "name": "沈丘县好运商贸有限公司", "id_number": CREDIT, "phone": "13900001111"}
+    old = services.create(site=_site(), channel="kiosk", version=version, answers=ANSWERS, applicant=person,
+                          files={"rental-contract": SimpleUploadedFile("a.pdf", PDF)})  # fmt: skip
+    kept = services.create(site=_site(), channel="kiosk", version=version, answers=ANSWERS, applicant=person)
+    old_file = old.files.get().file.name
+    assert default_storage.exists(old_file)
+    later = old.expires_at + datetime.timedelta(minutes=1)
+    Prefill.objects.filter(pk=kept.pk).update(expires_at=later + datetime.timedelta(days=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.forget_unneeded(now=later) == {"expired": 1, "files": 1}
+    assert list(Prefill.objects.values_list("pk", flat=True)) == [kept.pk]
+    assert not default_storage.exists(old_file)
+    assert services.forget_unneeded(now=later) == {"expired": 0, "files": 0}  # twice: nothing more
