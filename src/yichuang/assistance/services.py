@@ -102,11 +102,17 @@ def start(
         consent_submit=True, consent_collect=bool(consent_collect), consent_at=now, consent_recorded_by=actor,
     )  # fmt: skip
     assistance.consent_file.save(f"{assistance.number}-consent", consent_file, save=False)
-    try:
-        assistance.save()
+    stored = assistance.consent_file.name
+    try:  # the scan is personal data: if anything below fails and the transaction rolls back, it goes too
+        _record_start(assistance, helper, actor, request)
     except Exception:
-        assistance.consent_file.delete(save=False)
+        assistance.consent_file.storage.delete(stored)
         raise
+    return assistance
+
+
+def _record_start(assistance: Assistance, helper, actor, request) -> None:
+    assistance.save()
     AssistanceEvent.objects.create(assistance=assistance, kind=AssistanceEvent.Kind.STARTED, actor=actor,
                                    text=_("帮办员：%(name)s") % {"name": helper.get_full_name()})  # fmt: skip
     audit.record(actor, "assistance.start", assistance, summary=f"{assistance.number} {assistance.category}",
@@ -115,9 +121,8 @@ def start(
 
     from .queries import person_url
 
-    notify(phone, "assistance_started", {"number": assistance.number, "helper": helper.get_full_name(),
-                                         "url": person_url(assistance)})  # fmt: skip
-    return assistance
+    notify(assistance.subject_phone, "assistance_started",
+           {"number": assistance.number, "helper": helper.get_full_name(), "url": person_url(assistance)})  # fmt: skip
 
 
 def _locked(assistance: Assistance) -> Assistance:

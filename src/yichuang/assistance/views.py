@@ -13,6 +13,7 @@ from django.views.decorators.cache import never_cache
 
 from yichuang.core import audit
 from yichuang.core.masking import mask_id_number, mask_phone
+from yichuang.core.schemas import row_id
 from yichuang.organisation.models import User
 from yichuang.organisation.roles import Role, acts_as
 
@@ -38,8 +39,8 @@ def index(request):
         names = ("category", "subject.kind", "subject.name", "subject.id_number", "subject.phone", "project_name")
         values = {k: request.POST.get(k, "").strip()[:200] for k in (*names, "helper")}
         helper = None
-        if values["helper"].isdigit() and acts_as(request.user, Role.HALL_ADMIN):
-            helper = _helpers().filter(pk=int(values["helper"])).first()
+        if row_id(values["helper"]) is not None and acts_as(request.user, Role.HALL_ADMIN):
+            helper = _helpers().filter(pk=row_id(values["helper"])).first()
         try:
             assistance = services.start(
                 actor=request.user, category=values["category"],
@@ -90,7 +91,7 @@ def detail(request, number: str):
                 services.end(assistance, actor=request.user, withdrawn=action == "withdraw",
                              reason=request.POST.get("reason", ""), request=request)  # fmt: skip
             elif action == "reassign":
-                helper = _helpers().filter(pk=int(request.POST.get("helper", "0") or 0)).first()
+                helper = _helpers().filter(pk=row_id(request.POST.get("helper"))).first()
                 if helper is None:
                     raise ValidationError({"helper": [_("请选择帮办员。")]})
                 services.reassign(assistance, helper, actor=request.user, request=request)

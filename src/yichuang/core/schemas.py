@@ -26,3 +26,13 @@ class InvalidOut(ErrorOut):
     """422: a parameter or a domain rule refused the input; `detail` repeats the first reason."""
 
     errors: list[FieldErrorOut]
+
+
+def row_id(value) -> int | None:
+    """An id typed into a form or a query string: ASCII digits that fit a row id, else None (never a 500 from
+    int('²') or an id beyond 64 bits)."""
+    text = str(value or "").strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 19:
+        return None
+    number = int(text)
+    return number if 1 <= number <= MAX_ROW_ID else None

@@ -591,7 +591,8 @@ def _plan(
         else:
             assisted = found
             if agent_person is None:  # the helper is the agent (代理人) of every submission made for the assistance
-                agent_person = Person(kind=ApplicantKind.PERSON, name=found.helper.get_full_name())
+                helper_name = found.helper.get_full_name().strip() or found.helper.get_username()
+                agent_person = Person(kind=ApplicantKind.PERSON, name=helper_name[:50])
     known = applicants.known(person.kind, person.id_number)
     earlier = applicants.check_name(person, known, applicant, errors, staff=bool(getattr(actor, "pk", None)))
     check_material_rules(entries, dues, known, errors, today=today)
@@ -632,10 +633,7 @@ def _check_situation(situation, chosen: Chosen, explicit: bool, errors: Errors, 
         errors.add("situation", exc.message_dict["situation"][0])
         return None
     guide = version.guide
-    fits = (guide.bundle_id and chosen.bundle is not None and guide.bundle_id == chosen.bundle.pk) or (
-        guide.matter_id and chosen.bundle is None and [m.pk for m in chosen.matters] == [guide.matter_id]
-    )
-    if not fits:
+    if not situation_queries.fits(guide, chosen.bundle, chosen.matters):
         errors.add("situation", _("情形引导“%(name)s”不适用于所选事项。") % {"name": guide.name})
         return None
     answers = {str(k)[:32]: str(v)[:32] for k, v in list(situation.get("answers", {}).items())[:100]}
@@ -643,6 +641,8 @@ def _check_situation(situation, chosen: Chosen, explicit: bool, errors: Errors, 
     if not outcome.complete:
         errors.add("situation", _("请回答情形引导的全部问题（还有 %(n)d 个未回答）。") % {
             "n": len(outcome.asked) - len(outcome.answers)})  # fmt: skip
+    elif not outcome.matters:
+        errors.add("situation", _("按这些回答没有需要办理的事项，请核对回答。"))
     if chosen.bundle is not None:
         by_code = {m.code: m for m in guide.scope()}
         if not explicit:
@@ -902,12 +902,14 @@ def refuse(
     agent: dict | None = None,
     window=None,
     ticket=None,
+    situation: dict | None = None,
     now: dt.datetime | None = None,
     request=None,
 ) -> Submission:
     """不予受理: a written refusal with reasons and the one-time notice of what is missing.
 
-    Same arguments as `submit` (window channel only) plus `reasons` (required text). The matters need only
+    Same arguments as `submit` (window channel only; `situation` tailors the list as there) plus `reasons`
+    (required text). The matters need only
     exist (a refusal may be because a matter is not taken in here); the missing materials are the required
     lines of the merged list not received, deferred or pledged. Creates a submission with status refused,
     its materials, the Refusal, timeline, audit and notification. Raises ValidationError like `submit`.
@@ -930,7 +932,11 @@ def refuse(
         errors.add("reasons", _("理由含有不可见的控制字符。"))
     elif len(reasons) > 2000:
         errors.add("reasons", _("理由不能超过 2000 字。"))
-    lines = reference.merged(ref, chosen.matters) if chosen.matters else []
+    guided = _check_situation(situation, chosen, bool(matters), errors, ref)
+    if guided is not None:
+        lines = guided[1].materials
+    else:
+        lines = reference.merged(ref, chosen.matters) if chosen.matters else []
     entries = read_materials(materials, lines, errors)
     known = applicants.known(person.kind, person.id_number)
     applicants.raise_if_any(errors, applicants.check_name(person, known, applicant, errors, staff=True))

@@ -29,6 +29,7 @@ from yichuang.clock.workcalendar import CalendarUnknown
 from yichuang.core import once
 from yichuang.core.links import absolute
 from yichuang.core.pdf import pdf_response
+from yichuang.core.schemas import row_id
 from yichuang.knowledge import queries as knowledge_queries
 from yichuang.organisation import queries as org_queries
 from yichuang.organisation.models import Window
@@ -324,15 +325,18 @@ def desk(request):
         if action == "accept":
             ensure_confirmed(applicant["id_number"], [m.code for m in matter_list], confirmed=confirmed)
             if prefill is not None:
-                common.pop("situation", None)  # the pre-filled application's own answers and version
-                submission = prefill_services.accept(prefill.code, **common)
+                # Under the application's version, with the answers as the clerk sees them (corrected at the
+                # window if the person's situation was given wrongly).
+                answers = common.pop("situation", {}).get("answers") or prefill.answers
+                submission = prefill_services.accept(prefill.code, answers=answers, **common)
                 for name, reason in getattr(submission, "refused_files", []):
                     text = _("预填文件“%(name)s”未能附上：%(reason)s") % {"name": name, "reason": reason}
                     messages.error(request, text)
             else:
                 submission = services.submit(**common)
         else:
-            submission = services.refuse(**common, reasons=context["reasons"])
+            refusal = {k: v for k, v in common.items() if k != "assistance"}  # a refusal is no helper's submission
+            submission = services.refuse(**refusal, reasons=context["reasons"])
     except LikelyDuplicate as exc:  # the same applicant with the same matters today: the clerk confirms first
         context.update(duplicate=exc.earlier, duplicate_message=str(exc))
         return show(409)
@@ -387,12 +391,13 @@ def _situation(post, bundle, matter_list) -> dict | None:
     """The situation guide of the chosen bundle (or single matter) and the answers on the form: the version on the
     form (a pre-filled application's, even if since retired) or the one published now."""
     version = None
-    if (post.get("situation_version") or "").isdigit():
+    if row_id(post.get("situation_version")) is not None:
         try:
             version = situation_queries.usable_version(post["situation_version"])
         except ValidationError:
             version = None
-        if version is not None and bundle is not None and version.guide.bundle_id != bundle.pk:
+        guide = version.guide if version is not None else None
+        if guide is not None and not situation_queries.fits(guide, bundle, matter_list):
             version = None
     if version is None and bundle is not None:
         version = situation_queries.published_for(bundle=bundle)

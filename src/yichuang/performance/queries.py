@@ -13,8 +13,8 @@ Figures and where they come from:
   the staff member who served it.
 * **submissions taken in** — `intake.Submission` accepted in the period (`accepted_at`), by `accepted_by`, its
   window, the window's zone; per department: the submissions with at least one case of that department.
-  Of those, **assisted** (帮办代办件数): the ones made for an assisted service — per staff member counted for the
-  helper who made them as agent (`assisted_by`), otherwise like the submissions.
+  Of those, **assisted** (帮办代办件数): the ones made for an assisted service — per staff member the helper's,
+  who alone takes them in as agent (`accepted_by` = `assisted_by`), otherwise like the submissions.
 * **cases concluded** (approved, rejected or terminated, `concluded_at` in the period) **within the limit**
   (`concluded_at ≤ due_at`) and **past it**; staff = the case's assignee, department = the case's, window and
   zone = where it was accepted. Within-limit rate = within / concluded.
@@ -275,12 +275,12 @@ def _figures(period: Period, by: str, departments: set[int] | None) -> dict:
         cases_in = Case.objects.filter(accepted_at__gte=start, accepted_at__lt=end)
         if departments is not None:
             cases_in = cases_in.filter(department__in=departments)
-        taken = cases_in.order_by().values("department").annotate(n=Count("submission", distinct=True))
+        taken = cases_in.order_by().values("department").annotate(
+            n=Count("submission", distinct=True),
+            assisted=Count("submission", distinct=True, filter=Q(submission__assistance__isnull=False)),
+        )
         for r in taken:
-            row(r["department"]).submissions = r["n"]
-        helped = cases_in.filter(submission__assistance__isnull=False).order_by().values("department")
-        for r in helped.annotate(n=Count("submission", distinct=True)):
-            row(r["department"]).assisted = r["n"]
+            row(r["department"]).submissions, row(r["department"]).assisted = r["n"], r["assisted"]
     else:
         submissions = Submission.objects.filter(
             status=Submission.Status.ACCEPTED, accepted_at__gte=start, accepted_at__lt=end
@@ -290,12 +290,13 @@ def _figures(period: Period, by: str, departments: set[int] | None) -> dict:
                 Exists(Case.objects.filter(submission=OuterRef("pk"), department__in=departments))
             )
         key = _SUBMISSION_KEYS[by]
-        for r in submissions.order_by().values(key).annotate(n=Count("id")):
-            row(r[key]).submissions = r["n"]
-        # The helper's work counts for the helper (who may have taken it in at any window as the agent).
-        helped_key = "assisted_by" if by == "staff" else key
-        for r in submissions.filter(assistance__isnull=False).order_by().values(helped_key).annotate(n=Count("id")):
-            row(r[helped_key]).assisted = r["n"]
+        # Only its helper takes in a submission for an assistance (assistance.services.check_submission): per staff
+        # member accepted_by is the helper, so one aggregate counts both.
+        counted = submissions.order_by().values(key).annotate(
+            n=Count("id"), assisted=Count("id", filter=Q(assistance__isnull=False))
+        )
+        for r in counted:
+            row(r[key]).submissions, row(r[key]).assisted = r["n"], r["assisted"]
 
     cases = Case.objects.filter(status__in=CONCLUDED, concluded_at__gte=start, concluded_at__lt=end)
     if departments is not None:

@@ -7,6 +7,18 @@ from yichuang.situation import queries as situation_queries
 from .models import Prefill
 
 
+def zones_for(prefill: Prefill):
+    """The zones of the application's site that take its guide's bundle (or matter) in — where its ticket is taken
+    and its appointment booked."""
+    from yichuang.organisation.models import Zone
+
+    guide = prefill.version.guide
+    zones = Zone.objects.filter(site=prefill.site_id)
+    if guide.bundle_id:
+        return zones.filter(pk=guide.bundle.zone_id)
+    return zones.filter(matters=guide.matter_id).order_by("order", "code")
+
+
 def upload_lines(version) -> list[dict]:
     """Every material the guide's answers could ask for (the page shows those the current answers need)."""
     data = situation_queries.page_data(version)

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -172,39 +173,42 @@ def load_for_desk(code, *, actor, request=None) -> Prefill:
 
 def take_ticket(prefill: Prefill, *, request=None, rate_key: str | None = None):
     """A ticket for the zone that takes the guide's bundle (or matter) in at the prefill's site, linked to it so
-    that the window that calls it finds the application at once."""
+    that the window that calls it finds the application at once. Pressed twice (also at once): the same ticket."""
     from yichuang.queue import services as queue_services
     from yichuang.queue.models import Ticket
 
-    if (
-        prefill.ticket_id
-        and prefill.ticket.date == timezone.localdate()
-        and prefill.ticket.status == Ticket.Status.WAITING
-    ):
-        return prefill.ticket  # pressed twice: the same ticket
+    from .queries import zones_for
+
     guide = prefill.version.guide
-    matter = None
-    if guide.bundle_id:
-        zone = guide.bundle.zone
-    else:
-        matter = guide.matter
-        zone = matter.zones.filter(site=prefill.site).order_by("order", "code").first()
-    if zone is None or zone.site_id != prefill.site_id:
+    matter = None if guide.bundle_id else guide.matter
+    zone = zones_for(prefill).first()
+    if zone is None:
         raise ValidationError(_("本中心没有受理该事项的服务区。"))
     with transaction.atomic():
+        prefill = Prefill.objects.select_for_update().select_related("ticket").get(pk=prefill.pk)
+        if _waiting_today(prefill.ticket):
+            return prefill.ticket
         ticket = queue_services.issue_ticket(
             zone, phone=prefill.applicant.get("phone") or None, matter=matter, source=Ticket.Source.KIOSK,
             request=request, rate_key=rate_key,
         )  # fmt: skip
         Prefill.objects.filter(pk=prefill.pk).update(ticket=ticket)
-    prefill.ticket = ticket
     return ticket
 
 
+def _waiting_today(ticket) -> bool:
+    from yichuang.queue.models import Ticket
+
+    return ticket is not None and ticket.date == timezone.localdate() and ticket.status == Ticket.Status.WAITING
+
+
+@transaction.atomic
 def attach_ticket(prefill: Prefill, ticket) -> None:
-    """A ticket taken for the pre-filled application elsewhere (an appointment's check-in) brings it to the window."""
-    if prefill.submission_id is None:
-        Prefill.objects.filter(pk=prefill.pk, submission__isnull=True).update(ticket=ticket)
+    """A ticket taken for the pre-filled application elsewhere (an appointment's check-in) brings it to the window
+    — unless one already waits for it today (taken at the kiosk): that one is not taken away."""
+    locked = Prefill.objects.select_for_update().select_related("ticket").filter(pk=prefill.pk).first()
+    if locked is not None and locked.submission_id is None and not _waiting_today(locked.ticket):
+        Prefill.objects.filter(pk=locked.pk).update(ticket=ticket)
 
 
 def for_ticket(ticket) -> Prefill | None:
@@ -213,30 +217,39 @@ def for_ticket(ticket) -> Prefill | None:
     return Prefill.objects.filter(ticket=ticket, submission__isnull=True).first()
 
 
-def accept(code, *, actor, request=None, **submit_args):
-    """Take the pre-filled application in: `intake.services.submit` with its situation answers, and the
-    application marked taken in, in one transaction (a second accept of the same code is refused). Its files
-    are attached afterwards (a file refused then is reported; the submission stays)."""
+def accept(code, *, actor, answers: dict | None = None, request=None, **submit_args):
+    """Take the pre-filled application in: `intake.services.submit` under its guide version with its answers (or
+    `answers`, as the clerk corrected them at the window), and the application marked taken in, in one
+    transaction (a second accept of the same code is refused); its copy of the applicant's data is then dropped
+    (the submission has its own). Its files are attached afterwards (a file refused then is reported; the
+    submission stays)."""
     prefill = find(code)
     with transaction.atomic():
         locked = Prefill.objects.select_for_update().filter(pk=prefill.pk if prefill else None).first()
         if (problem := usable_problem(locked)) is not None:
             raise ValidationError({"prefill": [problem]})
         submission = intake.submit(
-            actor=actor, request=request, situation={"version": locked.version_id, "answers": locked.answers},
+            actor=actor, request=request,
+            situation={"version": locked.version_id, "answers": locked.answers if answers is None else answers},
             **submit_args,
         )  # fmt: skip
         if getattr(submission, "replayed", False):
             return submission
         try:
             with transaction.atomic():
-                Prefill.objects.filter(pk=locked.pk).update(submission=submission, used_at=timezone.now())
+                Prefill.objects.filter(pk=locked.pk).update(
+                    submission=submission, used_at=timezone.now(), applicant={}, agent={}
+                )
         except IntegrityError:
             raise ValidationError({"prefill": [_("该预填申请已受理。")]}) from None
         audit.record(actor, "prefill.accept", locked, summary=f"{locked.code} {submission.number}", request=request)
     refused = []
     for row in locked.files.all():
-        handle = default_storage.open(row.file.name, "rb")
+        try:
+            handle = default_storage.open(row.file.name, "rb")
+        except OSError:
+            refused.append((row.original_name, _("文件已不在服务器上，请重新扫描。")))
+            continue
         handle.name = row.original_name
         try:
             intake.attach_file(submission, row.material, handle, actor=actor, request=request)
@@ -257,6 +270,8 @@ def precheck(prefill: Prefill, *, actor, complete: bool, note: str = "", request
     note = (note or "").strip()[:500]
     if prefill.submission_id:
         raise ValidationError(_("该预填申请已受理，无需预审。"))
+    if prefill.precheck != Prefill.Precheck.REQUESTED or prefill.expires_at <= timezone.now():
+        raise ValidationError(_("该预填申请没有待处理的预审请求（未申请、已预审或已过期）。"))
     if not complete and not note:
         raise ValidationError({"note": [_("请写明缺少哪些材料或哪里需要修改。")]})
     prefill.precheck = Prefill.Precheck.COMPLETE if complete else Prefill.Precheck.MISSING
@@ -284,17 +299,22 @@ def forget_unneeded(now=None) -> dict:
     application taken in keeps its row (the submission's link to it) but its files, copied to the submission at
     acceptance, are deleted. Safe to run twice or by two workers."""
     now = now or timezone.now()
-    expired = list(Prefill.objects.filter(expires_at__lte=now, submission__isnull=True).values_list("pk", flat=True))
-    names = list(PrefillFile.objects.filter(prefill_id__in=expired).values_list("file", flat=True))
-    used = PrefillFile.objects.filter(prefill__submission__isnull=False)
-    names += list(used.values_list("file", flat=True))
     with transaction.atomic():
-        files = used.delete()[0]
-        from yichuang.queue.models import Appointment
-
-        Appointment.objects.filter(prefill_id__in=expired).update(prefill=None)
-        deleted = Prefill.objects.filter(pk__in=expired, submission__isnull=True).delete()[0]
-        if deleted or files:
-            audit.record(None, "prefill.forget", None, summary=f"{len(expired)} expired, {files} used files")
+        # Locked, and deleted by these very ids: an application accepted meanwhile is not among the expired.
+        expired = list(
+            Prefill.objects.select_for_update()
+            .filter(expires_at__lte=now, submission__isnull=True)
+            .values_list("pk", flat=True)
+        )
+        doomed = list(
+            PrefillFile.objects.select_for_update()
+            .filter(Q(prefill_id__in=expired) | Q(prefill__submission__isnull=False))
+            .values_list("pk", "file")
+        )
+        PrefillFile.objects.filter(pk__in=[pk for pk, _name in doomed]).delete()
+        Prefill.objects.filter(pk__in=expired).delete()  # an appointment for one keeps its slot (SET_NULL)
+        if expired or doomed:
+            audit.record(None, "prefill.forget", None, summary=f"{len(expired)} expired, {len(doomed)} files")
+        names = [name for _pk, name in doomed]
         transaction.on_commit(lambda: [default_storage.delete(name) for name in names])
-    return {"expired": len(expired), "files": len(names)}
+    return {"expired": len(expired), "files": len(doomed)}

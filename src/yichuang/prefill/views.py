@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from yichuang.core.masking import mask_id_number, mask_name, mask_phone
 from yichuang.organisation.models import Site
-from yichuang.organisation.roles import acts_as
+from yichuang.organisation.roles import Role, acts_as
 from yichuang.portal import services as portal_services
 from yichuang.portal.views import applicant_required
 from yichuang.queue import ratelimit
@@ -108,6 +108,7 @@ def _done_context(request, prefill: Prefill, **extra) -> dict:
 # --- the self-service terminal ---------------------------------------------------------------------------
 
 
+@never_cache
 def kiosk_start(request, site: str):
     site = _site(site)
     request.session.pop(SESSION_DONE, None)  # the next person starts clean
@@ -205,6 +206,14 @@ def _ensure_staff(user):
         raise PermissionDenied(_("您没有综合受理岗位。"))
 
 
+def _at_my_site(request, prefill: Prefill) -> Prefill:
+    """Staff of a site pre-check and open their own site's applications; hall admins any."""
+    site_id = getattr(request.user, "site_id", None)
+    if site_id and site_id != prefill.site_id and not acts_as(request.user, Role.HALL_ADMIN):
+        raise Http404(_("没有这个预填申请。"))
+    return prefill
+
+
 @login_required
 @never_cache
 def precheck_list(request):
@@ -219,7 +228,7 @@ def precheck_list(request):
 @never_cache
 def precheck_detail(request, code: str):
     _ensure_staff(request.user)
-    prefill = get_object_or_404(Prefill.objects.select_related("version__guide"), code=code[:8])
+    prefill = _at_my_site(request, get_object_or_404(Prefill.objects.select_related("version__guide"), code=code[:8]))
     errors = {}
     if request.method == "POST":
         try:
@@ -240,7 +249,7 @@ def precheck_detail(request, code: str):
 def prefill_file(request, code: str, material: str):
     """A file of a pre-filled application, for intake staff (the desk's checklist and the pre-check link it)."""
     _ensure_staff(request.user)
-    prefill = get_object_or_404(Prefill, code=code[:8])
+    prefill = _at_my_site(request, get_object_or_404(Prefill, code=code[:8]))
     row = get_object_or_404(prefill.files, material=material[:32])
     from django.http import FileResponse
     from django.utils.http import content_disposition_header

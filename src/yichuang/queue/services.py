@@ -743,12 +743,14 @@ def book_appointment(
     if matter is not None and not matter.zones.filter(pk=slot.zone_id).exists():
         raise QueueError({"matter": _("该事项不在此服务区办理，请选择其他服务区。")})
     if prefill is not None:
+        from yichuang.prefill.queries import zones_for
         from yichuang.prefill.services import usable_problem
 
-        guide = prefill.version.guide
-        zone_ids = [guide.bundle.zone_id] if guide.bundle_id else list(guide.matter.zones.values_list("pk", flat=True))
+        zone_ids = list(zones_for(prefill).values_list("pk", flat=True))
         if (problem := usable_problem(prefill, now=now)) is not None:
             raise QueueError({"prefill": problem})
+        if phone not in {prefill.applicant.get("phone"), (prefill.agent or {}).get("phone")}:
+            raise QueueError({"phone": _("请使用填报预填申请时留的手机号预约。")})
         if slot.zone_id not in zone_ids:
             raise QueueError({"prefill": _("该预填申请须到 %(zone)s 办理，请选择该服务区的时段。") % {
                 "zone": "、".join(Zone.objects.filter(pk__in=zone_ids).values_list("name", flat=True))}})  # fmt: skip
@@ -835,8 +837,9 @@ def remind_appointments(now=None) -> dict:
 
 @transaction.atomic
 def _remind(appointment: Appointment, mark: str, now, *, soon: bool, valid: datetime.timedelta) -> int:
-    if not Appointment.objects.filter(pk=appointment.pk, **{f"{mark}__isnull": True}).update(**{mark: now}):
-        return 0  # another worker reminded it
+    still = Appointment.objects.filter(pk=appointment.pk, status=Appointment.Status.BOOKED, **{f"{mark}__isnull": True})
+    if not still.update(**{mark: now}):
+        return 0  # another worker reminded it, or it was cancelled or checked in meanwhile
     context = {"when": _when(appointment), "zone": appointment.slot.zone.name, "code": appointment.code,
                "soon": soon, "url": appointment_url(appointment)}  # fmt: skip
     notify(appointment.phone, "appointment_reminder", context, expires_at=now + valid)

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from yichuang.catalogue.models import LifeEvent, Matter
 from yichuang.core.links import absolute
+from yichuang.core.schemas import row_id
 from yichuang.organisation import queries as org_queries
 from yichuang.organisation import services as org_services
 from yichuang.organisation.models import Seat, Site, Window, Zone
@@ -458,7 +459,7 @@ def booking(request, site: str):
         else:
             slot = (
                 AppointmentSlot.objects.select_related("zone")
-                .filter(pk=request.POST.get("slot") or 0, zone__site=site)
+                .filter(pk=row_id(request.POST.get("slot")), zone__site=site)
                 .first()
             )
             matter = next((m for m in matters if m.code == request.POST.get("matter")), None)

@@ -5,7 +5,6 @@ publishing through `services.publish` (refused unless every case passes)."""
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Max
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -114,10 +113,14 @@ class GuideVersionAdmin(AuditedAdminMixin, admin.ModelAdmin):
         return initial
 
     def save_model(self, request, obj, form, change):
-        if not change:
-            obj.number = (GuideVersion.objects.filter(guide=obj.guide).aggregate(n=Max("number"))["n"] or 0) + 1
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        # A new version is numbered, checked and audited by the service (one at a time per guide).
+        draft = services.new_draft(obj.guide, obj.source, actor=request.user, note=obj.note, request=request)
+        obj.pk, obj.number, obj.created_by, obj.definition = draft.pk, draft.number, draft.created_by, draft.definition
+        obj.created_at, obj.status = draft.created_at, draft.status
+        obj._state.adding, obj._state.db = False, draft._state.db
 
     def get_urls(self):
         return [

@@ -7,9 +7,17 @@ from django.utils.translation import gettext as _
 
 from yichuang.catalogue.models import Material, MatterMaterial
 from yichuang.catalogue.queries import merged_materials
+from yichuang.core.schemas import row_id
 
 from . import rules
 from .models import Guide, GuideVersion
+
+
+def fits(guide: Guide, bundle, matters) -> bool:
+    """The guide is the chosen bundle's, or the one chosen matter's (without a bundle)."""
+    if guide.bundle_id:
+        return bundle is not None and guide.bundle_id == bundle.pk
+    return bundle is None and [m.pk for m in matters] == [guide.matter_id]
 
 
 def parse_for(guide: Guide, source: str) -> dict:
@@ -55,7 +63,7 @@ def usable_version(version_id) -> GuideVersion:
     version it was answered under), never a draft."""
     version = (
         GuideVersion.objects.select_related("guide__bundle", "guide__matter")
-        .filter(pk=version_id if str(version_id).isdigit() else None)
+        .filter(pk=row_id(version_id))
         .exclude(status=GuideVersion.Status.DRAFT)
         .first()
     )

@@ -208,7 +208,7 @@ def parse(source: str, *, scope: list[str], materials: set[str]) -> dict:
             problems.add(where, _("应写成 {matter: 事项编码, when: 条件}。"))
             continue
         code = r.get("matter")
-        if code not in scope:
+        if not isinstance(code, str) or code not in scope:
             problems.add(where, _("事项“%(code)s”不在本引导的范围内。") % {"code": code})
         when = _when(r.get("when"), where, problems, options)
         if not when:
@@ -222,14 +222,14 @@ def parse(source: str, *, scope: list[str], materials: set[str]) -> dict:
             problems.add(where, _("应写成 {material: 材料编码, when: 条件, …}。"))
             continue
         code = r.get("material")
-        if code not in materials:
+        if not isinstance(code, str) or code not in materials:
             problems.add(where, _("材料字典中没有编码为“%(code)s”的材料。") % {"code": code})
         when = _when(r.get("when"), where, problems, options)
         omit = r.get("omit", False)
         if not isinstance(omit, bool):
             problems.add(where, _("omit 应为 true 或 false。"))
         matter = r.get("matter")
-        if matter is not None and matter not in scope:
+        if matter is not None and (not isinstance(matter, str) or matter not in scope):
             problems.add(where, _("事项“%(code)s”不在本引导的范围内。") % {"code": matter})
         originals = _count(r.get("originals"), where, problems)
         copies = _count(r.get("copies"), where, problems)

@@ -89,8 +89,8 @@ def test_export_opens_with_the_table_rows(month):
     body = {r[0]: r for r in rows[2:]}
     enterprise, general = body["企业开办服务专区"], body["综合审批服务区"]
     # name, note, tickets, handling, waiting, submissions, within, past, within %, ratings, level, satisfaction %, bad
-    assert enterprise[2:] == (3, 20, 20, 2, 2, 0, 100, 5, 3, 40, 2)
-    assert general[2:] == (1, None, 5, 1, 0, 1, 0, 1, 5, 100, 0)
+    assert enterprise[2:] == (3, 20, 20, 2, 2, 0, 100, 5, 3, 40, 2, 0)  # … bad ratings, assisted submissions
+    assert general[2:] == (1, None, 5, 1, 0, 1, 0, 1, 5, 100, 0, 0)
     assert rows[-1][0] == "合计" and rows[-1][2] == 4 and len(rows) == 2 + 3 + 1  # two zones, online, total
 
 

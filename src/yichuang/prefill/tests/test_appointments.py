@@ -95,9 +95,18 @@ def test_a_booking_for_a_prefilled_application_brings_it_to_the_window(demo_guid
     other_zone = AppointmentSlot.objects.create(
         zone=realestate, date=tuesday, start=datetime.time(9), end=datetime.time(9, 30), capacity=5
     )
-    with pytest.raises(services.QueueError):
-        services.book_appointment(other_zone, name="张三", phone="13900001112", prefill=prefill, now=MONDAY)
+    with pytest.raises(services.QueueError) as exc:
+        services.book_appointment(other_zone, name="张三", phone="13900001111", prefill=prefill, now=MONDAY)
+    assert "prefill" in exc.value.message_dict
+    with pytest.raises(services.QueueError) as exc:  # the code alone books nothing: the phone it was made with
+        services.book_appointment(slot, name="李四", phone="13900001112", prefill=prefill, now=MONDAY)
+    assert "phone" in exc.value.message_dict
     ticket, in_time = services.check_in(f" {booked.code.lower()} ", now=_at(1, 9, 50))  # as a scanner types it
     assert in_time and ticket.appointment_id == booked.pk
     prefill.refresh_from_db()
     assert prefill.ticket == ticket and prefill_services.for_ticket(ticket) == prefill
+    with time_machine.travel(_at(1, 9, 55), tick=False):  # a ticket already waiting for it is not taken away
+        other = services.issue_ticket(ticket.zone, now=_at(1, 9, 55))
+        prefill_services.attach_ticket(prefill, other)
+        prefill.refresh_from_db()
+        assert prefill.ticket == ticket

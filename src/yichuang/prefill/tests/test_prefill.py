@@ -109,6 +109,7 @@ def test_the_desk_loads_the_code_and_accepts_it_once(clerk, client):
     submission = Submission.objects.get()
     prefill.refresh_from_db()
     assert prefill.submission == submission and submission.situation_answers == ANSWERS
+    assert prefill.applicant == {} and prefill.agent == {}  # the submission has the applicant; the copy goes
     assert list(submission.cases.order_by("seq").values_list("matter__code", flat=True)) == prefill.matters
     assert [a.material_code for a in submission.attachments.all()] == ["rental-contract"]
     again = client.get(reverse("intake:desk"), {"prefill": prefill.code})
@@ -167,6 +168,7 @@ def test_staff_precheck_tells_the_person(clerk, client):
     url = reverse("prefill:precheck_detail", args=[prefill.code])
     assert "请写明缺少" in client.post(url, {"result": "missing", "note": ""}).content.decode()
     assert client.post(url, {"result": "missing", "note": "租赁合同未盖章"}).status_code == 302
+    assert "没有待处理的预审请求" in client.post(url, {"result": "complete"}).content.decode()  # once
     prefill.refresh_from_db()
     assert prefill.precheck == "missing" and prefill.prechecked_by == clerk
     message = Message.objects.get(kind="prefill_prechecked")
@@ -193,3 +195,24 @@ def test_what_is_no_longer_needed_is_forgotten(clerk, django_capture_on_commit_c
     assert list(Prefill.objects.values_list("pk", flat=True)) == [kept.pk]
     assert not default_storage.exists(old_file)
     assert services.forget_unneeded(now=later) == {"expired": 0, "files": 0}  # twice: nothing more
+
+
+def test_the_clerk_corrects_an_answer_at_the_window(clerk, client):
+    prefill = services.create(site=_site(), channel="kiosk", version=Guide.objects.get().published(),
+                              answers=ANSWERS, applicant={"kind": "org", "name": "沈丘县好运商贸有限公司",
+                              "id_number": CREDIT, "phone": "13900001111"})  # fmt: skip
+    corrected = {**ANSWERS, "premises": "own"}  # the person does own the premises: no lease contract
+    from yichuang.situation import queries as sq
+
+    form = {"prefill": prefill.code, "situation_version": prefill.version_id, "bundle": "enterprise-opening",
+            "applicant.kind": "org", "applicant.name": "沈丘县好运商贸有限公司", "applicant.id_number": CREDIT,
+            "applicant.phone": "13900001111", "action": "accept",
+            **{f"q-{k}": v for k, v in corrected.items()}}  # fmt: skip
+    for i, line in enumerate(sq.outcome(prefill.version, corrected).materials):
+        form[f"m-{i}-material"] = line.material
+        form[f"m-{i}-status"] = "received" if line.required else "missing"
+    client.force_login(clerk)
+    assert client.post(reverse("intake:desk"), form).status_code == 302
+    submission = Submission.objects.get()
+    assert submission.situation_answers == corrected and submission.situation_version_id == prefill.version_id
+    assert not submission.materials.filter(code="rental-contract").exists()

@@ -90,13 +90,16 @@ def test_the_page_and_the_server_evaluate_alike(demo_guides, page):
     page.wait_for_function("window.yichuangSituation !== undefined")
 
     for version in (tricky, demo):
+        _same_for(page, version)()
 
-        @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck), database=None)
-        @given(answers=answers_for(version))
-        def same(answers, version=version):
-            _compare(page, version, answers)
 
-        same()
+def _same_for(page, version):
+    @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    @given(answers=answers_for(version))
+    def same(answers):
+        _compare(page, version, answers)
+
+    return same
 
 
 def test_the_list_follows_each_answer(demo_guides, page, screenshot):

@@ -111,3 +111,18 @@ def test_the_public_page_answers_without_script(demo_guides, client):
     assert "房屋租赁合同" in text and "银行开户须法定代表人本人到场" in text
     assert client.get("/situations/").status_code == 200
     assert client.get("/situations/nope/").status_code == 404
+
+
+def test_a_new_version_in_the_admin_is_made_by_the_service(demo_guides, client):
+    guide = Guide.objects.get(code="enterprise-opening")
+    client.force_login(demo_guides)
+    page = client.get("/admin/situation/guideversion/add/", {"guide": guide.pk})
+    assert guide.published().source.splitlines()[1] in page.content.decode()  # starts from the last rules
+    response = client.post("/admin/situation/guideversion/add/",
+                           {"guide": guide.pk, "source": guide.published().source, "note": "改写"})  # fmt: skip
+    assert response.status_code == 302
+    draft = GuideVersion.objects.get(guide=guide, number=2)
+    assert draft.status == "draft" and draft.created_by == demo_guides and draft.note == "改写"
+    assert AuditEvent.objects.filter(action="situation.new_draft", object_id=str(draft.pk)).exists()
+    bad = client.post("/admin/situation/guideversion/add/", {"guide": guide.pk, "source": "questions: []"})
+    assert bad.status_code == 200 and "至少要有一个问题" in bad.content.decode()

@@ -12,4 +12,19 @@
   document.addEventListener("click", function (event) {
     if (event.target.closest("[data-print]")) window.print();
   });
+
+  // A self-service terminal is shared: after two idle minutes it goes back to its start page, which forgets the
+  // last person's code and entries.
+  var home = document.querySelector("[data-idle-home]");
+  if (home) {
+    var timer = null;
+    var restart = function () {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(function () { window.location.href = home.href; }, 120000);
+    };
+    ["click", "keydown", "input", "touchstart", "scroll"].forEach(function (name) {
+      document.addEventListener(name, restart, { passive: true });
+    });
+    restart();
+  }
 })();

@@ -5,6 +5,11 @@
 (function () {
   "use strict";
 
+  // names[code] when the server sent one (as Python's dict.get(code, code)), never an Object.prototype member.
+  function own(names, code) {
+    return Object.prototype.hasOwnProperty.call(names, code) ? names[code] : code;
+  }
+
   function holds(when, answers) {
     return Object.keys(when).every(function (q) {
       return Object.prototype.hasOwnProperty.call(answers, q) && when[q].indexOf(answers[q]) !== -1;
@@ -12,7 +17,7 @@
   }
 
   function answered(definition, answers) {
-    var asked = [], counted = {}, complete = true;
+    var asked = [], counted = Object.create(null), complete = true;
     definition.questions.forEach(function (q) {
       if (!holds(q.when, counted)) return;
       asked.push(q.id);
@@ -24,18 +29,18 @@
   }
 
   function selectedMatters(definition, scope, answers) {
-    var conditional = {};
+    var conditional = Object.create(null); // codes like "constructor" are only codes here
     definition.matters.forEach(function (rule) {
       conditional[rule.matter] = conditional[rule.matter] === true || holds(rule.when, answers);
     });
     return scope.filter(function (code) {
-      return !Object.prototype.hasOwnProperty.call(conditional, code) || conditional[code];
+      return !(code in conditional) || conditional[code];
     });
   }
 
   // catalogue.queries.merged_materials, on the requirements the page was given.
   function merged(data, codes) {
-    var lines = [], byCode = {};
+    var lines = [], byCode = Object.create(null);
     codes.forEach(function (code) {
       var matter = data.matters[code];
       matter.lines.forEach(function (req) {
@@ -75,10 +80,10 @@
       var line;
       if (at === -1) {
         line = {
-          material: rule.material, name: names.materials[rule.material] || rule.material, originals: 0, copies: 0,
+          material: rule.material, name: own(names.materials, rule.material), originals: 0, copies: 0,
           required: false, core: false, deferrable: false, pledgeable: false, notes: [], matters: [], matter_names: []
         };
-        if (rule.matter) { line.matters.push(rule.matter); line.matter_names.push(names.matters[rule.matter] || rule.matter); }
+        if (rule.matter) { line.matters.push(rule.matter); line.matter_names.push(own(names.matters, rule.matter)); }
         lines.push(line);
       } else {
         line = lines[at];
