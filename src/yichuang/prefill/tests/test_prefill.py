@@ -27,6 +27,11 @@ ANSWERS = {"seal": "need", "bank": "later", "invoice": "skip", "social": "skip",
 CREDIT = credit_code("91411624MA9")
 
 
+def _opening():
+    """The demo's 企业开办 guide, as published."""
+    return Guide.objects.get(code="enterprise-opening").published()
+
+
 def _form(**extra):
     data = {f"q-{k}": v for k, v in ANSWERS.items()}
     data.update({"applicant.kind": "org", "applicant.name": "沈丘县好运商贸有限公司", "applicant.id_number": CREDIT,
@@ -83,7 +88,7 @@ def test_the_kiosk_is_rate_limited(demo_guides, client, settings):
 
 
 def test_the_desk_loads_the_code_and_accepts_it_once(clerk, client):
-    prefill = services.create(site=_site(), channel="kiosk", version=Guide.objects.get().published(),
+    prefill = services.create(site=_site(), channel="kiosk", version=_opening(),
                               answers=ANSWERS, applicant={"kind": "org", "name": "沈丘县好运商贸有限公司",
                               "id_number": CREDIT, "phone": "13900001111"},
                               files={"rental-contract": SimpleUploadedFile("租赁合同.pdf", PDF)})  # fmt: skip
@@ -122,7 +127,7 @@ def test_the_desk_loads_the_code_and_accepts_it_once(clerk, client):
 
 
 def test_the_called_ticket_brings_its_application(clerk, client):
-    prefill = services.create(site=_site(), channel="kiosk", version=Guide.objects.get().published(),
+    prefill = services.create(site=_site(), channel="kiosk", version=_opening(),
                               answers=ANSWERS, applicant={"kind": "org", "name": "沈丘县好运商贸有限公司",
                               "id_number": CREDIT, "phone": "13900001111"})  # fmt: skip
     ticket = services.take_ticket(prefill)
@@ -134,7 +139,7 @@ def test_the_called_ticket_brings_its_application(clerk, client):
 
 
 def test_an_expired_or_unknown_code_is_refused(clerk, client):
-    prefill = services.create(site=_site(), channel="kiosk", version=Guide.objects.get().published(),
+    prefill = services.create(site=_site(), channel="kiosk", version=_opening(),
                               answers=ANSWERS, applicant={"kind": "person", "name": "张三",
                               "id_number": resident_id(), "phone": "13900001111"})  # fmt: skip
     client.force_login(clerk)
@@ -160,7 +165,7 @@ def test_the_online_hall_keeps_them_for_the_phone_that_made_them(demo_guides, cl
 
 
 def test_staff_precheck_tells_the_person(clerk, client):
-    prefill = services.create(site=_site(), channel="portal", version=Guide.objects.get().published(),
+    prefill = services.create(site=_site(), channel="portal", version=_opening(),
                               answers=ANSWERS, applicant={"kind": "org", "name": "沈丘县好运商贸有限公司",
                               "id_number": CREDIT, "phone": "13900001111"}, precheck=True)  # fmt: skip
     client.force_login(clerk)
@@ -181,7 +186,7 @@ def test_staff_precheck_tells_the_person(clerk, client):
 def test_what_is_no_longer_needed_is_forgotten(clerk, django_capture_on_commit_callbacks):
     from django.core.files.storage import default_storage
 
-    version = Guide.objects.get().published()
+    version = _opening()
     person = {"kind": "org", "name": "沈丘县好运商贸有限公司", "id_number": CREDIT, "phone": "13900001111"}
     old = services.create(site=_site(), channel="kiosk", version=version, answers=ANSWERS, applicant=person,
                           files={"rental-contract": SimpleUploadedFile("a.pdf", PDF)})  # fmt: skip
@@ -198,7 +203,7 @@ def test_what_is_no_longer_needed_is_forgotten(clerk, django_capture_on_commit_c
 
 
 def test_the_clerk_corrects_an_answer_at_the_window(clerk, client):
-    prefill = services.create(site=_site(), channel="kiosk", version=Guide.objects.get().published(),
+    prefill = services.create(site=_site(), channel="kiosk", version=_opening(),
                               answers=ANSWERS, applicant={"kind": "org", "name": "沈丘县好运商贸有限公司",
                               "id_number": CREDIT, "phone": "13900001111"})  # fmt: skip
     corrected = {**ANSWERS, "premises": "own"}  # the person does own the premises: no lease contract
