@@ -185,7 +185,7 @@ def take_ticket(prefill: Prefill, *, request=None, rate_key: str | None = None):
     if zone is None:
         raise ValidationError(_("本中心没有受理该事项的服务区。"))
     with transaction.atomic():
-        prefill = Prefill.objects.select_for_update().select_related("ticket").get(pk=prefill.pk)
+        prefill = Prefill.objects.select_for_update().get(pk=prefill.pk)  # no join: PostgreSQL locks no outer join
         if _waiting_today(prefill.ticket):
             return prefill.ticket
         ticket = queue_services.issue_ticket(
@@ -206,7 +206,7 @@ def _waiting_today(ticket) -> bool:
 def attach_ticket(prefill: Prefill, ticket) -> None:
     """A ticket taken for the pre-filled application elsewhere (an appointment's check-in) brings it to the window
     — unless one already waits for it today (taken at the kiosk): that one is not taken away."""
-    locked = Prefill.objects.select_for_update().select_related("ticket").filter(pk=prefill.pk).first()
+    locked = Prefill.objects.select_for_update().filter(pk=prefill.pk).first()
     if locked is not None and locked.submission_id is None and not _waiting_today(locked.ticket):
         Prefill.objects.filter(pk=locked.pk).update(ticket=ticket)
 
