@@ -8,7 +8,7 @@ import time_machine
 from django.core.management import call_command
 
 from yichuang.clock.workcalendar import SHANGHAI
-from yichuang.situation.tests.conftest import demo_guides  # noqa: F401 — the demo hall, catalogue and guide
+from yichuang.situation.tests.conftest import demo_catalogue_subset, demo_guides  # noqa: F401 — the demo hall and its guides
 
 T0 = datetime.datetime(2026, 3, 10, 10, 0, tzinfo=SHANGHAI)  # a Tuesday, inside opening hours
 PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
