@@ -81,6 +81,38 @@ def _calendar_known_to_the_suite(request):
         CalendarYear.objects.get_or_create(year=year, defaults={"complete": True, "note": "test suite"})
 
 
+@pytest.fixture(autouse=True)
+def _one_request_at_a_time_on_sqlite(request):
+    """On SQLite the test database lives in memory and every thread of the live server shares its one
+    connection: two pages requesting at once (a board polling while a person books) interleave two statements
+    on it ("bad parameter or other API misuse", "cannot start a transaction within a transaction"). There the
+    live server serves one request at a time — a harness limit, not the app's: a real SQLite file or PostgreSQL
+    gives each request its own connection, and on PostgreSQL the browser tests run concurrent as in production.
+    No page streams (no server-sent events), so a whole response is made under the lock."""
+    if "live_server" not in request.fixturenames:
+        yield
+        return
+    import threading
+
+    from django.db import connection
+
+    live_server = request.getfixturevalue("live_server")
+    httpd = getattr(live_server.thread, "httpd", None)
+    if connection.vendor != "sqlite" or httpd is None:
+        yield
+        return
+    app = httpd.get_app()
+    lock = threading.Lock()
+
+    def locked(environ, start_response):
+        with lock:
+            return list(app(environ, start_response))
+
+    httpd.set_app(locked)
+    yield
+    httpd.set_app(app)
+
+
 @pytest.fixture(scope="session")
 def playwright():
     """One Playwright for the session: its sync API runs an event loop in this thread, and a second one started

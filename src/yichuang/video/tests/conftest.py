@@ -2,7 +2,6 @@
 another department's officer, the hall's admin) and a Chromium with fake camera and microphone."""
 
 import os
-import threading
 from dataclasses import dataclass
 
 import pytest
@@ -67,32 +66,10 @@ def media_browser(playwright):
     browser.close()
 
 
-def _one_request_at_a_time(live_server):
-    """On SQLite the test database lives in memory and the live server's threads share its one connection:
-    two browsers polling at once would interleave two transactions on it ("cannot start a transaction within
-    a transaction"). Serve one request at a time there — a harness limit, not the app's (a real SQLite file or
-    PostgreSQL gives each request its own connection; on PostgreSQL the tests run concurrent as in production)."""
-    from django.db import connection
-
-    httpd = getattr(live_server.thread, "httpd", None)
-    if connection.vendor != "sqlite" or httpd is None:
-        return lambda: None
-    app = httpd.get_app()
-    lock = threading.Lock()
-
-    def locked(environ, start_response):
-        with lock:
-            return list(app(environ, start_response))
-
-    httpd.set_app(locked)
-    return lambda: httpd.set_app(app)
-
-
 @pytest.fixture
 def two_pages(media_browser, live_server):
     """Two separate browser contexts (two people, two sets of cookies) on the live server."""
     contexts = []
-    restore = _one_request_at_a_time(live_server)
 
     def open_page():
         context = media_browser.new_context(
@@ -106,4 +83,3 @@ def two_pages(media_browser, live_server):
     yield open_page
     for context in contexts:
         context.close()
-    restore()

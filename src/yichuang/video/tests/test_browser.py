@@ -25,6 +25,23 @@ SENT_VIDEO_LABEL = (
 )
 
 
+# Delays every signalling poll's answer by 1.5 s and counts the polls in flight and delivered late.
+SLOW_POLLS = """() => {
+  const original = window.fetch;
+  window.pollsInFlight = 0;
+  window.pollsDelivered = 0;
+  window.fetch = (url, options) => {
+    if (!String(url).includes("?after=")) return original(url, options);
+    window.pollsInFlight += 1;
+    return original(url, options).then((response) => new Promise((resolve) => setTimeout(() => {
+      window.pollsInFlight -= 1;
+      window.pollsDelivered += 1;
+      resolve(response);
+    }, 1500)));
+  };
+}"""
+
+
 def login(page, user):
     page.goto("/accounts/login/")
     page.fill("#id_username", user.username)
@@ -136,8 +153,14 @@ def test_clerk_calls_delegated_department_expert_answers_both_see_video_expert_h
     expect(expert.locator("#btn-share")).to_have_attribute("aria-pressed", "false")
     expert.wait_for_function(f"() => !({SENT_VIDEO_LABEL})().startsWith('screen')")  # back to the camera
 
+    # A slow network: the expert's polls come back late, so a poll answered "active" just before the hang-up
+    # arrives after it — and must not bring the ended call back (it did, on a busy CI machine).
+    expert.evaluate(SLOW_POLLS)
+    expert.wait_for_function("() => window.pollsInFlight > 0")
     expert.click("#btn-hangup")
     expect(expert.locator("#call-status")).to_have_text("通话已结束", timeout=20_000)  # a busy machine
+    expert.wait_for_function("() => window.pollsInFlight === 0 && window.pollsDelivered > 0")
+    expect(expert.locator("#call-status")).to_have_text("通话已结束")
     expect(clerk.locator("#call-status")).to_have_text("通话已结束", timeout=20_000)  # a busy machine
     expect(expert.locator("#btn-share")).to_be_hidden()
     expect(expert.locator("#btn-hangup")).to_be_hidden()

@@ -190,12 +190,15 @@
     var self = this;
     if (this.done) return;
     api(this.info.signals_url + "?after=" + this.lastId, {csrf: this.csrf}).then(function (data) {
+      // A poll answered before our own hang-up may arrive after it: its "active" must not bring the call back.
+      if (self.done) return;
       var chain = Promise.resolve();
       data.signals.forEach(function (signal) {
         self.lastId = Math.max(self.lastId, signal.id);
         chain = chain.then(function () { return self.handle(signal); });
       });
       return chain.then(function () {
+        if (self.done) return;
         if (data.status === "ended" || data.status === "missed") {
           self.finish(data);
         } else {
