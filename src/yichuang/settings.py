@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "yichuang.output",
     "yichuang.feedback",
     "yichuang.performance",
+    "yichuang.hall",
     "yichuang.knowledge",
     "yichuang.consultation",
     "yichuang.video",

@@ -36,6 +36,7 @@ urlpatterns = [
     path("supervision/", include("yichuang.supervision.urls")),
     path("office/", include("yichuang.backoffice.urls")),
     path("performance/", include("yichuang.performance.urls")),
+    path("hall/", include("yichuang.hall.urls")),
     path("output/", include("yichuang.output.urls")),
     path("knowledge/", include("yichuang.knowledge.urls")),
     path("consult/", include("yichuang.consultation.urls")),
