@@ -19,6 +19,55 @@ CHROMIUM_ARGS = [
 ]
 
 
+# Rows made by migrate itself, the same in every test: content types and permissions.
+MIGRATED_TABLES = {"django_content_type", "auth_permission"}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_flush_after_transactional_tests():
+    """A transactional test (the browser tests, the concurrency tests) ends with Django's flush: every table
+    emptied, then the post_migrate signal re-creating content types, permissions and the role groups — about 0.7 s
+    on an idle machine and several seconds on a busy one, each time. Here the flush keeps the content types and
+    permissions (migrate's own rows, never changed by a test), re-creates only the role groups (`sync_role_groups`,
+    the one post_migrate receiver with data of ours), and on PostgreSQL deletes the rows of the tables that have
+    any instead of truncating all 150 (Django's foreign keys are deferred, so the order does not matter). The
+    database a test starts with is the same. A flush that resets sequences keeps Django's way entirely."""
+    from django.core.management.commands import flush
+    from django.db import connection
+
+    from yichuang.organisation.roles import sync_role_groups
+
+    operations = type(connection.ops)  # the backend of this run
+    original_sql_flush = operations.sql_flush
+    original_handle = flush.Command.handle
+
+    def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+        original = original_sql_flush
+        if reset_sequences:
+            return original(self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade)
+        tables = [t for t in tables if t not in MIGRATED_TABLES]
+        if self.connection.vendor != "postgresql" or not tables:
+            return original(self, style, tables, allow_cascade=allow_cascade)
+        quoted = [self.quote_name(t) for t in tables]
+        probe = " UNION ALL ".join(f"(SELECT {i} FROM {q} LIMIT 1)" for i, q in enumerate(quoted))
+        with self.connection.cursor() as cursor:
+            cursor.execute(probe)
+            filled = sorted(i for (i,) in cursor.fetchall())
+        return [f"{style.SQL_KEYWORD('DELETE FROM')} {style.SQL_FIELD(quoted[i])};" for i in filled]
+
+    def handle(self, **options):
+        if options.get("reset_sequences"):
+            return original_handle(self, **options)
+        original_handle(self, **{**options, "inhibit_post_migrate": True})
+        sync_role_groups()
+
+    operations.sql_flush = sql_flush
+    flush.Command.handle = handle
+    yield
+    operations.sql_flush = original_sql_flush
+    flush.Command.handle = original_handle
+
+
 @pytest.fixture(autouse=True)
 def _no_login_throttle_between_tests(settings):
     settings.AXES_ENABLED = False
