@@ -223,12 +223,13 @@ def bulk_load(hall: dict) -> dict:
     step(
         "submissions",
         """INSERT INTO intake_submission (id, number, site_id, applicant_id, agent_name, agent_id_number, agent_phone,
+                                          applicant_name, applicant_id_number, applicant_phone, situation_answers,
                                           channel, accepted_at, status)
            SELECT p.id, '411624-' || to_char(p.accepted_at AT TIME ZONE 'Asia/Shanghai', 'YYYYMMDD') || '-'
                         || lpad(p.id::text, 7, '0'),
-                  %(site)s, 1 + (p.id::bigint * 7919) %% %(n_app)s, '', '', '',
+                  %(site)s, a.id, '', '', '', a.name, a.id_number, a.phone, '{}'::jsonb,
                   CASE WHEN p.id %% 4 = 0 THEN 'online' ELSE 'window' END, p.accepted_at, 'accepted'
-           FROM bench_plan p""",
+           FROM bench_plan p JOIN intake_applicant a ON a.id = 1 + (p.id::bigint * 7919) %% %(n_app)s""",
         {"site": hall["site"], "n_app": n_applicants},
     )
     # Cases, in chunks of submissions (progress). Open ones: the big department takes N_OPEN_BIG of n_open.
