@@ -29,6 +29,7 @@ from yichuang.intake import deadlines
 from yichuang.intake.models import CONCLUDED_STATUSES, Case
 from yichuang.organisation.models import Seat, Site, Window
 from yichuang.organisation.roles import Role, acts_as, has_any_role, member_of
+from yichuang.performance import services as performance
 
 from .models import (
     ONLINE_DIMENSIONS,
@@ -265,6 +266,7 @@ def _rate(level, channel, ticket, case, window, dims, tag_list, comment, real_na
         validate_constraints=False,
     )
     evaluation.save()
+    performance.touch(now)  # a rating given on a day that is over (a backdated `now`): that day's rollup is stale
     if evaluation.is_bad:
         days = FeedbackRules.current().rectification_days
         # A rating is never refused for the calendar (it is the citizen's voice); the due time waits instead.
@@ -284,6 +286,9 @@ def _rate(level, channel, ticket, case, window, dims, tag_list, comment, real_na
         )
         if pending is not None:
             _pending_log(rect, pending)
+        from yichuang.hall import services as hall  # the hall manager's alert, in this same transaction
+
+        hall.bad_rating(evaluation)
     return evaluation
 
 

@@ -34,6 +34,7 @@ class Message(models.Model):
         ASSISTANCE_STARTED = "assistance_started", _("帮办代办告知")  # assistance.services
         APPOINTMENT_BOOKED = "appointment_booked", _("预约成功")  # queue.services.book_appointment
         APPOINTMENT_REMINDER = "appointment_reminder", _("预约提醒")  # queue.services.remind_appointments
+        HALL_ALERT = "hall_alert", _("大厅提醒")  # hall.services: to the hall manager
 
     class Status(models.TextChoices):
         PENDING = "pending", _("待发送")

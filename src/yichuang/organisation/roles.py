@@ -100,6 +100,10 @@ _SITUATION_EDIT = [
     for verb in ("add", "change", "delete", "view")
 ]
 
+# The live hall: alerts change only through hall.services (read-only in the admin); hall admins edit the alert rules.
+_HALL_VIEW = ["hall.view_alert", "hall.view_alertrules"]
+_HALL_EDIT = [*_HALL_VIEW, "hall.add_alertrules", "hall.change_alertrules"]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.WINDOW_CLERK: ["organisation.view_window"],
     Role.BACKOFFICE_OFFICER: [],
@@ -115,6 +119,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_OUTPUT_VIEW,
         *_CONSULTATION_VIEW,
         *_VIDEO_VIEW,
+        *_HALL_VIEW,
     ],
     Role.HALL_ADMIN: [
         *_CATALOGUE_EDIT,
@@ -130,6 +135,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_CONSULTATION_EDIT,
         *_VIDEO_EDIT,
         *_SITUATION_EDIT,
+        *_HALL_EDIT,
         "assistance.view_assistance",
         "prefill.view_prefill",
         "organisation.view_apitoken",
