@@ -8,6 +8,11 @@ with its usual weekday hours. This morning's arrivals stop half an hour before t
 is still at a window then is finished: the hall is quiet when the demo starts, so that the README's walk (take a
 ticket, call the next one) calls the ticket just taken. Loading again changes nothing.
 
+`load_history_weeks()` plays the working days of the weeks before yesterday as well (`yichuang demo` asks for
+HISTORY_WEEKS), so that the capacity planner (hall.capacity) reads each weekday several times. Those days follow a
+hall's usual rhythm (`busy`): a morning rush, a quiet hour after lunch, an afternoon peak, Mondays busier and
+Fridays quieter than the average day; yesterday and this morning keep a steady rate.
+
 `open_booking()` opens appointment slots (网上预约) for the coming working days.
 """
 
@@ -15,6 +20,7 @@ import datetime
 import heapq
 import math
 import random
+from collections.abc import Callable
 
 from django.utils import timezone
 
@@ -34,6 +40,27 @@ WALK_SECONDS = (20, 90)  # from the call until the person is at the window (开�
 BOOKING_DAYS = 5  # working days with appointment slots, today included
 SLOT_MINUTES = 30
 SLOT_CAPACITY = 2
+HISTORY_WEEKS = 4  # weeks of working days before yesterday that `yichuang demo` plays (load_history_weeks)
+# A hall's rhythm for those days: the rate relative to the day's average from each time on, and per weekday.
+DAY_RHYTHM = [
+    (datetime.time(9), 1.4),
+    (datetime.time(10, 30), 1.0),
+    (datetime.time(12), 0.6),
+    (datetime.time(13, 30), 0.7),
+    (datetime.time(14, 30), 1.2),
+    (datetime.time(16, 30), 0.6),
+]
+WEEK_RHYTHM = [1.25, 1.0, 0.95, 1.0, 0.85, 0.8, 0.8]  # Monday … Sunday
+
+
+def busy(at: datetime.datetime) -> float:
+    """How busy the hall is at `at` relative to its average day (DAY_RHYTHM × WEEK_RHYTHM)."""
+    local = timezone.localtime(at)
+    level = DAY_RHYTHM[0][1]
+    for start, factor in DAY_RHYTHM:
+        if local.time() >= start:
+            level = factor
+    return level * WEEK_RHYTHM[local.weekday()]
 
 
 def _lognormal(rng: random.Random, mean: float, cv: float = 0.6) -> float:
@@ -57,11 +84,19 @@ def _seats(site: Site) -> list[Seat]:
     )
 
 
-def play_day(site: Site, day: datetime.date, *, until: datetime.datetime | None = None, seed: int = 0) -> int:
+def play_day(
+    site: Site,
+    day: datetime.date,
+    *,
+    until: datetime.datetime | None = None,
+    seed: int = 0,
+    rhythm: Callable[[datetime.datetime], float] | None = None,
+) -> int:
     """Play `day` at `site` through the services, stopping at `until`; the number of tickets issued.
 
     With `until`, nobody arrives in the last half hour before it, and whoever is still waiting or at a window at
-    `until` is served then (`_close`): no ticket of the day is left open."""
+    `until` is served then (`_close`): no ticket of the day is left open. With `rhythm` (e.g. `busy`), people
+    arrive at the steady rate times rhythm(t) (a Poisson stream thinned from its highest rate)."""
     rng = random.Random(seed)
     seats = _seats(site)
     if not seats:
@@ -89,11 +124,13 @@ def play_day(site: Site, day: datetime.date, *, until: datetime.datetime | None 
         zone = zone_seats[0].window.zone
         mean = sum(MEAN_MINUTES.get(s.window.kind, 10.0) for s in zone_seats) / len(zone_seats)
         rate = UTILISATION * len(zone_seats) / mean  # per minute
+        top = max(rhythm(a + (b - a) * i / 16) for a, b in periods for i in range(17)) if rhythm else 1.0
         for start, end in periods:
-            t = start + datetime.timedelta(minutes=rng.expovariate(rate))
+            t = start + datetime.timedelta(minutes=rng.expovariate(rate * top))
             while t < end - datetime.timedelta(minutes=20) and t < last_arrival:
-                push(t, "arrive", zone=zone, priority=rng.random() < PRIORITY_SHARE)
-                t += datetime.timedelta(minutes=rng.expovariate(rate))
+                if rhythm is None or rng.random() * top < rhythm(t):
+                    push(t, "arrive", zone=zone, priority=rng.random() < PRIORITY_SHARE)
+                t += datetime.timedelta(minutes=rng.expovariate(rate * top))
         for seat in zone_seats:
             push(periods[0][0] + datetime.timedelta(minutes=rng.uniform(0, 3)), "free", seat=seat)
 
@@ -188,6 +225,49 @@ def load_demo_history(site: Site | None = None, *, now: datetime.datetime | None
     noon = timezone.make_aware(datetime.datetime.combine(today, datetime.time(12)))
     morning = play_day(site, today, until=min(now, noon), seed=today.toordinal())
     return f"一号服务历史：昨日 {before} 个号，今日上午 {morning} 个号"
+
+
+def load_history_weeks(
+    site: Site | None = None,
+    *,
+    weeks: int = HISTORY_WEEKS,
+    now: datetime.datetime | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> str:
+    """The working days of the `weeks` weeks before yesterday, each played once with the hall's rhythm (`busy`);
+    a day that already has tickets is left as it is, so loading again changes nothing. A line for the report."""
+    from yichuang.intake.deadlines import site_calendar
+
+    site = site or Site.objects.filter(is_default=True).first()
+    if site is None:
+        return "一号服务往期历史：没有服务场所"
+    if weeks <= 0:
+        return "一号服务往期历史：未载入"
+    today = timezone.localdate(now or timezone.now())
+    yesterday = today - datetime.timedelta(days=1)
+    calendar = site_calendar(site).calendar
+    days = []
+    day = today - datetime.timedelta(weeks=weeks)
+    while day < yesterday:
+        try:
+            working = calendar.is_workday(day)
+        except CalendarUnknown:
+            working = day.weekday() < 5
+        if working:
+            days.append(day)
+        day += datetime.timedelta(days=1)
+    played = set(Ticket.objects.filter(zone__site=site, date__in=days).values_list("date", flat=True).distinct())
+    missing = [d for d in days if d not in played]
+    if not missing:
+        return f"一号服务往期历史：{len(days)} 个工作日已有，未改动"
+    issued = 0
+    for n, day in enumerate(missing, 1):
+        issued += play_day(site, day, seed=day.toordinal(), rhythm=busy)
+        if progress:
+            progress(f"    一号服务往期历史：{n}/{len(missing)} {day:%m-%d}")
+    return (
+        f"一号服务往期历史：{weeks} 周内 {len(missing)} 个工作日，{issued} 个号（{days[0]:%m-%d} 至 {days[-1]:%m-%d}）"
+    )
 
 
 def open_booking(site: Site | None = None, *, now: datetime.datetime | None = None) -> str:

@@ -11,6 +11,7 @@ from yichuang.catalogue.models import Bundle, BundleItem, LifeEvent, Material, M
 from yichuang.core.models import AuditEvent
 from yichuang.demo import hall
 from yichuang.organisation.models import Department, Site, User, Window, Zone
+from yichuang.queue.models import Ticket
 
 from .test_hall import counts
 
@@ -27,12 +28,14 @@ def all_counts() -> dict:
         "bundles": Bundle.objects.count(),
         "bundle_items": BundleItem.objects.count(),
         "demo_events": AuditEvent.objects.filter(action__startswith="demo.").count(),
+        "tickets": Ticket.objects.count(),
     }
 
 
 def run_demo() -> str:
     out = io.StringIO()
-    call_command("demo", "--no-serve", stdout=out)
+    # One week of history is enough to see the command play and not replay it (`make demo` plays four).
+    call_command("demo", "--no-serve", "--history-weeks", "1", stdout=out)
     return out.getvalue()
 
 

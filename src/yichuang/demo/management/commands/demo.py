@@ -1,6 +1,6 @@
 """`yichuang demo`: load the Shenqiu demo hall, then serve it with the task worker.
 
-    yichuang demo [--no-serve] [--host 127.0.0.1] [--port 8000]
+    yichuang demo [--no-serve] [--host 127.0.0.1] [--port 8000] [--history-weeks 4]
 
 Loading is idempotent (see yichuang.demo.hall). Unless --no-serve, the web server (granian, WSGI) and the
 task worker (`yichuang worker`, which also starts the periodic jobs) run as child processes until Ctrl-C or
@@ -22,6 +22,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
 
 from yichuang.demo import hall
+from yichuang.queue.demo import HISTORY_WEEKS, load_history_weeks
 
 STOP_TIMEOUT = 15  # seconds a child gets to shut down before it is killed
 PR_SET_PDEATHSIG = 1
@@ -66,8 +67,14 @@ class Command(BaseCommand):
         parser.add_argument("--no-serve", action="store_true", help="只载入演示数据，不启动服务。")
         parser.add_argument("--host", default="127.0.0.1", help="监听地址（默认 127.0.0.1）。")
         parser.add_argument("--port", type=int, default=8000, help="监听端口（默认 8000）。")
+        parser.add_argument(
+            "--history-weeks",
+            type=int,
+            default=HISTORY_WEEKS,
+            help=f"往期排队历史的周数，供窗口承载力测算（默认 {HISTORY_WEEKS}；0 为不载入）。",
+        )
 
-    def handle(self, *args, no_serve=False, host="127.0.0.1", port=8000, **options):
+    def handle(self, *args, no_serve=False, host="127.0.0.1", port=8000, history_weeks=HISTORY_WEEKS, **options):
         self._check_migrated()
         # `make demo` does this too; here it lets the command work right after `yichuang migrate`.
         call_command("createcachetable", verbosity=0)
@@ -88,6 +95,10 @@ class Command(BaseCommand):
                 message = f"事项目录有 {len(problems)} 处问题（见上）。"
                 raise CommandError(f"演示数据未载入（已全部回滚）：{message}") from None
             raise CommandError(f"演示数据未载入（已全部回滚）：{exc}") from exc
+        # Weeks of tickets before yesterday, for the capacity planner: a day at a time, each committed, so that an
+        # interrupted load resumes where it stopped (days with tickets are skipped).
+        self.stdout.write("往期排队历史（窗口承载力测算用）…")
+        self.stdout.write(f"    {load_history_weeks(result.site, weeks=history_weeks, progress=self.stdout.write)}")
         self.stdout.write(self.style.SUCCESS(f"演示数据已就绪（{time.monotonic() - started:.1f} 秒）。"))
         self._print_credentials(result)
 
