@@ -272,7 +272,7 @@ def load_staff(data: dict, site: Site, tally: Tally, progress: Progress | None =
             "email": r.get("email", ""),
             "department": departments[r["department"]] if r.get("department") else None,
             "site": site,
-            "phone": "",
+            "phone": str(r.get("phone", "")),
             "is_active": True,
             "is_staff": role in STAFF_ROLES,
             "is_superuser": False,

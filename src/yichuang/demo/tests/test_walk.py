@@ -255,6 +255,17 @@ def test_the_readme_walk_on_the_demo(transactional_db, walk_clock, person, scree
     for row in with_tickets.all():
         expect(row.locator("td[data-column=handling]")).not_to_have_text("—")
 
+    # 21. The live hall: the hall admin sees the six 不满意 of step 8 as 差评 alerts, each once, and has a message
+    # for each on their phone.
+    from yichuang.notifications.models import Message
+
+    manager = person("admin", viewport={"width": 1920, "height": 1080})
+    manager.goto("/hall/")
+    expect(manager.locator("#alert-list li.kind-bad_rating")).to_have_count(6)
+    expect(manager.locator("#alert-list")).to_contain_text("收到差评（不满意）")
+    expect(manager.locator("#bad-list li")).to_have_count(6)
+    assert Message.objects.filter(kind="hall_alert", recipient="13903940001").count() == 6
+
 
 def test_the_readme_walk_consultation_and_knowledge(transactional_db, walk_clock, person):
     """Steps 11–13 of the walk (consultation desk, the department's answer, the knowledge base) on the demo data.
