@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Func, IntegerField, Max, Min, Q, Sum
+from django.db.models import Count, DateTimeField, DurationField, ExpressionWrapper, F, Func, Max, Min, Q, Sum
 from django.utils import timezone
 
 from yichuang.core.masking import mask_text
@@ -45,18 +45,20 @@ def default_site() -> Site | None:
 
 
 class HalfHour(Func):
-    """Whole half hours since the epoch of a datetime column: an integer to group by, without a time zone
-    conversion per row."""
+    """The start of the half hour a datetime column falls in, to group by: `date_bin` on PostgreSQL (no numeric
+    arithmetic per row, which costs 20 ms on a big hall's day), the text of the minute on SQLite (times stored
+    in UTC; Asia/Shanghai has no odd offset)."""
 
-    output_field = IntegerField()
+    output_field = DateTimeField()
 
     def as_sql(self, compiler, connection, **extra):
         sql, params = compiler.compile(self.source_expressions[0])
-        return f"CAST(FLOOR(EXTRACT(EPOCH FROM {sql}) / 1800) AS INTEGER)", params
+        return f"date_bin('30 minutes', {sql}, TIMESTAMPTZ '2000-01-01 00:00:00+00')", params
 
     def as_sqlite(self, compiler, connection, **extra):
         sql, params = compiler.compile(self.source_expressions[0])
-        return f"(CAST(strftime('%%s', {sql}) AS INTEGER) / 1800)", params
+        half = f"CASE WHEN CAST(strftime('%%M', {sql}) AS INTEGER) >= 30 THEN '30' ELSE '00' END"
+        return f"(strftime('%%Y-%%m-%%d %%H:', {sql}) || {half} || ':00')", params
 
 
 def _minutes(delta: dt.timedelta | None) -> float | None:
@@ -204,22 +206,11 @@ def compute(site: Site, now: dt.datetime | None = None) -> dict:
             z["handled"] = r["handled"] + (z["handled"] or dt.timedelta())
         if r["window_id"] is not None and r["served"]:
             per_window[r["window_id"]] = r["served"]
-    # The hall's day per half hour: tickets issued and finished (the slot: whole half hours since the epoch —
-    # Asia/Shanghai has no odd offset — grouped without a time-zone conversion per row).
-    labels: dict[int, str] = {}
-
-    def per_half_hour(rows, column: str) -> dict[str, int]:
-        counts = {}
-        for r in rows.annotate(slot=HalfHour(column)).values("slot").annotate(n=Count("id")):
-            slot = int(r["slot"])
-            if slot not in labels:
-                labels[slot] = timezone.localtime(dt.datetime.fromtimestamp(slot * 1800, dt.UTC)).strftime("%H:%M")
-            counts[labels[slot]] = r["n"]
-        return counts
-
-    issued_by_slot = per_half_hour(tickets, "issued_at")
-    finished_by_slot = per_half_hour(tickets.filter(status=Ticket.Status.FINISHED), "finished_at")
-    slots = sorted(set(issued_by_slot) | set(finished_by_slot))
+    # Tickets issued per half hour.
+    issued_by_slot: dict[str, int] = {}
+    for r in tickets.annotate(slot=HalfHour("issued_at")).values("slot").annotate(n=Count("id")):
+        issued_by_slot[timezone.localtime(r["slot"]).strftime("%H:%M")] = r["n"]
+    slots = sorted(issued_by_slot)
 
     staffed_by_zone: dict[int, int] = {}
     idle_by_zone: dict[int, int] = {}
@@ -282,9 +273,8 @@ def compute(site: Site, now: dt.datetime | None = None) -> dict:
 
     # Each count an index range of its own (the clock's partial indexes). A hall alone in its installation needs
     # no join to the submissions for its site (the join costs a scan of every submission: 30 ms on 200,000 cases).
-    cases = Case.objects.all()
-    if Site.objects.exclude(pk=site.pk).exists():
-        cases = cases.filter(submission__site_id=site.pk)
+    alone = not Site.objects.exclude(pk=site.pk).exists()
+    cases = Case.objects.all() if alone else Case.objects.filter(submission__site_id=site.pk)
     running, paused = cases.filter(status__in=RUNNING_STATUSES), cases.filter(status__in=PAUSED_STATUSES)
     case_counts = {
         "today": cases.filter(accepted_at__gte=start, accepted_at__lt=end).count(),
@@ -292,9 +282,9 @@ def compute(site: Site, now: dt.datetime | None = None) -> dict:
         "yellow": running.filter(warn_at__lte=now, due_at__gte=now).count()
         + paused.filter(left_us__gt=0, left_us__lte=F("warn_us")).count(),
     }
-    ratings = Evaluation.objects.filter(created_at__gte=start, created_at__lt=end).filter(
-        Q(zone__site=site) | Q(zone__isnull=True, case__submission__site=site)
-    )
+    ratings = Evaluation.objects.filter(created_at__gte=start, created_at__lt=end)
+    if not alone:
+        ratings = ratings.filter(Q(zone__site=site) | Q(zone__isnull=True, case__submission__site=site))
     rating_counts = ratings.aggregate(
         n=Count("id"),
         satisfied=Count("id", filter=Q(level__gte=SATISFIED_LEVEL)),
@@ -326,8 +316,7 @@ def compute(site: Site, now: dt.datetime | None = None) -> dict:
         },
         "zones": zone_rows,
         "slots": slots,
-        "issued_by_slot": [issued_by_slot.get(s, 0) for s in slots],
-        "finished_by_slot": [finished_by_slot.get(s, 0) for s in slots],
+        "issued_by_slot": [issued_by_slot[s] for s in slots],
         "cases": case_counts,
         "ratings": {
             "count": rating_counts["n"],

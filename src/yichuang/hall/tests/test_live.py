@@ -52,11 +52,11 @@ def test_the_figures_of_a_morning(hall, clock):
     assert windows[1]["state"] == "serving" and windows[1]["ticket"].startswith("A") and windows[1]["served"] == 2
     assert windows[2]["state"] == "idle" and windows[2]["served"] == 1 and windows[2]["staff"] == "王员2"
     assert (windows[1]["load"], windows[2]["load"]) == (1.33, 0.67)  # 2 and 1 against a mean of 1.5
-    # The day per half hour: 7 issued and 3 finished in 09:00–09:29.
-    assert (state["slots"], state["issued_by_slot"], state["finished_by_slot"]) == (["09:00"], [7], [3])
+    # The day per half hour: 7 issued in 09:00–09:29.
+    assert (state["slots"], state["issued_by_slot"]) == (["09:00"], [7])
     queue.issue_ticket(hall.b)  # 09:32: the next half hour
     state = queries.compute(hall.site)
-    assert (state["slots"], state["issued_by_slot"], state["finished_by_slot"]) == (["09:00", "09:30"], [7, 1], [3, 0])
+    assert (state["slots"], state["issued_by_slot"]) == (["09:00", "09:30"], [7, 1])
 
 
 def test_cases_and_ratings_of_today_with_each_bad_rating_listed(hall, clock):
@@ -155,3 +155,23 @@ def test_acknowledging_from_the_page(hall, client, clock):
     assert response.json() == {"id": alert.pk, "acknowledged": True, "by": hall.manager.display_name}
     assert client.get(reverse("hall:feed")).json()["alerts"][0]["acknowledged"] is True  # at once, not cached
     assert client.post(reverse("hall:acknowledge", args=[alert.pk + 99])).status_code == 404
+
+
+def test_with_several_sites_each_sees_only_its_own_ratings(hall, clock):
+    from yichuang.organisation import services as org_services
+    from yichuang.organisation.tests.factories import SiteFactory, WindowFactory, ZoneFactory
+
+    town = SiteFactory(code="town", name="槐店镇便民服务中心")
+    window = WindowFactory(zone=ZoneFactory(site=town, code="tz", ticket_letter="T"), number=1)
+    clerk = UserFactory(window_clerk=True)
+    org_services.take_seat(clerk, window)
+    queue.issue_ticket(window.zone)
+    ticket = queue.call_next(window, clerk)
+    queue.start_serving(ticket, clerk)
+    feedback.rate(level=1, channel="pad", ticket=queue.finish(ticket, clerk), window=window)
+    feedback.rate(level=5, channel="pad", ticket=serve(hall, hall.windows[0], minutes_at_window=3, clock=clock,
+                                                          start=(9, 10)), window=hall.windows[0])  # fmt: skip
+    county, township = queries.compute(hall.site), queries.compute(town)
+    assert (county["ratings"]["count"], county["ratings"]["bad"]) == (1, 0)
+    assert (township["ratings"]["count"], township["ratings"]["bad"]) == (1, 1)
+    assert [z["code"] for z in township["zones"]] == ["tz"] and township["totals"]["staffed"] == 1

@@ -109,16 +109,12 @@
     });
     charts.arrivals.setOption({
       animation: false,
-      title: {text: "今日每半小时：取号 / 办结", top: 4, textStyle: {fontSize: 14}},
+      title: {text: "今日每半小时取号", top: 4, textStyle: {fontSize: 14}},
       tooltip: {trigger: "axis"},
-      legend: {top: 30, data: ["取号", "办结"]},
       grid: {left: 40, right: 10, top: 64, bottom: 30},
       xAxis: {type: "category", data: state.slots},
       yAxis: {type: "value", minInterval: 1},
-      series: [
-        {name: "取号", type: "bar", data: state.issued_by_slot},
-        {name: "办结", type: "line", data: state.finished_by_slot}
-      ]
+      series: [{name: "取号", type: "bar", data: state.issued_by_slot}]
     });
   }
 
