@@ -174,6 +174,14 @@ FORM_TOKEN_CLEANUP_SECONDS = max(60, int(os.environ.get("FORM_TOKEN_CLEANUP_SECO
 VIDEO_SWEEP_SECONDS = max(10, int(os.environ.get("VIDEO_SWEEP_SECONDS", "60")))
 # Appointment reminders (the day before from 09:00, and an hour before the slot): the periodic job's period.
 APPOINTMENT_REMINDER_SECONDS = max(10, int(os.environ.get("APPOINTMENT_REMINDER_SECONDS", "300")))
+# The performance report's daily rollup: the periodic job performance.rollup builds the days not rolled up yet.
+PERFORMANCE_ROLLUP_SECONDS = max(60, int(os.environ.get("PERFORMANCE_ROLLUP_SECONDS", "600")))
+# The live hall (/hall/): its manager's alerts are checked every HALL_ALERT_SECONDS (the periodic job hall.alerts);
+# its state is computed at most once every HALL_LIVE_CACHE_SECONDS per site, whoever asks; pages poll every
+# HALL_POLL_SECONDS.
+HALL_ALERT_SECONDS = max(10, int(os.environ.get("HALL_ALERT_SECONDS", "30")))
+HALL_LIVE_CACHE_SECONDS = max(1, int(os.environ.get("HALL_LIVE_CACHE_SECONDS", "2")))
+HALL_POLL_SECONDS = max(1, int(os.environ.get("HALL_POLL_SECONDS", "3")))
 
 # --- Accounts and security ----------------------------------------------------------------------
 AUTH_USER_MODEL = "organisation.User"
@@ -253,7 +261,7 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
 # Front-end libraries come from the npm registry (package.json), never committed.
 NODE_MODULES_DIR = Path(os.environ.get("NODE_MODULES_DIR", BASE_DIR.parent.parent / "node_modules"))
 # Only each package's built files are exposed, under /static/vendor/<name>/.
-VENDOR_PACKAGES = {"htmx": "htmx.org/dist"}
+VENDOR_PACKAGES = {"htmx": "htmx.org/dist", "echarts": "echarts/dist"}
 STATICFILES_DIRS = [
     (f"vendor/{name}", NODE_MODULES_DIR / path)
     for name, path in VENDOR_PACKAGES.items()

@@ -41,6 +41,7 @@ from yichuang.intake.services import mark_deferral_broken, notify_applicant
 from yichuang.intake.uploads import upload_problem
 from yichuang.organisation.models import User
 from yichuang.organisation.roles import Role, member_of
+from yichuang.performance import services as performance
 
 from . import queries
 from .models import Alert, AlertRead, Correction, Decision, Extension, SpecialProcedure
@@ -486,6 +487,7 @@ def conclude(
         case.returned_at = now
         fields.append("returned_at")
     _save(case, *fields)
+    performance.touch(now)  # concluded on a day that is over (a backdated `now`): that day's rollup is stale
     _event(
         case,
         Kind.APPROVED if outcome == Decision.Outcome.APPROVED else Kind.REJECTED,
@@ -564,6 +566,7 @@ def terminate_unsupplied(case: Case, *, actor=None, now=None, request=None) -> D
     case.status, case.concluded_at = CaseStatus.TERMINATED, now
     case.paused_at = case.left_us = None
     _save(case, "status", "concluded_at", "paused_at", "left_us")
+    performance.touch(now)
     _event(case, Kind.TERMINATED, actor, now, materials=[line.code for line in overdue], automatic=actor is None)
     audit.record(actor, "backoffice.terminate", case, summary=f"{case.number} {names}"[:255], request=request)
     applicant = case.submission.applicant
@@ -694,6 +697,7 @@ def deem_withdrawn(
         case.assignee = actor
     case.paused_at = case.left_us = None
     _save(case, "status", "concluded_at", "assignee", "paused_at", "left_us")
+    performance.touch(now)
     _event(
         case, Kind.WITHDRAWN, actor, now, withdrawn=True, reason=str(Decision.Outcome.WITHDRAWN.label),
         correction_due=correction.due.isoformat(), automatic=system,

@@ -32,6 +32,7 @@ from yichuang.core import audit, counters, rows
 from yichuang.core.phones import clean_phone
 from yichuang.organisation.models import Seat, Site, Window
 from yichuang.organisation.roles import Role, acts_as
+from yichuang.performance import services as performance
 
 from . import applicants, deadlines, identity, reference
 from .checks import CONTROL_RE, Errors
@@ -789,6 +790,7 @@ def _accept(plan: Plan, number: str, *, actor, key: str | None, now: dt.datetime
         idempotency_key=key,
     )
     rows.insert([submission], returning=True)
+    performance.touch(now)  # taken in on a day that is over (a backdated `now`): that day's rollup is stale
     if applicants.contact_is_new(plan.person, plan.known):
         applicants.add_contact(applicant.pk, plan.person, submission.pk, now)
     rows.insert_values(SubmissionMaterial, _material_values(submission, plan.entries, plan.ref))

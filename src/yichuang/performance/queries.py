@@ -24,19 +24,28 @@ Figures and where they come from:
 
 A department lead sees only their department's work: tickets served by its staff, submissions with a case of
 it, its cases and the ratings of it — grouped by the chosen dimension as for everyone else.
+
+Long periods read the daily rollup (`performance.models`, built by the worker: `services.roll_up`) for the days
+it holds and is current for, and the source rows for the other days (today, days to come, days not rolled up
+yet or written to since): the same figures as from the source rows alone, which `report(…, rollup=False)`
+computes and a property test compares on both databases.
 """
 
 import calendar
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, Sum
+from django.db.models import Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from yichuang.organisation.roles import Role, acts_as, in_own_department
+
+from .models import Kind
 
 DIMENSIONS = {
     "staff": gettext_lazy("人员"),
@@ -188,11 +197,20 @@ class Row:
         return 100 * self.satisfied / self.ratings if self.ratings else None
 
     def add(self, other: "Row") -> None:
-        for name in (
-            "tickets", "handled", "handling_us", "waited", "waiting_us", "submissions", "within", "past", "ratings",
-            "level_sum", "satisfied", "bad", "assisted",
-        ):  # fmt: skip
+        for name in COUNTERS:
             setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    def count(self, values: dict) -> None:
+        """Add counters given by name."""
+        for name, value in values.items():
+            setattr(self, name, getattr(self, name) + value)
+
+
+# The counters of a Row: sums and counts only, so that rows of parts (days, sources) add up exactly.
+COUNTERS = (
+    "tickets", "handled", "handling_us", "waited", "waiting_us", "submissions", "within", "past", "ratings",
+    "level_sum", "satisfied", "bad", "assisted",
+)  # fmt: skip
 
 
 # Sortable columns: the query value `sort=<name>` (or `-<name>` for descending) and the row attribute.
@@ -236,100 +254,263 @@ def _duration(later: str, earlier: str):
     return ExpressionWrapper(F(later) - F(earlier), output_field=DurationField())
 
 
-def _figures(period: Period, by: str, departments: set[int] | None) -> dict:
-    """{key: Row} with every figure: four GROUP BY queries, one per source."""
+# --- the sources --------------------------------------------------------------------------------------
+#
+# The live report and the daily rollup (`performance.services.build`) count each source the same way: the same
+# rows, the same aggregates, turned into the same counters of a `Row`.
+
+
+@dataclass(frozen=True)
+class Source:
+    rows: Callable[[], QuerySet]  # the rows counted, before the period
+    stamp: str  # the moment that puts a row into a period, and into a day
+    sums: Callable[[], dict]  # the aggregates of a group
+    measures: Callable[[dict], dict]  # the aggregates of a group as counters of a Row
+
+
+def _ticket_sums() -> dict:
+    return {
+        "n": Count("id"),
+        "handled": Count("served_at"),
+        "handling": Sum(_duration("finished_at", "served_at")),
+        "waited": Count("first_called_at"),
+        "waiting": Sum(_duration("first_called_at", "issued_at")),
+    }
+
+
+def _ticket_measures(r: dict) -> dict:
+    return {
+        "tickets": r["n"],
+        "handled": r["handled"],
+        "handling_us": _us(r["handling"]),
+        "waited": r["waited"],
+        "waiting_us": _us(r["waiting"]),
+    }
+
+
+def _submission_sums(path: str, *, distinct: bool) -> Callable[[], dict]:
+    """Submissions counted through `path` (the submission itself, or a case's submission), once each."""
+    prefix = "" if path == "id" else f"{path}__"
+    return lambda: {
+        "n": Count(path, distinct=distinct),
+        "assisted": Count(path, distinct=distinct, filter=Q(**{f"{prefix}assistance__isnull": False})),
+    }
+
+
+def _submission_measures(r: dict) -> dict:
+    return {"submissions": r["n"], "assisted": r["assisted"]}
+
+
+def _case_sums() -> dict:
+    return {
+        "within": Count("id", filter=Q(concluded_at__lte=F("due_at"))),
+        "past": Count("id", filter=Q(concluded_at__gt=F("due_at"))),
+    }
+
+
+def _case_measures(r: dict) -> dict:
+    return {"within": r["within"], "past": r["past"]}
+
+
+def _rating_sums() -> dict:
+    return {
+        "n": Count("id"),
+        "level_sum": Sum("level"),
+        "satisfied": Count("id", filter=Q(level__gte=4)),
+        "bad": Count("id", filter=Q(level__lte=2)),
+    }
+
+
+def _rating_measures(r: dict) -> dict:
+    return {"ratings": r["n"], "level_sum": r["level_sum"] or 0, "satisfied": r["satisfied"], "bad": r["bad"]}
+
+
+@cache
+def sources() -> dict[str, Source]:
     from yichuang.feedback.models import Evaluation
     from yichuang.intake.models import Case, Submission
     from yichuang.queue.models import Ticket
 
-    start, end = period.bounds()
-    rows: dict = {}
+    return {
+        "tickets": Source(
+            lambda: Ticket.objects.filter(status=Ticket.Status.FINISHED), "finished_at", _ticket_sums, _ticket_measures
+        ),
+        # Submissions taken in, by who took them in and where.
+        "submissions": Source(
+            lambda: Submission.objects.filter(status=Submission.Status.ACCEPTED),
+            "accepted_at",
+            _submission_sums("id", distinct=False),
+            _submission_measures,
+        ),
+        # Per department: the submissions with at least one case of it, through their cases. Only accepted
+        # submissions have cases. The period is the submission's: the planner reads the period's submissions by
+        # their accepted_at and their cases by submission (the case's own accepted_at, the same moment, would
+        # join every submission of the table to count the assisted ones).
+        "submissions_per_department": Source(
+            lambda: Case.objects.all(),
+            "submission__accepted_at",
+            _submission_sums("submission", distinct=True),
+            _submission_measures,
+        ),
+        # The rollup's split of the submissions with a case of a department by who took them in and where: what
+        # that department's lead sees per staff member, window and zone.
+        "submissions_of_department": Source(
+            lambda: Case.objects.filter(submission__status=Submission.Status.ACCEPTED),
+            "submission__accepted_at",
+            _submission_sums("submission", distinct=True),
+            _submission_measures,
+        ),
+        "cases": Source(lambda: Case.objects.filter(status__in=CONCLUDED), "concluded_at", _case_sums, _case_measures),
+        "ratings": Source(lambda: Evaluation.objects.all(), "created_at", _rating_sums, _rating_measures),
+    }
 
-    def row(key) -> Row:
-        if key not in rows:
-            rows[key] = Row(key=key)
-        return rows[key]
 
-    tickets = Ticket.objects.filter(status=Ticket.Status.FINISHED, finished_at__gte=start, finished_at__lt=end)
+def between(stamp: str, ranges: list[tuple[dt.datetime, dt.datetime]]) -> Q:
+    """The rows whose `stamp` lies in one of the ranges [start, end)."""
+    q = Q()
+    for start, end in ranges:
+        q |= Q(**{f"{stamp}__gte": start, f"{stamp}__lt": end})
+    return q
+
+
+def _row(rows: dict, key) -> Row:
+    if key not in rows:
+        rows[key] = Row(key=key)
+    return rows[key]
+
+
+def _count(rows: dict, queryset, key: str, source: Source) -> None:
+    for r in queryset.order_by().values(key).annotate(**source.sums()):
+        _row(rows, r[key]).count(source.measures(r))
+
+
+def _live(rows: dict, by: str, departments: set[int] | None, ranges: list[tuple[dt.datetime, dt.datetime]]) -> None:
+    """Add the figures of the source rows stamped within the ranges: four GROUP BY queries, one per source."""
+    from yichuang.intake.models import Case
+
+    src = sources()
+    tickets = src["tickets"].rows().filter(between(src["tickets"].stamp, ranges))
     if departments is not None:
         tickets = tickets.filter(called_by__department__in=departments)
-    key = _TICKET_KEYS[by]
-    for r in (
-        tickets.order_by()
-        .values(key)
-        .annotate(
-            n=Count("id"),
-            handled=Count("served_at"),
-            handling=Sum(_duration("finished_at", "served_at")),
-            waited=Count("first_called_at"),
-            waiting=Sum(_duration("first_called_at", "issued_at")),
-        )
-    ):
-        target = row(r[key])
-        target.tickets, target.handled, target.waited = r["n"], r["handled"], r["waited"]
-        target.handling_us, target.waiting_us = _us(r["handling"]), _us(r["waiting"])
+    _count(rows, tickets, _TICKET_KEYS[by], src["tickets"])
 
     if by == "department":
-        # A case's accepted_at is its submission's, and only accepted submissions have cases: the cases alone
-        # answer it (index-only on intake's case_accepted_idx).
-        cases_in = Case.objects.filter(accepted_at__gte=start, accepted_at__lt=end)
+        per_department = src["submissions_per_department"]
+        taken = per_department.rows().filter(between(per_department.stamp, ranges))
         if departments is not None:
-            cases_in = cases_in.filter(department__in=departments)
-        taken = cases_in.order_by().values("department").annotate(
-            n=Count("submission", distinct=True),
-            assisted=Count("submission", distinct=True, filter=Q(submission__assistance__isnull=False)),
-        )
-        for r in taken:
-            row(r["department"]).submissions, row(r["department"]).assisted = r["n"], r["assisted"]
+            taken = taken.filter(department__in=departments)
+        _count(rows, taken, "department", per_department)
     else:
-        submissions = Submission.objects.filter(
-            status=Submission.Status.ACCEPTED, accepted_at__gte=start, accepted_at__lt=end
-        )
+        submissions = src["submissions"].rows().filter(between(src["submissions"].stamp, ranges))
         if departments is not None:
             submissions = submissions.filter(
                 Exists(Case.objects.filter(submission=OuterRef("pk"), department__in=departments))
             )
-        key = _SUBMISSION_KEYS[by]
         # Only its helper takes in a submission for an assistance (assistance.services.check_submission): per staff
         # member accepted_by is the helper, so one aggregate counts both.
-        counted = submissions.order_by().values(key).annotate(
-            n=Count("id"), assisted=Count("id", filter=Q(assistance__isnull=False))
-        )
-        for r in counted:
-            row(r[key]).submissions, row(r[key]).assisted = r["n"], r["assisted"]
+        _count(rows, submissions, _SUBMISSION_KEYS[by], src["submissions"])
 
-    cases = Case.objects.filter(status__in=CONCLUDED, concluded_at__gte=start, concluded_at__lt=end)
+    cases = src["cases"].rows().filter(between(src["cases"].stamp, ranges))
     if departments is not None:
         cases = cases.filter(department__in=departments)
-    key = _CASE_KEYS[by]
-    for r in (
-        cases.order_by()
-        .values(key)
-        .annotate(
-            within=Count("id", filter=Q(concluded_at__lte=F("due_at"))),
-            past=Count("id", filter=Q(concluded_at__gt=F("due_at"))),
-        )
-    ):
-        target = row(r[key])
-        target.within, target.past = r["within"], r["past"]
+    _count(rows, cases, _CASE_KEYS[by], src["cases"])
 
-    ratings = Evaluation.objects.filter(created_at__gte=start, created_at__lt=end)
+    ratings = src["ratings"].rows().filter(between(src["ratings"].stamp, ranges))
     if departments is not None:
         ratings = ratings.filter(department__in=departments)
-    key = _RATING_KEYS[by]
-    for r in (
-        ratings.order_by()
-        .values(key)
-        .annotate(
-            n=Count("id"),
-            level_sum=Sum("level"),
-            satisfied=Count("id", filter=Q(level__gte=4)),
-            bad=Count("id", filter=Q(level__lte=2)),
-        )
-    ):
-        target = row(r[key])
-        target.ratings, target.level_sum = r["n"], r["level_sum"] or 0
-        target.satisfied, target.bad = r["satisfied"], r["bad"]
+    _count(rows, ratings, _RATING_KEYS[by], src["ratings"])
+
+
+# --- the daily rollup ---------------------------------------------------------------------------------
+
+# Per dimension, per source: the kind of rollup row read by everyone, the kind read by a department's lead, the
+# key of the dimension on it, and the path to the department that scopes it (for tickets the staff member's
+# department now, as the live report joins it).
+_ROLLUP_READS = {
+    "staff": [
+        (Kind.TICKETS, Kind.TICKETS, "staff", "staff__department"),
+        (Kind.SUBMISSIONS, Kind.SUBMISSIONS_OF_DEPARTMENT, "staff", "department"),
+        (Kind.CASES_BY_STAFF, Kind.CASES_BY_STAFF, "staff", "department"),
+        (Kind.RATINGS_BY_STAFF, Kind.RATINGS_BY_STAFF, "staff", "department"),
+    ],
+    "window": [
+        (Kind.TICKETS, Kind.TICKETS, "window", "staff__department"),
+        (Kind.SUBMISSIONS, Kind.SUBMISSIONS_OF_DEPARTMENT, "window", "department"),
+        (Kind.CASES_BY_WINDOW, Kind.CASES_BY_WINDOW_OF_DEPARTMENT, "window", "department"),
+        (Kind.RATINGS_BY_WINDOW, Kind.RATINGS_BY_WINDOW_OF_DEPARTMENT, "window", "department"),
+    ],
+    "zone": [  # submissions and cases: the zone their window is in now, as the live report joins it
+        (Kind.TICKETS, Kind.TICKETS, "zone", "staff__department"),
+        (Kind.SUBMISSIONS, Kind.SUBMISSIONS_OF_DEPARTMENT, "window__zone", "department"),
+        (Kind.CASES_BY_WINDOW, Kind.CASES_BY_WINDOW_OF_DEPARTMENT, "window__zone", "department"),
+        (Kind.RATINGS_BY_WINDOW, Kind.RATINGS_BY_WINDOW_OF_DEPARTMENT, "zone", "department"),
+    ],
+    "department": [
+        (Kind.TICKETS, Kind.TICKETS, "staff__department", "staff__department"),
+        (Kind.SUBMISSIONS_PER_DEPARTMENT, Kind.SUBMISSIONS_PER_DEPARTMENT, "department", "department"),
+        (Kind.CASES_BY_STAFF, Kind.CASES_BY_STAFF, "department", "department"),
+        (Kind.RATINGS_BY_STAFF, Kind.RATINGS_BY_STAFF, "department", "department"),
+    ],
+}
+
+
+def _rolled(rows: dict, by: str, departments: set[int] | None, days: list[tuple[dt.date, dt.date]]) -> None:
+    """Add the figures of the days in `days` (ranges [start, end) of current days) from the rollup: one GROUP BY
+    query per source over a few dozen rows a day."""
+    from .models import MEASURES, DayFigures
+
+    when = Q()
+    for start, end in days:
+        when |= Q(day__gte=start, day__lt=end)
+    for kind, lead_kind, key, scope_path in _ROLLUP_READS[by]:
+        figures = DayFigures.objects.filter(when, kind=kind if departments is None else lead_kind)
+        if departments is not None:
+            figures = figures.filter(**{f"{scope_path}__in": departments})
+        names = MEASURES[kind]
+        for r in figures.order_by().values(key).annotate(**{f"sum_{n}": Sum(n) for n in names}):
+            _row(rows, r[key]).count({n: r[f"sum_{n}"] or 0 for n in names})
+
+
+def _split(period: Period) -> tuple[list, list]:
+    """(rolled, live): the period's days as ranges [start, end) of dates — those whose rollup is current, and the
+    others (today, days to come, days not built yet or changed since)."""
+    from .models import RollupDay
+
+    current = set(
+        RollupDay.objects.filter(day__gte=period.start, day__lt=period.end, built=F("changes"))
+        .order_by()
+        .values_list("day", flat=True)
+    )
+    rolled: list[tuple[dt.date, dt.date]] = []
+    live: list[tuple[dt.date, dt.date]] = []
+    day = period.start
+    while day < period.end:
+        ranges = rolled if day in current else live
+        following = day + dt.timedelta(days=1)
+        if ranges and ranges[-1][1] == day:
+            ranges[-1] = (ranges[-1][0], following)
+        else:
+            ranges.append((day, following))
+        day = following
+    return rolled, live
+
+
+def _figures(period: Period, by: str, departments: set[int] | None, *, rollup: bool = True) -> dict:
+    """{key: Row} with every figure: the rollup's current days plus the source rows of the other days. The result
+    is the same as from the source rows alone (`rollup=False`): the rollup holds sums and counts per day and
+    group, a period is the sum of its days, and a day whose rows changed after it was built is read live.
+
+    Submissions with a case of one of several departments are not the sum of each department's: a scope of more
+    than one department (no role has one) is computed live."""
+    rows: dict = {}
+    if rollup and (departments is None or len(departments) <= 1):
+        rolled, live = _split(period)
+    else:
+        rolled, live = [], [(period.start, period.end)]
+    if rolled:
+        _rolled(rows, by, departments, rolled)
+    if live:
+        _live(rows, by, departments, [Period(start, end).bounds() for start, end in live])
     return rows
 
 
@@ -382,14 +563,17 @@ def sort_rows(rows: list[Row], sort: str) -> tuple[list[Row], str]:
     return present + missing, sort  # rows without the figure last, whatever the direction
 
 
-def report(period: Period, by: str, user=None, *, departments: set[int] | None = None, sort: str = "") -> Report:
+def report(
+    period: Period, by: str, user=None, *, departments: set[int] | None = None, sort: str = "", rollup: bool = True
+) -> Report:
     """The table for one dimension. `user` restricts it to what they may see (PermissionDenied-free: callers
-    check `may_see` first); without a user, `departments` (None = all) is the scope."""
+    check `may_see` first); without a user, `departments` (None = all) is the scope. `rollup=False` computes
+    every day from the source rows (the same result, slower for long periods)."""
     if by not in DIMENSIONS:
         raise ValidationError({"by": _("统计维度须为 staff、window、zone 或 department。")})
     if user is not None:
         departments = scope(user)
-    rows = _figures(period, by, departments)
+    rows = _figures(period, by, departments, rollup=rollup)
     _name(rows, by, departments)
     total = Row(key=None, name=_("合计"))
     for r in rows.values():

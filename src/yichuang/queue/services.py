@@ -24,6 +24,7 @@ from yichuang.core.links import absolute
 from yichuang.notifications.models import Message
 from yichuang.notifications.services import notify
 from yichuang.organisation.models import Seat, Site, Window, Zone
+from yichuang.performance import services as performance
 
 from . import queries, ratelimit, sql
 from .models import Appointment, AppointmentSlot, Ticket, TicketCounter, TicketEvent, new_token
@@ -653,6 +654,7 @@ def finish(ticket: Ticket, actor, *, now=None, request=None) -> Ticket:
         _ensure_status(done, Ticket.Status.CALLED, Ticket.Status.SERVING)
         _save(done, status=Ticket.Status.FINISHED, finished_at=now)
         _event(done, TicketEvent.Kind.FINISHED, now, window=window, staff=actor)
+    performance.touch(now)  # a ticket finished on a day that is over: that day's rollup is stale
     audit.record(actor, "queue.finish", done, summary=done.number, request=request)
     return done
 

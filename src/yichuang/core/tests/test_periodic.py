@@ -22,8 +22,10 @@ from yichuang.core import periodic
 from yichuang.core import tasks as core_tasks
 from yichuang.core.models import PeriodicJob, WorkerHeartbeat
 from yichuang.core.tests.concurrency import run_together
+from yichuang.hall import tasks as hall_tasks
 from yichuang.notifications import tasks as notification_tasks
 from yichuang.organisation.tests.factories import UserFactory
+from yichuang.performance import tasks as performance_tasks
 from yichuang.prefill import tasks as prefill_tasks
 from yichuang.queue import tasks as queue_tasks
 from yichuang.video import tasks as video_tasks
@@ -62,6 +64,8 @@ def test_both_jobs_are_declared_with_their_periods(settings):
     assert declared[VIDEO_SWEEP].func is video_tasks.video_sweep
     assert declared["queue.appointment_reminders"].func is queue_tasks.appointment_reminders
     assert declared["prefill.cleanup"].func is prefill_tasks.prefill_cleanup
+    assert declared["hall.alerts"].func is hall_tasks.alerts
+    assert declared["performance.rollup"].func is performance_tasks.performance_rollup
 
 
 def test_a_fresh_database_gets_its_rows_due_at_once(db):
@@ -75,6 +79,8 @@ def test_a_fresh_database_gets_its_rows_due_at_once(db):
         VIDEO_SWEEP: (T, 60),
         "queue.appointment_reminders": (T, 300),
         "prefill.cleanup": (T, 3600),
+        "hall.alerts": (T, 30),
+        "performance.rollup": (T, 600),
     }
 
 
@@ -153,7 +159,9 @@ def test_a_stopping_worker_frees_its_jobs_at_once(db):
     periodic.beat("w1", later)  # still running its jobs
     assert periodic.claim_due("w2", later) == []
     periodic.stopped("w1", later)
-    assert names(periodic.claim_due("w2", later)) == {SWEEP, CATCH_UP, VIDEO_SWEEP, "queue.appointment_reminders"}
+    assert names(periodic.claim_due("w2", later)) == {
+        SWEEP, CATCH_UP, VIDEO_SWEEP, "queue.appointment_reminders", "hall.alerts"
+    }  # fmt: skip
     assert WorkerHeartbeat.objects.get(worker_id="w1").stopped_at == later
 
 
@@ -161,8 +169,9 @@ def test_a_run_that_could_not_free_its_row_is_freed_at_the_next_tick(db):
     periodic.ensure_rows(T)
     periodic.beat("w1", T)
     periodic.claim_due("w1", T)
-    # the catch-up's, the form tokens', video's, the appointment reminders' and the prefill cleanup's are over
-    assert periodic.release_orphans("w1", running={SWEEP}) == 5
+    # the catch-up's, the form tokens', video's, the appointment reminders', the prefill cleanup's, the hall
+    # alerts' and the performance rollup's are over
+    assert periodic.release_orphans("w1", running={SWEEP}) == 7
     assert row(CATCH_UP).running_by == row(FORM_TOKENS).running_by == row(VIDEO_SWEEP).running_by == ""
     assert row(SWEEP).running_by == "w1"
 
@@ -182,7 +191,10 @@ def test_two_schedulers_ticking_at_once_claim_a_due_job_once():
         results = run_together(*(lambda w=w, now=now: names(periodic.claim_due(w, now)) for w in ("w1", "w2", "w3")))
         assert all(kind == "ok" for kind, _ in results), results
         claims = [name for _kind, claimed in results for name in claimed]
-        every = [SWEEP, CATCH_UP, FORM_TOKENS, VIDEO_SWEEP, "queue.appointment_reminders", "prefill.cleanup"]
+        every = [
+            SWEEP, CATCH_UP, FORM_TOKENS, VIDEO_SWEEP, "queue.appointment_reminders", "prefill.cleanup", "hall.alerts",
+            "performance.rollup",
+        ]  # fmt: skip
         assert sorted(claims) == sorted(every), results  # each claimed once
 
 
