@@ -4,6 +4,7 @@ processes it starts to the port it serves."""
 
 import io
 import sys
+import types
 
 import pytest
 from django.core.management.base import CommandError
@@ -106,8 +107,13 @@ def test_yichuang_demo_tells_its_processes_the_port_it_serves(monkeypatch, tmp_p
 def test_messages_queued_while_the_demo_loads_link_to_the_port_it_will_serve(monkeypatch, settings):
     settings.PUBLIC_URL, settings.SERVING_URL = "", "http://127.0.0.1:8000"
     seen = []
-    monkeypatch.setattr(demo_command.hall, "load_demo", lambda progress=None: seen.append(links.base_url(None)))
+    loaded = types.SimpleNamespace(site=None)
+    monkeypatch.setattr(
+        demo_command.hall, "load_demo", lambda progress=None: seen.append(links.base_url(None)) or loaded
+    )
+    # The weeks of ticket history are played after the demo (their messages link the same way).
+    monkeypatch.setattr(demo_command, "load_history_weeks", lambda site, **kw: seen.append(links.base_url(None)))
     monkeypatch.setattr(demo_command.Command, "_print_credentials", lambda self, result: None)
     monkeypatch.setattr(demo_command.Command, "_serve", lambda self, host, port: None)
     demo_command.Command(stdout=io.StringIO(), stderr=io.StringIO()).handle(host="127.0.0.1", port=8010)
-    assert seen == ["http://127.0.0.1:8010"]
+    assert seen == ["http://127.0.0.1:8010"] * 2
