@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -61,6 +61,12 @@ ALL_ROLES = (Role.SUPERVISOR, Role.HALL_ADMIN)
 # The path from each source to each dimension.
 _TICKET_KEYS = {"staff": "called_by", "window": "window", "zone": "zone", "department": "called_by__department"}
 _SUBMISSION_KEYS = {"staff": "accepted_by", "window": "window", "zone": "window__zone"}
+_SUBMISSION_OF_DEPARTMENT_KEYS = {
+    "staff": "submission__accepted_by",
+    "window": "submission__window",
+    "zone": "submission__window__zone",
+    "department": "department",
+}
 _CASE_KEYS = {
     "staff": "assignee",
     "window": "window",
@@ -266,6 +272,14 @@ class Source:
     stamp: str  # the moment that puts a row into a period, and into a day
     sums: Callable[[], dict]  # the aggregates of a group
     measures: Callable[[dict], dict]  # the aggregates of a group as counters of a Row
+    # The same moment on a joined row, held to the period too: it never changes which rows count (equal by
+    # construction), it lets the planner read only the period's rows of the joined table.
+    same_moment: str = ""
+
+    def within(self, ranges: list[tuple[dt.datetime, dt.datetime]]) -> QuerySet:
+        """The rows stamped within the ranges [start, end)."""
+        rows = self.rows().filter(between(self.stamp, ranges))
+        return rows.filter(between(self.same_moment, ranges)) if self.same_moment else rows
 
 
 def _ticket_sums() -> dict:
@@ -342,23 +356,16 @@ def sources() -> dict[str, Source]:
             _submission_sums("id", distinct=False),
             _submission_measures,
         ),
-        # Per department: the submissions with at least one case of it, through their cases. Only accepted
-        # submissions have cases. The period is the submission's: the planner reads the period's submissions by
-        # their accepted_at and their cases by submission (the case's own accepted_at, the same moment, would
-        # join every submission of the table to count the assisted ones).
-        "submissions_per_department": Source(
-            lambda: Case.objects.all(),
-            "submission__accepted_at",
-            _submission_sums("submission", distinct=True),
-            _submission_measures,
-        ),
-        # The rollup's split of the submissions with a case of a department by who took them in and where: what
-        # that department's lead sees per staff member, window and zone.
-        "submissions_of_department": Source(
+        # The submissions with a case of a department, counted once each through their cases: per department,
+        # and what a department's lead sees per staff member, window and zone. Only accepted submissions have
+        # cases, and a case's accepted_at is its submission's (intake.services.submit): the period's cases come
+        # from intake's case_accepted_idx, joined to the period's submissions only.
+        "submissions_of_departments": Source(
             lambda: Case.objects.filter(submission__status=Submission.Status.ACCEPTED),
-            "submission__accepted_at",
+            "accepted_at",
             _submission_sums("submission", distinct=True),
             _submission_measures,
+            same_moment="submission__accepted_at",
         ),
         "cases": Source(lambda: Case.objects.filter(status__in=CONCLUDED), "concluded_at", _case_sums, _case_measures),
         "ratings": Source(lambda: Evaluation.objects.all(), "created_at", _rating_sums, _rating_measures),
@@ -386,36 +393,30 @@ def _count(rows: dict, queryset, key: str, source: Source) -> None:
 
 def _live(rows: dict, by: str, departments: set[int] | None, ranges: list[tuple[dt.datetime, dt.datetime]]) -> None:
     """Add the figures of the source rows stamped within the ranges: four GROUP BY queries, one per source."""
-    from yichuang.intake.models import Case
-
     src = sources()
-    tickets = src["tickets"].rows().filter(between(src["tickets"].stamp, ranges))
+    tickets = src["tickets"].within(ranges)
     if departments is not None:
         tickets = tickets.filter(called_by__department__in=departments)
     _count(rows, tickets, _TICKET_KEYS[by], src["tickets"])
 
-    if by == "department":
-        per_department = src["submissions_per_department"]
-        taken = per_department.rows().filter(between(per_department.stamp, ranges))
-        if departments is not None:
-            taken = taken.filter(department__in=departments)
-        _count(rows, taken, "department", per_department)
-    else:
-        submissions = src["submissions"].rows().filter(between(src["submissions"].stamp, ranges))
-        if departments is not None:
-            submissions = submissions.filter(
-                Exists(Case.objects.filter(submission=OuterRef("pk"), department__in=departments))
-            )
+    if departments is None and by != "department":
+        submissions = src["submissions"].within(ranges)
         # Only its helper takes in a submission for an assistance (assistance.services.check_submission): per staff
         # member accepted_by is the helper, so one aggregate counts both.
         _count(rows, submissions, _SUBMISSION_KEYS[by], src["submissions"])
+    else:  # per department, or a department's share: through the cases (a submission once, whatever its cases)
+        of_departments = src["submissions_of_departments"]
+        taken = of_departments.within(ranges)
+        if departments is not None:
+            taken = taken.filter(department__in=departments)
+        _count(rows, taken, _SUBMISSION_OF_DEPARTMENT_KEYS[by], of_departments)
 
-    cases = src["cases"].rows().filter(between(src["cases"].stamp, ranges))
+    cases = src["cases"].within(ranges)
     if departments is not None:
         cases = cases.filter(department__in=departments)
     _count(rows, cases, _CASE_KEYS[by], src["cases"])
 
-    ratings = src["ratings"].rows().filter(between(src["ratings"].stamp, ranges))
+    ratings = src["ratings"].within(ranges)
     if departments is not None:
         ratings = ratings.filter(department__in=departments)
     _count(rows, ratings, _RATING_KEYS[by], src["ratings"])

@@ -50,10 +50,10 @@ BUILDS = {
     Kind.TICKETS: ("tickets", {"staff": "called_by", "window": "window", "zone": "zone"}),
     Kind.SUBMISSIONS: ("submissions", {"staff": "accepted_by", "window": "window"}),
     Kind.SUBMISSIONS_OF_DEPARTMENT: (
-        "submissions_of_department",
+        "submissions_of_departments",
         {"staff": "submission__accepted_by", "window": "submission__window", "department": "department"},
     ),
-    Kind.SUBMISSIONS_PER_DEPARTMENT: ("submissions_per_department", {"department": "department"}),
+    Kind.SUBMISSIONS_PER_DEPARTMENT: ("submissions_of_departments", {"department": "department"}),
     Kind.CASES_BY_STAFF: ("cases", {"staff": "assignee", "department": "department"}),
     Kind.CASES_BY_WINDOW: ("cases", {"window": "window"}),
     Kind.CASES_BY_WINDOW_OF_DEPARTMENT: ("cases", {"window": "window", "department": "department"}),
@@ -144,7 +144,7 @@ def _runs(days: list[dt.date]) -> list[tuple[dt.date, dt.date]]:
 def _figures(start: dt.date, end: dt.date):
     """The rollup rows of the days [start, end): per kind one GROUP BY (local day, the kind's columns) over the
     source rows of those days, with the live report's own aggregates."""
-    from .queries import Period, between, sources
+    from .queries import Period, sources
 
     tz = timezone.get_default_timezone()
     bounds = [Period(start, end).bounds()]
@@ -152,8 +152,7 @@ def _figures(start: dt.date, end: dt.date):
     for kind, (name, columns) in BUILDS.items():
         source = src[name]
         groups = (
-            source.rows()
-            .filter(between(source.stamp, bounds))
+            source.within(bounds)
             .annotate(rollup_day=TruncDate(source.stamp, tzinfo=tz))
             .order_by()
             .values("rollup_day", *columns.values())
