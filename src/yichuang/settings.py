@@ -182,6 +182,8 @@ PERFORMANCE_ROLLUP_SECONDS = max(60, int(os.environ.get("PERFORMANCE_ROLLUP_SECO
 HALL_ALERT_SECONDS = max(10, int(os.environ.get("HALL_ALERT_SECONDS", "30")))
 HALL_LIVE_CACHE_SECONDS = max(1, int(os.environ.get("HALL_LIVE_CACHE_SECONDS", "2")))
 HALL_POLL_SECONDS = max(1, int(os.environ.get("HALL_POLL_SECONDS", "3")))
+# The capacity page's accuracy of past weeks' wait estimates is replayed at most once in this time per zone.
+HALL_ACCURACY_CACHE_SECONDS = max(0, int(os.environ.get("HALL_ACCURACY_CACHE_SECONDS", "3600")))
 
 # --- Accounts and security ----------------------------------------------------------------------
 AUTH_USER_MODEL = "organisation.User"

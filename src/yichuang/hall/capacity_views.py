@@ -104,9 +104,9 @@ def _default_weekday() -> str:
 
 
 def _accuracy(zones: list[Zone], start: datetime.date, end: datetime.date) -> list[dict]:
-    from .capacity.accuracy import wait_accuracy
+    from .capacity.accuracy import past_wait_accuracy
 
-    return [_accuracy_row(zone, wait_accuracy(zone, start, end)) for zone in zones]
+    return [_accuracy_row(zone, past_wait_accuracy(zone, start, end)) for zone in zones]
 
 
 # --- figures as the page shows them ------------------------------------------------------------------------------
@@ -319,5 +319,6 @@ def capacity(request):
         except plan.PlanError as exc:
             form.add_error("merge_b", str(exc))
     if first is not None:
-        context["accuracy"] = _accuracy(shown, first.start, first.end)
+        # The history's end is exclusive (today, not over); the replay's days are inclusive.
+        context["accuracy"] = _accuracy(shown, first.start, first.end - datetime.timedelta(days=1))
     return render(request, "hall/capacity.html", context)

@@ -227,6 +227,28 @@ def opening_periods(site_id: int, date: datetime.date) -> list[tuple[datetime.ti
     return periods
 
 
+def position(
+    snapshot: ZoneSnapshot, rules: QueueSettings, *, ahead: int, priority: bool, oldest: datetime.datetime | None, now
+) -> tuple[float, float, model.ServiceTime]:
+    """What the wait model is given for a ticket with `ahead` before it: (effective tickets ahead, rate of
+    tickets jumping ahead per minute, service time). A priority ticket alternates with ordinary ones once the
+    oldest ordinary ticket (`oldest`, None if none waits) would have waited past the bound by its turn; an
+    ordinary ticket expects priority tickets to jump ahead. Pure: the replay of history
+    (`hall.capacity.accuracy`) computes what the queue showed with it."""
+    service = snapshot.service_time(rules.default_service_minutes)
+    if not priority:
+        return float(ahead), jump_rate(snapshot), service
+    soon = _minutes(now - oldest) + (ahead + 1) * service.mean / snapshot.servers if oldest else 0.0
+    effective = model.effective_ahead(
+        ahead,
+        priority=True,
+        ordinary_waiting=oldest is not None,
+        run_length=rules.priority_run_length,
+        alternating=soon >= rules.priority_wait_bound_minutes,
+    )
+    return effective, 0.0, service
+
+
 def estimate(
     zone: Zone,
     *,
@@ -241,8 +263,7 @@ def estimate(
     date = timezone.localdate(now)
     rules = rules or rules_for(zone)
     snapshot = snapshot or zone_snapshot(zone, now)
-    service = snapshot.service_time(rules.default_service_minutes)
-    servers = snapshot.servers
+    oldest = None
     if priority:
         oldest = (
             Ticket.objects.filter(zone=zone, date=date, status=Ticket.Status.WAITING, priority=False)
@@ -250,19 +271,8 @@ def estimate(
             .values_list("queued_at", flat=True)
             .first()
         )
-        # Will ordinary tickets have waited past the bound by the time this one's turn comes?
-        soon = _minutes(now - oldest) + (ahead + 1) * service.mean / servers if oldest else 0.0
-        effective = model.effective_ahead(
-            ahead,
-            priority=True,
-            ordinary_waiting=oldest is not None,
-            run_length=rules.priority_run_length,
-            alternating=soon >= rules.priority_wait_bound_minutes,
-        )
-        rate = 0.0
-    else:
-        effective = float(ahead)
-        rate = jump_rate(snapshot)
+    effective, rate, service = position(snapshot, rules, ahead=ahead, priority=priority, oldest=oldest, now=now)
+    servers = snapshot.servers
     low, high = model.wait_range(
         now=timezone.localtime(now),
         ahead=effective,

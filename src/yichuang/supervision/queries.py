@@ -81,12 +81,12 @@ def department_counts(user=None, *, now: dt.datetime) -> list[DepartmentCount]:
     return sorted((r for r in rows.values() if r.red or r.yellow), key=lambda r: (-r.red, -r.yellow, r.name))
 
 
-def _first(user, q_running: Q, q_paused: Q, now: dt.datetime, size: int) -> list[Case]:
+def _first(user, parts: tuple[Q, Q], now: dt.datetime, size: int) -> list[Case]:
     """The first `size` cases of one level in `backoffice.queries` order (due_at, id): running and stopped cases
     fetched apart (each an index range cut at `size`) and merged, instead of one OR over the table."""
     base = Case.objects.all() if user is None else backoffice.cases_for(user)
     ids = []
-    for q in (q_running, q_paused):
+    for q in parts:
         # The page's ids first, read off the partial indexes alone; only those rows are then joined (a join
         # before the LIMIT would fetch every stopped case of the level with its submission and applicant).
         ids += list(base.filter(q).order_by("due_at", "id").values_list("id", flat=True)[:size])
@@ -100,20 +100,12 @@ def _first(user, q_running: Q, q_paused: Q, now: dt.datetime, size: int) -> list
 
 def red_first(user=None, *, now: dt.datetime, size: int = BOARD_SIZE) -> list[Case]:
     """The same rows as `backoffice.queries.red_cases(user, now=now)[:size]`."""
-    return _first(
-        user, Q(status__in=RUNNING_STATUSES, due_at__lt=now), Q(status__in=PAUSED_STATUSES, left_us__lte=0), now, size
-    )
+    return _first(user, caseclock.red_parts(now), now, size)
 
 
 def yellow_first(user=None, *, now: dt.datetime, size: int = BOARD_SIZE) -> list[Case]:
     """The same rows as `backoffice.queries.yellow_cases(user, now=now)[:size]`."""
-    return _first(
-        user,
-        Q(status__in=RUNNING_STATUSES, due_at__gte=now, warn_at__lte=now),
-        Q(status__in=PAUSED_STATUSES, left_us__gt=0, left_us__lte=F("warn_us")),
-        now,
-        size,
-    )
+    return _first(user, caseclock.yellow_parts(now), now, size)
 
 
 def overdue_specials(user=None, *, now: dt.datetime, limit: int = BOARD_SIZE) -> list[SpecialProcedure]:

@@ -54,6 +54,8 @@ from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Q
 from django.utils import timezone
 
@@ -187,6 +189,19 @@ def summarise(replays: Iterable[Replay]) -> WaitAccuracy:
 def wait_accuracy(zone: Zone, start: datetime.date, end: datetime.date) -> WaitAccuracy:
     """The zone's figures for the days `start` … `end` (both included)."""
     return summarise([replay(zone, start, end)])
+
+
+def past_wait_accuracy(zone: Zone, start: datetime.date, end: datetime.date) -> WaitAccuracy:
+    """wait_accuracy, kept in the shared cache for HALL_ACCURACY_CACHE_SECONDS when every day is past: a replay
+    of four weeks costs 50–100 ms a zone and past days no longer change (a day still open is replayed each time)."""
+    if end >= timezone.localdate():
+        return wait_accuracy(zone, start, end)
+    key = f"hall:wait-accuracy:{zone.pk}:{start.isoformat()}:{end.isoformat()}"
+    figures = cache.get(key)
+    if figures is None:
+        figures = wait_accuracy(zone, start, end)
+        cache.set(key, figures, settings.HALL_ACCURACY_CACHE_SECONDS)
+    return figures
 
 
 def site_wait_accuracy(site: Site, start: datetime.date, end: datetime.date) -> list[tuple[Zone, WaitAccuracy]]:
@@ -374,21 +389,11 @@ def _replay_day(zone_id: int, rules, data: _Day) -> tuple[list[Replayed], _ZoneD
             appointments=_booked_next_hour(data.appointments, issued_at),
             now=issued_at,
         )
-        service = snapshot.service_time(rules.default_service_minutes)
+        oldest = min(state.ordinary_waiting.values(), default=None) if priority else None
+        effective, rate, service = queue_queries.position(
+            snapshot, rules, ahead=ahead, priority=priority, oldest=oldest, now=issued_at
+        )
         servers = snapshot.servers
-        if priority:  # as queries.estimate
-            oldest = min(state.ordinary_waiting.values(), default=None)
-            soon = (issued_at - oldest).total_seconds() / 60 + (ahead + 1) * service.mean / servers if oldest else 0.0
-            effective = model.effective_ahead(
-                ahead,
-                priority=True,
-                ordinary_waiting=oldest is not None,
-                run_length=rules.priority_run_length,
-                alternating=soon >= rules.priority_wait_bound_minutes,
-            )
-            rate = 0.0
-        else:
-            effective, rate = float(ahead), queue_queries.jump_rate(snapshot)
         local = issued_at.astimezone(tz)
         _low, expected, _high = model.work_wait(effective, servers, snapshot.busy, service, jump_rate=rate)
         again = model.wait_range(

@@ -133,6 +133,27 @@ def test_zones_without_history_give_none(db):
     assert rows[1][1].inside_share == 1.0 and rows[1][1].relative_squared_error is None
 
 
+def test_past_days_are_replayed_once_a_day_not_over_each_time(db, time_machine, django_assert_num_queries):
+    """The capacity page keeps the figures of whole past days in the shared cache; a period reaching today (not
+    over: more tickets may come) is replayed on every call."""
+    time_machine.move_to(at(12, day=DAY + dt.timedelta(days=1)), tick=False)
+    zone = ZoneFactory(site=SiteFactory(), order=1)
+    _ticket(zone, 1, at(10), 0, 10, at(10, 5))
+
+    first = accuracy.past_wait_accuracy(zone, DAY, DAY)
+    _ticket(zone, 2, at(11), 0, 10, at(11, 5))  # a late correction waits for the cache period
+    with django_assert_num_queries(1):  # the cache's own read, nothing replayed
+        again = accuracy.past_wait_accuracy(zone, DAY, DAY)
+    assert again == first and again.tickets == 1
+    assert accuracy.wait_accuracy(zone, DAY, DAY).tickets == 2
+
+    today = DAY + dt.timedelta(days=1)
+    _ticket(zone, 3, at(9, day=today), 0, 10, at(9, 5, day=today))
+    assert accuracy.past_wait_accuracy(zone, DAY, today).tickets == 3
+    _ticket(zone, 4, at(10, day=today), 0, 10, at(10, 5, day=today))
+    assert accuracy.past_wait_accuracy(zone, DAY, today).tickets == 4
+
+
 # --- the replay sees what the estimator saw ----------------------------------------------------------------------
 
 

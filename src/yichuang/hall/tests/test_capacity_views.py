@@ -1,6 +1,7 @@
 """/hall/capacity/: who may open it, the plan it shows, the what-ifs, the wait-estimate accuracy, and bad input shown
 at its field (never a 500)."""
 
+import datetime
 import re
 
 import pytest
@@ -130,7 +131,7 @@ def test_the_wait_estimate_accuracy_per_zone(client, hall):
     start, end = period(4)
     rows = {r[0]: r for r in cells(html, "accuracy-table")}
     assert set(rows) == {"综合受理区", "不动产专区", "空闲区"}
-    figures = wait_accuracy(hall.a, start, end)
+    figures = wait_accuracy(hall.a, start, end - datetime.timedelta(days=1))  # whole past days only
     row = rows["综合受理区"]
     assert row[1] == str(figures.tickets)
     assert row[2] == ("—" if figures.inside_share is None else f"{figures.inside_share * 100:.1f}%")
