@@ -26,6 +26,7 @@ from yichuang.clock import caseclock
 from yichuang.clock.models import ClockRules
 from yichuang.clock.workcalendar import CalendarUnknown
 from yichuang.core import audit
+from yichuang.exchange import outbox as exchange_outbox
 from yichuang.intake import deadlines
 from yichuang.intake.materials import outstanding_deferred
 from yichuang.intake.models import (
@@ -115,7 +116,7 @@ def _calendar_error(exc: CalendarUnknown) -> ValidationError:
 
 
 def _event(case: Case, kind: str, actor, now: dt.datetime, /, **detail) -> TimelineEvent:
-    return TimelineEvent.objects.create(
+    event = TimelineEvent.objects.create(
         submission_id=case.submission_id,
         case=case,
         kind=kind,
@@ -123,6 +124,8 @@ def _event(case: Case, kind: str, actor, now: dt.datetime, /, **detail) -> Timel
         actor=actor if getattr(actor, "pk", None) else None,
         detail=detail,
     )
+    exchange_outbox.publish([event])
+    return event
 
 
 def _save(case: Case, *fields: str) -> None:
@@ -601,7 +604,7 @@ def collect_handoff(handoff: Handoff, actor, *, signer: str, now=None, request=N
     handoff.save(update_fields=["collected_by", "collected_at", "status"])
     cases = list(Case.objects.select_for_update().filter(handoff=handoff))
     Case.objects.filter(handoff=handoff, received_at__isnull=True).update(received_at=now)
-    TimelineEvent.objects.bulk_create(
+    collected = TimelineEvent.objects.bulk_create(
         [
             TimelineEvent(
                 submission_id=c.submission_id,
@@ -614,6 +617,7 @@ def collect_handoff(handoff: Handoff, actor, *, signer: str, now=None, request=N
             for c in cases
         ]
     )
+    exchange_outbox.publish(collected)
     audit.record(
         actor, "backoffice.collect_handoff", handoff, summary=f"{handoff} {len(cases)}", request=request,
         cases=[c.number for c in cases],

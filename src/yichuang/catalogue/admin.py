@@ -58,7 +58,7 @@ class MatterMaterialInline(admin.TabularInline):
 class MatterAdmin(SearchTermMixin, AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["code", "name", "department", "kind", "limit_unit", "promised_limit", "legal_limit", "status"]
     list_filter = ["status", "kind", "limit_unit", "department", "zones", "online", "delegated"]
-    search_fields = ["code", "name", "keywords"]
+    search_fields = ["code", "name", "keywords", "implementation_code", "basic_code"]
     filter_horizontal = ["zones", "life_events"]
     inlines = [MatterMaterialInline]
     change_list_template = "admin/catalogue/matter/change_list.html"

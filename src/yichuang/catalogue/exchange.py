@@ -149,6 +149,8 @@ MATTER_FIELDS = [
     Spec("procedure", "text", default=""),
     Spec("legal_basis", "text", default=""),
     Spec("keywords", "text", default=""),
+    Spec("implementation_code", "text", default=""),  # 实施编码 (GB/T 39554.1), from the province's 实施清单
+    Spec("basic_code", "text", default=""),  # 基本编码
 ]
 REQUIREMENT_FIELDS = [
     Spec("material", "code", True),
@@ -320,6 +322,8 @@ def _matter_record(matter: Matter) -> dict:
         "procedure": canonical_text(matter.procedure),
         "legal_basis": canonical_text(matter.legal_basis),
         "keywords": canonical_text(matter.keywords),
+        "implementation_code": matter.implementation_code,
+        "basic_code": matter.basic_code,
         "materials": [_requirement_record(r) for r in requirements],
     }
 

@@ -14,6 +14,8 @@ from django.utils.translation import gettext_lazy as _
 
 from yichuang.organisation.models import Department, Zone
 
+from .codes import basic_code_of, validate_basic_code, validate_implementation_code
+
 code_validator = RegexValidator(r"^[A-Za-z0-9_.-]+$", _("只能包含字母、数字、点、下划线和连字符。"))
 
 
@@ -88,6 +90,11 @@ class Matter(models.Model):
 
     code = models.CharField(_("事项编码"), max_length=40, unique=True, validators=[code_validator])
     name = models.CharField(_("事项名称"), max_length=200)
+    # GB/T 39554.1 codes from the province's 实施清单 (form checked by catalogue.codes; sent to the province).
+    implementation_code = models.CharField(
+        _("实施编码"), max_length=35, blank=True, validators=[validate_implementation_code]
+    )
+    basic_code = models.CharField(_("基本编码"), max_length=12, blank=True, validators=[validate_basic_code])
     kind = models.CharField(_("事项类型"), max_length=16, choices=Kind.choices)
     department = models.ForeignKey(
         Department, verbose_name=_("实施部门"), on_delete=models.PROTECT, related_name="matters"
@@ -151,6 +158,9 @@ class Matter(models.Model):
                 errors["promised_limit"] = _("承诺时限不得超过法定时限。")
         if self.department_id and self.department.is_delegated and not self.delegated:
             errors["delegated"] = _("委托部门的事项须由综窗代为收件。")
+        embedded = basic_code_of(self.implementation_code)
+        if embedded and self.basic_code and embedded != self.basic_code:
+            errors["implementation_code"] = _("实施编码中的基本编码与基本编码不一致。")
         if errors:
             raise ValidationError(errors)
 

@@ -298,6 +298,7 @@ def _moves(before: tuple, after: tuple, now: dt.datetime, *, lock: bool = False)
 
 def _move(before: tuple, actor, now: dt.datetime, reason: str, request) -> list[CaseMove]:
     """Recompute, save, write the timeline, tell the applicant (only when the day moved)."""
+    from yichuang.exchange import outbox as exchange_outbox
     from yichuang.intake.models import TimelineEvent
     from yichuang.intake.services import notify_applicant
 
@@ -306,7 +307,7 @@ def _move(before: tuple, actor, now: dt.datetime, reason: str, request) -> list[
     for move in moves:
         case = move.case
         case.save(update_fields=["due_at", "warn_at", "budget_us"])
-        TimelineEvent.objects.create(
+        moved = TimelineEvent.objects.create(
             submission_id=case.submission_id,
             case=case,
             kind=TimelineEvent.Kind.DEADLINE_MOVED,
@@ -314,6 +315,7 @@ def _move(before: tuple, actor, now: dt.datetime, reason: str, request) -> list[
             actor=actor if getattr(actor, "pk", None) else None,
             detail={"before": _local(move.before).isoformat(), "due": _local(move.after).isoformat(), "reason": reason},
         )
+        exchange_outbox.publish([moved])
         audit.record(
             actor,
             "clock.deadline_moved",

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from yichuang.clock.workcalendar import DEFAULT_HOURS, SHANGHAI, CalendarUnknown, WorkCalendar
 from yichuang.core import audit
+from yichuang.exchange import outbox as exchange_outbox
 from yichuang.intake import deadlines
 from yichuang.intake.models import CONCLUDED_STATUSES, Case
 from yichuang.organisation.models import Seat, Site, Window
@@ -266,6 +267,7 @@ def _rate(level, channel, ticket, case, window, dims, tag_list, comment, real_na
         validate_constraints=False,
     )
     evaluation.save()
+    exchange_outbox.publish_rating(evaluation)
     performance.touch(now)  # a rating given on a day that is over (a backdated `now`): that day's rollup is stale
     if evaluation.is_bad:
         days = FeedbackRules.current().rectification_days

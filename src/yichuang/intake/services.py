@@ -30,6 +30,7 @@ from yichuang.clock import caseclock
 from yichuang.clock.workcalendar import CalendarUnknown
 from yichuang.core import audit, counters, rows
 from yichuang.core.phones import clean_phone
+from yichuang.exchange import outbox as exchange_outbox
 from yichuang.organisation.models import Seat, Site, Window
 from yichuang.organisation.roles import Role, acts_as
 from yichuang.performance import services as performance
@@ -879,6 +880,7 @@ def _timeline_of_acceptance(submission, cases, plan: Plan, staff, now) -> None:
             detail = {"material": e.line.material, "name": e.line.name, "due": e.due.isoformat() if e.due else None}
             events.append({**common, "kind": kind, "detail": detail})
     rows.insert_values(TimelineEvent, events)
+    exchange_outbox.publish(events)
 
 
 def notify_applicant(submission: Submission, kind: str, context: dict):

@@ -123,6 +123,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     ],
     Role.HALL_ADMIN: [
         *_CATALOGUE_EDIT,
+        "exchange.view_outboxevent",  # 省级平台数据推送: rows the province rejected, corrected and resent
+        "exchange.change_outboxevent",
         *_ORGANISATION_EDIT,
         *_CALENDAR_EDIT,
         *_QUEUE_EDIT,

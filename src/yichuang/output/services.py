@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 from PIL import Image, ImageChops, UnidentifiedImageError
 
 from yichuang.core import audit
+from yichuang.exchange import outbox as exchange_outbox
 from yichuang.intake.identity import normalise, validate_credit_code, validate_resident_id
 from yichuang.intake.materials import outstanding_deferred
 from yichuang.intake.models import (
@@ -511,7 +512,7 @@ def _finish(submission, handover: Handover, cases: list[Case], actor, kind: str,
             )
     except IntegrityError:  # a case went out meanwhile (the row locks make this the last line of defence)
         raise ValidationError(_("办理结果已被领取，不能重复出件。")) from None
-    TimelineEvent.objects.bulk_create(
+    delivered = TimelineEvent.objects.bulk_create(
         [
             TimelineEvent(
                 submission_id=submission.pk,
@@ -525,6 +526,7 @@ def _finish(submission, handover: Handover, cases: list[Case], actor, kind: str,
             for c in cases
         ]
     )
+    exchange_outbox.publish(delivered)
     numbers = [c.number for c in cases]
     audit.record(
         actor, f"output.{kind}", handover, summary=f"{submission.number} {len(cases)}", request=request,

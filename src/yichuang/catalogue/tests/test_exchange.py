@@ -46,7 +46,7 @@ from yichuang.organisation.tests.factories import DepartmentFactory, SiteFactory
 MATTER_KEYS = [
     "code", "name", "kind", "department", "zones", "audience", "life_events", "limit_unit", "legal_limit",
     "promised_limit", "fee", "fee_note", "online", "visits", "delegated", "specialized_only", "status",
-    "conditions", "procedure", "legal_basis", "keywords", "materials",
+    "conditions", "procedure", "legal_basis", "keywords", "implementation_code", "basic_code", "materials",
 ]  # fmt: skip
 
 

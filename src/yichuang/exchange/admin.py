@@ -1,0 +1,89 @@
+"""The exchange outbox in the admin: every row with its status and the province's reason; a rejected or
+failed row can be corrected (its data edited, or re-read from the case) and resent — each through
+`exchange.services`, audited."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from . import services
+from .models import OutboxEvent
+
+FIXABLE = (OutboxEvent.Status.REJECTED, OutboxEvent.Status.FAILED)
+
+
+class OutboxEventForm(forms.ModelForm):
+    class Meta:
+        model = OutboxEvent
+        fields = ["payload"]
+
+    def clean_payload(self):
+        payload = self.cleaned_data["payload"]
+        if not isinstance(payload, dict) or payload.get("case_no") != self.instance.payload.get("case_no"):
+            raise ValidationError(_("推送数据须为对象，且办件编号不可修改。"))
+        return payload
+
+
+@admin.register(OutboxEvent)
+class OutboxEventAdmin(admin.ModelAdmin):
+    form = OutboxEventForm
+    list_display = ["id", "stream", "table", "kind", "status", "attempts", "short_reason", "created_at", "sent_at"]
+    list_filter = ["status", "table"]
+    search_fields = ["stream"]
+    readonly_fields = [
+        "uid", "revision", "stream", "table", "kind", "status", "attempts", "next_attempt_at", "batch_id",
+        "last_error", "reject_reason", "created_at", "sent_at",
+    ]  # fmt: skip
+    actions = ["resend", "reread_and_resend"]
+    show_full_result_count = False
+
+    @admin.display(description=_("退回原因"))
+    def short_reason(self, obj):
+        return (obj.reject_reason or obj.last_error)[:80]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(self.readonly_fields)
+        if obj is None or obj.status not in FIXABLE:
+            fields.append("payload")  # only a rejected or failed row's data may be corrected
+        return fields
+
+    def save_model(self, request, obj, form, change):
+        try:
+            services.fix_payload(obj, request.user, form.cleaned_data["payload"], request=request)
+        except ValidationError as exc:
+            self.message_user(request, "；".join(exc.messages), messages.ERROR)
+
+    def log_change(self, request, obj, message):
+        return None  # fix_payload audited it (field names only)
+
+    @admin.action(description=_("重新推送所选事件"), permissions=["change"])
+    def resend(self, request, queryset):
+        self._each(request, queryset, lambda e: services.resend(e, request.user, request=request))
+
+    @admin.action(description=_("从办件重新读取数据并重新推送"), permissions=["change"])
+    def reread_and_resend(self, request, queryset):
+        def both(event):
+            services.reread(event, request.user, request=request)
+            services.resend(event, request.user, request=request)
+
+        self._each(request, queryset, both)
+
+    def _each(self, request, queryset, action):
+        done, refused = 0, []
+        for event in queryset.order_by("id"):
+            try:
+                action(event)
+                done += 1
+            except ValidationError as exc:
+                refused.append(f"#{event.pk}: {'；'.join(exc.messages)}")
+        if done:
+            self.message_user(request, _("已安排重新推送 %(n)d 条。") % {"n": done}, messages.SUCCESS)
+        for line in refused:
+            self.message_user(request, line, messages.WARNING)
