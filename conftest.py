@@ -6,6 +6,10 @@ import pytest
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM is still used synchronously.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# The suite runs as a demonstration: messages go to the console channel with DEBUG off, which the start-up check
+# (notifications.E004) refuses in production. In the environment for commands run as subprocesses (the worker, the
+# CLI), and on the settings pytest-django has already loaded; the check itself is tested with it overridden.
+os.environ.setdefault("NOTIFICATION_CONSOLE_ALLOWED", "1")
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -66,6 +70,11 @@ def _cheap_flush_after_transactional_tests():
     yield
     operations.sql_flush = original_sql_flush
     flush.Command.handle = original_handle
+
+
+@pytest.fixture(autouse=True)
+def _console_channel_allowed(settings):
+    settings.NOTIFICATION_CONSOLE_ALLOWED = True
 
 
 @pytest.fixture(autouse=True)

@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "yichuang.knowledge",
     "yichuang.consultation",
     "yichuang.video",
+    "yichuang.exchange",
     "yichuang.demo",
 ]
 
@@ -184,6 +185,19 @@ HALL_LIVE_CACHE_SECONDS = max(1, int(os.environ.get("HALL_LIVE_CACHE_SECONDS", "
 HALL_POLL_SECONDS = max(1, int(os.environ.get("HALL_POLL_SECONDS", "3")))
 # The capacity page's accuracy of past weeks' wait estimates is replayed at most once in this time per zone.
 HALL_ACCURACY_CACHE_SECONDS = max(0, int(os.environ.get("HALL_ACCURACY_CACHE_SECONDS", "3600")))
+
+# --- exchange with the provincial platform (exchange app)
+# Where the outbox goes (docs/exchange.md): empty = no exchange (nothing is written to the outbox); a front
+# database (postgresql://user:pw@host/db?schema=s, mysql://user:pw@host/db) or an http(s):// endpoint.
+EXCHANGE_TARGET = os.environ.get("EXCHANGE_TARGET", "")
+EXCHANGE_SECRET = os.environ.get("EXCHANGE_SECRET", "")  # HMAC-SHA256 key of the HTTP target's signature
+EXCHANGE_TABLE_PREFIX = os.environ.get("EXCHANGE_TABLE_PREFIX", "yc_")  # the front database's table names
+EXCHANGE_BATCH_SIZE = max(1, int(os.environ.get("EXCHANGE_BATCH_SIZE", "500")))
+EXCHANGE_TIMEOUT = max(1.0, float(os.environ.get("EXCHANGE_TIMEOUT", "10")))
+EXCHANGE_MAX_ATTEMPTS = max(1, int(os.environ.get("EXCHANGE_MAX_ATTEMPTS", "20")))
+EXCHANGE_RETRY_BASE_SECONDS = max(1, int(os.environ.get("EXCHANGE_RETRY_BASE_SECONDS", "30")))
+EXCHANGE_RETRY_MAX_SECONDS = max(1, int(os.environ.get("EXCHANGE_RETRY_MAX_SECONDS", "3600")))
+EXCHANGE_DRAIN_SECONDS = max(5, int(os.environ.get("EXCHANGE_DRAIN_SECONDS", "30")))  # the periodic job
 
 # --- Accounts and security ----------------------------------------------------------------------
 AUTH_USER_MODEL = "organisation.User"
@@ -308,14 +322,54 @@ SERVING_URL = os.environ.get("SERVING_URL", "http://127.0.0.1:8000").rstrip("/")
 # Public ticket and booking endpoints, per client address: "burst/seconds" (a token bucket in the cache).
 QUEUE_TICKET_RATE = os.environ.get("QUEUE_TICKET_RATE", "40/60")
 
-# --- Notifications (outbox, delivered by the task worker; docs/deploy.md) ----------------------------
+# --- message channels (notifications app) ------------------------------------------------------------
+# The outbox, delivered by the task worker, one backend per channel (docs/channels.md, docs/deploy.md). With DEBUG off
+# the console backend fails the system check (notifications.E004) unless NOTIFICATION_CONSOLE_ALLOWED (demos only).
 NOTIFICATION_BACKEND = os.environ.get("NOTIFICATION_BACKEND", "yichuang.notifications.backends.ConsoleBackend")
-NOTIFICATION_WEBHOOK_URL = os.environ.get("NOTIFICATION_WEBHOOK_URL", "")
-NOTIFICATION_WEBHOOK_SECRET = os.environ.get("NOTIFICATION_WEBHOOK_SECRET", "")
-NOTIFICATION_WEBHOOK_TIMEOUT = float(os.environ.get("NOTIFICATION_WEBHOOK_TIMEOUT", "10"))
+NOTIFICATION_CONSOLE_ALLOWED = env_bool("NOTIFICATION_CONSOLE_ALLOWED")
 NOTIFICATION_MAX_ATTEMPTS = int(os.environ.get("NOTIFICATION_MAX_ATTEMPTS", "10"))
 NOTIFICATION_RETRY_BASE_SECONDS = int(os.environ.get("NOTIFICATION_RETRY_BASE_SECONDS", "60"))
 NOTIFICATION_RETRY_MAX_SECONDS = int(os.environ.get("NOTIFICATION_RETRY_MAX_SECONDS", "3600"))
+# SMS: the generic HTTP gateway (WebhookBackend): signed POSTs, delivery receipts at /notifications/receipts/sms/.
+NOTIFICATION_WEBHOOK_URL = os.environ.get("NOTIFICATION_WEBHOOK_URL", "")
+NOTIFICATION_WEBHOOK_SECRET = os.environ.get("NOTIFICATION_WEBHOOK_SECRET", "")
+NOTIFICATION_WEBHOOK_TIMEOUT = float(os.environ.get("NOTIFICATION_WEBHOOK_TIMEOUT", "10"))
+NOTIFICATION_SMS_API_KEY = os.environ.get("NOTIFICATION_SMS_API_KEY", "")
+NOTIFICATION_RECEIPT_MAX_AGE = int(os.environ.get("NOTIFICATION_RECEIPT_MAX_AGE", "300"))
+# E-mail (EmailBackend), through Django's mailer "default" (MAILERS); empty backend: the channel is off.
+NOTIFICATION_EMAIL_BACKEND = os.environ.get("NOTIFICATION_EMAIL_BACKEND", "")
+_MAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+MAILERS = {
+    "default": {
+        "BACKEND": _MAIL_BACKEND,
+        "OPTIONS": {
+            "host": os.environ.get("EMAIL_HOST", "localhost"),
+            "port": int(os.environ.get("EMAIL_PORT", "25")),
+            "username": os.environ.get("EMAIL_HOST_USER", ""),
+            "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
+            "use_tls": env_bool("EMAIL_USE_TLS"),
+            "use_ssl": env_bool("EMAIL_USE_SSL"),
+            "timeout": int(os.environ.get("EMAIL_TIMEOUT", "10")),
+        }
+        if _MAIL_BACKEND.endswith(".smtp.EmailBackend")
+        else {},
+    }
+}
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "webmaster@localhost")
+# WeChat template messages (WechatBackend, through an adapter); empty backend: the channel is off.
+NOTIFICATION_WECHAT_BACKEND = os.environ.get("NOTIFICATION_WECHAT_BACKEND", "")
+NOTIFICATION_WECHAT_ADAPTER = os.environ.get(
+    "NOTIFICATION_WECHAT_ADAPTER", "yichuang.notifications.wechat.HttpTemplateAdapter"
+)
+NOTIFICATION_WECHAT_TOKEN_URL = os.environ.get("NOTIFICATION_WECHAT_TOKEN_URL", "")
+NOTIFICATION_WECHAT_SEND_URL = os.environ.get("NOTIFICATION_WECHAT_SEND_URL", "")
+NOTIFICATION_WECHAT_APP_ID = os.environ.get("NOTIFICATION_WECHAT_APP_ID", "")
+NOTIFICATION_WECHAT_APP_SECRET = os.environ.get("NOTIFICATION_WECHAT_APP_SECRET", "")
+NOTIFICATION_WECHAT_TIMEOUT = float(os.environ.get("NOTIFICATION_WECHAT_TIMEOUT", "10"))
+# Template id per message kind, JSON ({"accepted": "…", "*": "…"}); a kind without one goes by SMS.
+from json import loads as _channel_json  # noqa: E402  (kept in this block)
+
+NOTIFICATION_WECHAT_TEMPLATES = _channel_json(os.environ.get("NOTIFICATION_WECHAT_TEMPLATES", "") or "{}")
 
 # --- Intake ---------------------------------------------------------------------------------------
 # Largest scanned or uploaded material accepted at intake, in MB (PDF, JPEG, PNG, OFD).

@@ -7,25 +7,34 @@ from django.utils.translation import gettext_lazy as _
 from yichuang.core.masking import mask_phone
 
 from . import services
-from .models import Message
+from .addresses import mask_address, mask_email, mask_openid
+from .models import Contact, Message
 
 
 @admin.register(Message)
 class MessageAdmin(admin.ModelAdmin):
-    list_display = ["id", "created_at", "kind", "masked_recipient", "submission", "status", "attempts", "last_error"]
-    list_filter = ["status", "kind"]
+    list_display = [
+        "id", "created_at", "kind", "channel", "masked_address", "submission", "status", "receipt", "attempts",
+        "last_error",
+    ]  # fmt: skip
+    list_filter = ["status", "channel", "receipt", "kind"]
     search_fields = ["submission"]
     date_hierarchy = "created_at"
     actions = ["retry_failed"]
-    exclude = ["recipient"]
+    exclude = ["recipient", "address"]
     readonly_fields = [
-        "kind", "masked_recipient", "subject", "body", "submission", "status", "attempts", "next_attempt_at",
-        "expires_at", "last_error", "sent_at", "created_at",
+        "kind", "masked_recipient", "channel", "masked_address", "subject", "body", "submission", "status",
+        "attempts", "next_attempt_at", "expires_at", "last_error", "sent_at", "receipt", "receipt_at",
+        "receipt_error", "created_at",
     ]  # fmt: skip
 
     @admin.display(description=_("接收号码"))
     def masked_recipient(self, obj):
         return mask_phone(obj.recipient)
+
+    @admin.display(description=_("接收地址"))
+    def masked_address(self, obj):
+        return mask_address(obj.channel, obj.to)
 
     def has_add_permission(self, request):
         return False
@@ -43,3 +52,34 @@ class MessageAdmin(admin.ModelAdmin):
             except ValidationError:
                 continue
         self.message_user(request, _("已重新排队 %(n)d 条消息。") % {"n": done}, messages.SUCCESS)
+
+
+@admin.register(Contact)
+class ContactAdmin(admin.ModelAdmin):
+    """Read-only: a person sets their own channel in the online hall (services.set_contact, audited)."""
+
+    list_display = ["id", "masked_phone", "preferred", "masked_email", "masked_openid", "updated_at"]
+    list_filter = ["preferred"]
+    fields = ["masked_phone", "preferred", "masked_email", "masked_openid", "updated_at"]
+    readonly_fields = fields
+
+    @admin.display(description=_("手机号码"))
+    def masked_phone(self, obj):
+        return mask_phone(obj.phone)
+
+    @admin.display(description=_("电子邮箱"))
+    def masked_email(self, obj):
+        return mask_email(obj.email)
+
+    @admin.display(description=_("微信 OpenID"))
+    def masked_openid(self, obj):
+        return mask_openid(obj.wechat_openid)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,4 +1,8 @@
-"""Delivery backends: how a stored message leaves the hall (NOTIFICATION_BACKEND, a dotted path).
+"""Delivery backends: how a stored message leaves the hall, one backend per channel (docs/channels.md).
+
+Each channel has a dotted path in settings: `NOTIFICATION_BACKEND` (SMS, every person's fallback),
+`NOTIFICATION_EMAIL_BACKEND` and `NOTIFICATION_WECHAT_BACKEND` (empty: the channel is off). A backend sends
+to `message.to` (the address on the message's channel, chosen when the message was stored).
 
 A backend has one method, `send(message)`, which returns when the channel has taken the message and
 raises (any exception; DeliveryError by convention) when it has not. The worker retries failures with
@@ -21,12 +25,38 @@ import urllib.request
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from yichuang.core.masking import mask_phone, mask_text
+from yichuang.core.masking import mask_text
+
+from .addresses import mask_address
 
 logger = logging.getLogger("yichuang.notifications")
 
 DEFAULT_BACKEND = "yichuang.notifications.backends.ConsoleBackend"
 DEFAULT_TIMEOUT = 10.0
+SIGNATURE_PREFIX = "sha256="
+# The settings naming each channel's backend; an empty one turns the channel off (SMS is always on).
+CHANNEL_SETTINGS = {
+    "sms": "NOTIFICATION_BACKEND",
+    "email": "NOTIFICATION_EMAIL_BACKEND",
+    "wechat": "NOTIFICATION_WECHAT_BACKEND",
+}
+
+
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    """`sha256=<hex>`: the HMAC-SHA256 of "<timestamp>.<body>" under the shared secret (both directions)."""
+    digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    return SIGNATURE_PREFIX + digest
+
+
+def verify(secret: str, timestamp: str | None, signature: str | None, body: bytes, max_age: float) -> bool:
+    """Is this a fresh request signed with the secret? (constant-time comparison; a timestamp within max_age)"""
+    if not (secret and timestamp and signature):
+        return False
+    try:
+        age = abs(time.time() - int(timestamp))
+    except ValueError:
+        return False
+    return age <= max_age and hmac.compare_digest(sign(secret, timestamp, body), signature)
 
 
 class DeliveryError(Exception):
@@ -48,10 +78,12 @@ class ConsoleBackend(BaseBackend):
     """
 
     def send(self, message) -> None:
+        channel = getattr(message, "channel", "sms") or "sms"
         logger.info(
-            "notification #%s to %s (%s): %s | %s",
+            "notification #%s to %s by %s (%s): %s | %s",
             message.pk,
-            mask_phone(message.recipient),
+            mask_address(channel, message.to),
+            channel,
             message.kind,
             message.subject,
             mask_text(message.body),
@@ -63,28 +95,57 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
         return None  # a redirect is an error here (HTTPError with the 3xx code): never re-POST elsewhere
 
 
-class WebhookBackend(BaseBackend):
-    """POSTs each message as JSON to NOTIFICATION_WEBHOOK_URL (the hall's SMS gateway), within a timeout.
+def post(opener, url: str, body: bytes, headers: dict, timeout: float) -> bytes:
+    """POST and return the answer's body; any non-2xx answer, timeout or refused connection is a DeliveryError.
 
-    Body: {"id", "idempotency_key", "to", "kind", "subject", "text", "submission", "created_at"}.
-    Headers: `Idempotency-Key`; with NOTIFICATION_WEBHOOK_SECRET also `X-Yichuang-Timestamp` (Unix seconds)
-    and `X-Yichuang-Signature: sha256=<hex>`, the HMAC-SHA256 of "<timestamp>.<body>" under the secret, so
-    the gateway can check origin and freshness. Any 2xx answer is success; anything else, a timeout or a
-    refused connection is a DeliveryError (retried by the worker).
+    An error answer's body is not kept: it may echo the number or the text.
+    """
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST" if body is not None else "GET")
+    try:
+        with opener.open(request, timeout=timeout) as response:
+            status = response.status
+            content = response.read(65536)
+    except urllib.error.HTTPError as exc:
+        raise DeliveryError(f"gateway answered HTTP {exc.code}") from None
+    except (TimeoutError, urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise DeliveryError(f"gateway unreachable: {mask_text(str(reason))[:200]}") from None
+    if not 200 <= status < 300:
+        raise DeliveryError(f"gateway answered HTTP {status}")
+    return content
+
+
+def no_redirects_opener():
+    return urllib.request.build_opener(_NoRedirects)
+
+
+class WebhookBackend(BaseBackend):
+    """The SMS channel: POSTs each message as JSON to the hall's generic SMS gateway, within a timeout.
+
+    URL NOTIFICATION_WEBHOOK_URL. Body: {"id", "idempotency_key", "channel", "to", "kind", "subject", "text",
+    "submission", "created_at"}. Headers: `Idempotency-Key`; with NOTIFICATION_SMS_API_KEY also
+    `X-Yichuang-Key` (which hall is sending); with NOTIFICATION_WEBHOOK_SECRET also `X-Yichuang-Timestamp`
+    (Unix seconds) and `X-Yichuang-Signature: sha256=<hex>`, the HMAC-SHA256 of "<timestamp>.<body>" under
+    the secret, so the gateway can check origin and freshness. Any 2xx answer is success; anything else, a
+    timeout or a refused connection is a DeliveryError (retried by the worker, with the same key). The
+    gateway later reports what the handset did to `/notifications/receipts/sms/` (views.sms_receipt), signed
+    the same way.
     """
 
     def __init__(self, url: str | None = None, secret: str | None = None, timeout: float | None = None):
         self.url = url if url is not None else getattr(settings, "NOTIFICATION_WEBHOOK_URL", "")
         self.secret = secret if secret is not None else getattr(settings, "NOTIFICATION_WEBHOOK_SECRET", "")
+        self.api_key = getattr(settings, "NOTIFICATION_SMS_API_KEY", "")
         self.timeout = float(timeout or getattr(settings, "NOTIFICATION_WEBHOOK_TIMEOUT", DEFAULT_TIMEOUT))
-        self._opener = urllib.request.build_opener(_NoRedirects)
+        self._opener = no_redirects_opener()
 
     def payload(self, message) -> bytes:
         return json.dumps(
             {
                 "id": message.pk,
                 "idempotency_key": message.idempotency_key,
-                "to": message.recipient,
+                "channel": "sms",
+                "to": message.to,
                 "kind": message.kind,
                 "subject": message.subject,
                 "text": message.body,
@@ -95,8 +156,7 @@ class WebhookBackend(BaseBackend):
         ).encode()
 
     def signature(self, timestamp: str, body: bytes) -> str:
-        digest = hmac.new(self.secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
-        return f"sha256={digest}"
+        return sign(self.secret, timestamp, body)
 
     def send(self, message) -> None:
         if not self.url.startswith(("http://", "https://")):
@@ -107,24 +167,87 @@ class WebhookBackend(BaseBackend):
             "Idempotency-Key": message.idempotency_key,
             "User-Agent": "yichuang-notifications/1",
         }
+        if self.api_key:
+            headers["X-Yichuang-Key"] = self.api_key
         if self.secret:
             timestamp = str(int(time.time()))
             headers["X-Yichuang-Timestamp"] = timestamp
             headers["X-Yichuang-Signature"] = self.signature(timestamp, body)
-        request = urllib.request.Request(self.url, data=body, headers=headers, method="POST")
+        post(self._opener, self.url, body, headers, self.timeout)
+
+
+class EmailBackend(BaseBackend):
+    """The e-mail channel, through Django's mail backends (EMAIL_BACKEND, EMAIL_HOST … DEFAULT_FROM_EMAIL).
+
+    Each message has a stable Message-ID (`<yichuang-message-<id>@<domain>>`), so a mail system or reader that
+    sees a resent message (at least once, see above) can tell it is the same one.
+    """
+
+    def send(self, message) -> None:
+        from django.core import mail
+
+        domain = (getattr(settings, "DEFAULT_FROM_EMAIL", "") or "").rpartition("@")[2].strip("> ") or "yichuang"
+        email = mail.EmailMessage(
+            subject=message.subject,
+            body=message.body,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[message.to],
+            headers={"Message-ID": f"<{message.idempotency_key}@{domain}>"},
+        )
         try:
-            with self._opener.open(request, timeout=self.timeout) as response:
-                status = response.status
-        except urllib.error.HTTPError as exc:
-            # The gateway's answer body is not kept: it may echo the number or the text.
-            raise DeliveryError(f"gateway answered HTTP {exc.code}") from None
-        except (TimeoutError, urllib.error.URLError, OSError) as exc:
-            reason = getattr(exc, "reason", exc)
-            raise DeliveryError(f"gateway unreachable: {mask_text(str(reason))[:200]}") from None
-        if not 200 <= status < 300:
-            raise DeliveryError(f"gateway answered HTTP {status}")
+            sent = email.send(fail_silently=False)
+        except Exception as exc:  # smtplib errors, refused connections, timeouts: retried by the worker
+            raise DeliveryError(f"mail server did not take the message: {type(exc).__name__}") from None
+        if not sent:
+            raise DeliveryError("mail server did not take the message")
 
 
-def get_backend() -> BaseBackend:
-    path = getattr(settings, "NOTIFICATION_BACKEND", "") or DEFAULT_BACKEND
+class WechatBackend(BaseBackend):
+    """The WeChat channel: a template message per kind, through the adapter NOTIFICATION_WECHAT_ADAPTER.
+
+    The template of a kind is NOTIFICATION_WECHAT_TEMPLATES[kind] (or its "*" entry); a kind without one is
+    never stored for this channel (services.resolve_channel falls back to SMS). The template's data is
+    {"title", "content", "submission", "time"}, each {"value": …} (docs/channels.md).
+    """
+
+    def __init__(self, adapter=None):
+        from .wechat import get_adapter
+
+        self.adapter = adapter or get_adapter()
+
+    def send(self, message) -> None:
+        from django.utils import timezone
+
+        from .wechat import template_for
+
+        template_id = template_for(message.kind)
+        if not template_id:
+            raise DeliveryError(f"no WeChat template for {message.kind}")
+        data = {
+            "title": {"value": message.subject},
+            "content": {"value": message.body},
+            "submission": {"value": message.submission or "-"},
+            "time": {"value": timezone.localtime(message.created_at).strftime("%Y-%m-%d %H:%M")},
+        }
+        self.adapter.send_template(message.to, template_id, data, idempotency_key=message.idempotency_key)
+
+
+def backend_path(channel: str = "sms") -> str:
+    """The dotted path of the channel's backend; "" when the channel is off (SMS: the console by default)."""
+    setting = CHANNEL_SETTINGS.get(channel)
+    if setting is None:
+        return ""
+    path = getattr(settings, setting, "") or ""
+    return path or (DEFAULT_BACKEND if channel == "sms" else "")
+
+
+def active_channels() -> list[str]:
+    """The channels with a backend, SMS first."""
+    return [channel for channel in CHANNEL_SETTINGS if backend_path(channel)]
+
+
+def get_backend(channel: str = "sms") -> BaseBackend:
+    path = backend_path(channel)
+    if not path:
+        raise DeliveryError(f"the {channel} channel is off")
     return import_string(path)()

@@ -4,10 +4,47 @@ A message belongs to a submission by its number (a string), so that this app doe
 intake models: any app may tell an applicant something.
 """
 
+from django.core.validators import EmailValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+
+class Channel(models.TextChoices):
+    """How a message reaches a person (docs/channels.md). SMS is every person's fallback: the phone is the key."""
+
+    SMS = "sms", _("短信")
+    EMAIL = "email", _("电子邮件")
+    WECHAT = "wechat", _("微信消息")
+
+
+# An openid of a WeChat official account: letters, digits, "-" and "_" (28 characters in practice).
+OPENID_VALIDATOR = RegexValidator(r"^[A-Za-z0-9_-]{6,64}$", _("请输入正确的微信 OpenID。"))
+
+
+class Contact(models.Model):
+    """A person's other addresses and preferred channel, keyed by the mobile number they already give everywhere.
+
+    Changed only through `services.set_contact` (the online hall's 通知方式 page), audited.
+    """
+
+    phone = models.CharField(_("手机号码"), max_length=32, unique=True)
+    email = models.CharField(_("电子邮箱"), max_length=254, blank=True, validators=[EmailValidator()])
+    wechat_openid = models.CharField(_("微信 OpenID"), max_length=64, blank=True, validators=[OPENID_VALIDATOR])
+    preferred = models.CharField(_("首选通知方式"), max_length=16, choices=Channel.choices, default=Channel.SMS)
+    updated_at = models.DateTimeField(_("更新时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("通知方式")
+        verbose_name_plural = _("通知方式")
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.get_preferred_display()}"
+
+    def address(self, channel: str) -> str:
+        """The address of this person on `channel` ("" when they gave none)."""
+        return {Channel.SMS: self.phone, Channel.EMAIL: self.email, Channel.WECHAT: self.wechat_openid}.get(channel, "")
 
 
 class Message(models.Model):
@@ -41,7 +78,17 @@ class Message(models.Model):
         SENT = "sent", _("已发送")
         FAILED = "failed", _("发送失败")
 
+    class Receipt(models.TextChoices):
+        # The SMS gateway's delivery receipt (回执): what the handset did, after the gateway took the message.
+        NONE = "", _("无回执")
+        DELIVERED = "delivered", _("已送达")
+        UNDELIVERED = "undelivered", _("未送达")
+
+    # The person, by the phone number they gave (the key of their Contact); the message went to `address`
+    # on `channel` (the same number for SMS), chosen when it was stored.
     recipient = models.CharField(_("接收号码"), max_length=32)
+    channel = models.CharField(_("渠道"), max_length=16, choices=Channel.choices, default=Channel.SMS)
+    address = models.CharField(_("接收地址"), max_length=254, blank=True)
     kind = models.CharField(_("类型"), max_length=32, choices=Kind.choices)
     subject = models.CharField(_("标题"), max_length=200)
     body = models.TextField(_("内容"))
@@ -57,6 +104,9 @@ class Message(models.Model):
     last_error = models.CharField(_("最近错误"), max_length=300, blank=True)
     sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    receipt = models.CharField(_("送达回执"), max_length=16, choices=Receipt.choices, default="", blank=True)
+    receipt_at = models.DateTimeField(_("送达时间"), null=True, blank=True, help_text=_("回执报告的手机送达时间。"))
+    receipt_error = models.CharField(_("回执错误码"), max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("消息")
@@ -69,6 +119,11 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.get_kind_display()}"
+
+    @property
+    def to(self) -> str:
+        """Where this message goes: the address on its channel (older rows have only the phone)."""
+        return self.address or self.recipient
 
     @property
     def idempotency_key(self) -> str:

@@ -14,6 +14,11 @@ that dies mid-send delays the message by the lease instead of losing it. A failu
 attempt after 1, 2, 4 … minutes (capped), sent by the worker's periodic catch-up (tasks.deliver_catch_up);
 after NOTIFICATION_MAX_ATTEMPTS the message is failed, shown to staff, and may be retried by them.
 Semantics are at least once: see backends.py for the idempotency key.
+
+Channels (docs/channels.md): `notify` keeps taking the person's phone number — the key of their `Contact` — and
+stores the message for their preferred channel when that channel is on, can carry the kind and has their address
+(`resolve_channel`), else for SMS. Sign-in codes always go by SMS: they prove the phone. The SMS gateway's delivery
+receipts are recorded by `record_receipt`; the person sets their addresses and channel with `set_contact`.
 """
 
 import logging
@@ -34,8 +39,9 @@ from yichuang.core import audit, phones, rows
 from yichuang.core.links import absolute
 from yichuang.core.masking import mask_text
 
-from .backends import DEFAULT_TIMEOUT, BaseBackend, get_backend
-from .models import Message
+from .addresses import mask_address
+from .backends import DEFAULT_TIMEOUT, BaseBackend, DeliveryError, active_channels, get_backend
+from .models import Channel, Contact, Message
 
 logger = logging.getLogger("yichuang.notifications")
 
@@ -73,6 +79,45 @@ def render(kind: str, context: dict) -> tuple[str, str]:
     return subject.strip()[:200], " ".join(body.split())
 
 
+def can_carry(channel: str, kind: str) -> bool:
+    """May a message of this kind go by this channel? Sign-in codes only by SMS; WeChat only with a template."""
+    if channel == Channel.SMS:
+        return True
+    if kind == Message.Kind.SIGN_IN_CODE or channel not in active_channels():
+        return False
+    if channel == Channel.WECHAT:
+        from .wechat import template_for
+
+        return bool(template_for(kind))
+    return True
+
+
+@cache
+def _contact_sql() -> str:
+    meta, q = Contact._meta, connection.ops.quote_name
+    columns = ", ".join(q(meta.get_field(name).column) for name in ("preferred", "email", "wechat_openid"))
+    return f"SELECT {columns} FROM {q(meta.db_table)} WHERE {q(meta.get_field('phone').column)} = %s"
+
+
+def resolve_channel(phone: str, kind: str) -> tuple[str, str]:
+    """The channel and address for a message of `kind` to the person with this (normalised) phone number:
+    their preferred channel when it can carry the kind and they gave an address for it, else SMS to the phone.
+
+    On every intake's path: nothing is read while SMS is the only channel on, else one plain statement (as
+    core.rows reads: no ORM query compiled per message)."""
+    if kind == Message.Kind.SIGN_IN_CODE or active_channels() == [Channel.SMS]:
+        return Channel.SMS, phone
+    with connection.cursor() as cursor:
+        cursor.execute(_contact_sql(), [phone])
+        row = cursor.fetchone()
+    if row is not None:
+        contact = Contact(phone=phone, preferred=row[0], email=row[1], wechat_openid=row[2])
+        address = contact.address(contact.preferred)
+        if contact.preferred != Channel.SMS and address and can_carry(contact.preferred, kind):
+            return contact.preferred, address
+    return Channel.SMS, phone
+
+
 @transaction.atomic(savepoint=False)  # nothing here is caught: a failure undoes the caller's transaction
 def notify(
     phone: str | None,
@@ -95,8 +140,11 @@ def notify(
     if submission and "progress_url" not in ctx:
         ctx["progress_url"] = progress_url(submission)
     subject, body = render(kind, ctx)
+    channel, address = resolve_channel(phone, kind)
     message = Message(
         recipient=phone,
+        channel=channel,
+        address=address,
         kind=kind,
         subject=subject,
         body=body,
@@ -187,8 +235,12 @@ def backoff(attempts: int) -> timedelta:
 
 
 def claim_lease() -> timedelta:
-    """How long a claimed message is out of other workers' reach: well above one send's timeout."""
-    timeout = float(getattr(settings, "NOTIFICATION_WEBHOOK_TIMEOUT", DEFAULT_TIMEOUT))
+    """How long a claimed message is out of other workers' reach: well above one send's timeout (any channel's;
+    WeChat may take two token fetches and two posts)."""
+    timeout = max(
+        float(getattr(settings, "NOTIFICATION_WEBHOOK_TIMEOUT", DEFAULT_TIMEOUT)),
+        4 * float(getattr(settings, "NOTIFICATION_WECHAT_TIMEOUT", DEFAULT_TIMEOUT)),
+    )
     return timedelta(seconds=max(120.0, 4 * timeout))
 
 
@@ -256,15 +308,51 @@ def attempt(message: Message, backend: BaseBackend, now: datetime | None = None)
     return "sent"
 
 
+class _ChannelBackends:
+    """The backend of each channel, made once per sweep. A message stored for a channel that has since been
+    turned off goes by SMS to the person's phone instead (the row says so), rather than waiting forever."""
+
+    def __init__(self):
+        self._made: dict[str, BaseBackend] = {}
+
+    def for_message(self, message: Message) -> BaseBackend:
+        channel = message.channel or Channel.SMS
+        if channel != Channel.SMS and channel not in active_channels():
+            Message.objects.filter(pk=message.pk).update(channel=Channel.SMS, address=message.recipient)
+            message.channel, message.address = Channel.SMS, message.recipient
+            channel = Channel.SMS
+        if channel not in self._made:
+            self._made[channel] = get_backend(channel)
+        return self._made[channel]
+
+
+class _Failing(BaseBackend):
+    def __init__(self, error: str):
+        self.error = error
+
+    def send(self, message) -> None:
+        raise DeliveryError(self.error)
+
+
 def deliver_due(now: datetime | None = None, backend: BaseBackend | None = None, limit: int | None = None):
-    """Send every message due now (at most `limit`), one claim at a time. Safe to run in several workers."""
-    backend = backend or get_backend()
+    """Send every message due now (at most `limit`), one claim at a time. Safe to run in several workers.
+
+    Each message goes through its channel's backend; a `backend` given here takes every channel (tests, tools).
+    """
+    backends = _ChannelBackends()
     report = DeliveryReport()
     while limit is None or report.sent + report.retrying + report.failed < limit:
         message = claim_next(now, report)
         if message is None:
             break
-        outcome = attempt(message, backend, now=now)
+        if backend is not None:
+            chosen = backend
+        else:
+            try:
+                chosen = backends.for_message(message)
+            except Exception as exc:  # a backend that cannot be made counts as a failed attempt, retried
+                chosen = _Failing(f"{message.channel} backend unavailable: {type(exc).__name__}")
+        outcome = attempt(message, chosen, now=now)
         setattr(report, outcome, getattr(report, outcome) + 1)
     return report
 
@@ -285,3 +373,130 @@ def retry(message: Message, actor, request=None) -> Message:
     audit.record(actor, "notifications.retry", message, summary=message.kind, request=request, attempts=previous)
     transaction.on_commit(enqueue_delivery, robust=True)
     return message
+
+
+# --- delivery receipts (the SMS gateway's 回执) ------------------------------------------------------
+
+_KEY_RE = re.compile(r"^yichuang-message-(\d{1,18})$")
+
+
+@dataclass
+class ReceiptOutcome:
+    recorded: int = 0
+    duplicate: int = 0
+    unknown: int = 0
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _receipt_time(value) -> datetime | None:
+    from django.utils.dateparse import parse_datetime
+
+    if not value or not isinstance(value, str):
+        return None
+    try:
+        moment = parse_datetime(value)
+    except ValueError:
+        return None
+    if moment is not None and timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return moment
+
+
+def record_receipt(receipt: dict, outcome: ReceiptOutcome | None = None) -> str:
+    """Record one delivery receipt on its message: "recorded", "duplicate" or "unknown".
+
+    `receipt`: {"idempotency_key": "yichuang-message-<id>", "status": "delivered" | "undelivered" (or "failed"),
+    "delivered_at": ISO 8601 (optional, the handset's time), "error": the gateway's code (optional)}.
+    The first receipt of a message counts; a repeated or later one changes nothing. A receipt for a message still
+    pending (it arrived before the worker recorded the send, or after a send that timed out on our side) proves the
+    gateway took it: the message is marked sent, so it is not sent again. A receipt for no message of ours is
+    answered and ignored. Never raises for bad content: it is counted as unknown.
+    """
+    outcome = outcome if outcome is not None else ReceiptOutcome()
+    match = _KEY_RE.match(str(receipt.get("idempotency_key") or "")) if isinstance(receipt, dict) else None
+    status = str(receipt.get("status") or "").lower() if isinstance(receipt, dict) else ""
+    status = {"failed": Message.Receipt.UNDELIVERED}.get(status, status)
+    if match is None or status not in (Message.Receipt.DELIVERED, Message.Receipt.UNDELIVERED):
+        outcome.unknown += 1
+        return "unknown"
+    pk = int(match.group(1))
+    now = timezone.now()
+    at = _receipt_time(receipt.get("delivered_at")) or now
+    error = mask_text(str(receipt.get("error") or ""))[:64] if status == Message.Receipt.UNDELIVERED else ""
+    with transaction.atomic():
+        message = Message.objects.filter(pk=pk, channel=Channel.SMS).first()
+        if message is None:
+            outcome.unknown += 1
+            logger.info("delivery receipt for unknown message %s ignored", pk)
+            return "unknown"
+        # Conditional: of two receipts recorded at once, exactly one finds the message without a receipt.
+        if not Message.objects.filter(pk=pk, receipt="").update(receipt=status, receipt_at=at, receipt_error=error):
+            outcome.duplicate += 1
+            return "duplicate"
+        took = Message.objects.filter(pk=pk, status=Message.Status.PENDING).update(
+            status=Message.Status.SENT, sent_at=now, last_error="", body=_redacted(message)
+        )
+        audit.record(None, "notifications.receipt", message, summary=f"{message.kind} {status}", marked_sent=bool(took))
+    outcome.recorded += 1
+    return "recorded"
+
+
+# --- a person's contact and preferred channel ----------------------------------------------------------
+
+
+def contact_for(phone: str) -> Contact:
+    """The person's contact (an unsaved one with SMS when they never set any)."""
+    phone = phones.normalise(phone) or ""
+    return Contact.objects.filter(phone=phone).first() or Contact(phone=phone)
+
+
+@transaction.atomic
+def set_contact(
+    phone: str,
+    *,
+    preferred: str,
+    email: str | None = None,
+    wechat_openid: str | None = None,
+    request=None,
+) -> Contact:
+    """The person (signed in with `phone`) sets their channel; `email` / `wechat_openid`: None keeps the address,
+    "" removes it. The preferred channel must be on and have an address. Audited (addresses masked)."""
+    phone = phones.normalise(phone)
+    if not phone:
+        raise ValidationError(_("没有手机号码。"))
+    contact = Contact.objects.select_for_update().filter(phone=phone).first() or Contact(phone=phone)
+    before = {"email": contact.email, "wechat_openid": contact.wechat_openid, "preferred": contact.preferred}
+    if email is not None:
+        contact.email = email.strip()
+    if wechat_openid is not None:
+        contact.wechat_openid = wechat_openid.strip()
+    contact.preferred = preferred
+    errors = {}
+    if preferred not in Channel.values or (preferred != Channel.SMS and preferred not in active_channels()):
+        errors["preferred"] = _("暂不支持这种通知方式。")
+    elif not contact.address(preferred):
+        errors["preferred"] = _("请先填写%(channel)s的接收地址。") % {"channel": Channel(preferred).label}
+    try:
+        contact.full_clean(exclude=["phone", "preferred"])
+    except ValidationError as exc:
+        for field, problems in exc.message_dict.items():
+            errors.setdefault(field, problems)
+    if errors:
+        raise ValidationError(errors)
+    changed = [field for field, value in before.items() if getattr(contact, field) != value]
+    contact.updated_at = timezone.now()
+    contact.save()
+    audit.record(
+        None,
+        "notifications.contact",
+        contact,
+        summary=f"{preferred} {','.join(changed) or '-'}",
+        request=request,
+        preferred=preferred,
+        changed=changed,
+        email=mask_address(Channel.EMAIL, contact.email),
+        wechat=mask_address(Channel.WECHAT, contact.wechat_openid),
+    )
+    return contact

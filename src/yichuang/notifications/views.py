@@ -1,18 +1,29 @@
-"""Staff pages of the outbox: the messages of one submission, and sending a failed one again."""
+"""Staff pages of the outbox (the messages of one submission, sending a failed one again) and the SMS gateway's
+delivery receipts (a machine endpoint, signed)."""
 
+import json
+import logging
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from yichuang.organisation.roles import acts_as, has_any_role
 
 from . import services
+from .backends import verify
 from .models import Message
+
+logger = logging.getLogger("yichuang.notifications")
+DEFAULT_RECEIPT_MAX_AGE = 300
+MAX_RECEIPTS = 500
 
 
 def _ensure_staff(user) -> None:
@@ -64,3 +75,33 @@ def retry(request, pk: int):
     if message.submission:
         return redirect("notifications:submission", message.submission)
     return redirect("start")
+
+
+@csrf_exempt  # a machine's POST, authenticated by its signature instead
+@require_POST
+def sms_receipt(request):
+    """Delivery receipts of the SMS gateway (docs/channels.md): one receipt object, a list of them, or
+    {"receipts": [...]}, signed as our requests to it are (X-Yichuang-Timestamp, X-Yichuang-Signature over
+    "<timestamp>.<body>" with NOTIFICATION_WEBHOOK_SECRET). Answers 200 with counts for anything signed —
+    unknown and repeated receipts included, so the gateway stops resending them — and 403 for anything not."""
+    body = request.body
+    max_age = float(getattr(settings, "NOTIFICATION_RECEIPT_MAX_AGE", DEFAULT_RECEIPT_MAX_AGE))
+    secret = getattr(settings, "NOTIFICATION_WEBHOOK_SECRET", "")
+    if not verify(
+        secret, request.headers.get("X-Yichuang-Timestamp"), request.headers.get("X-Yichuang-Signature"), body, max_age
+    ):
+        logger.warning("delivery receipt refused: missing, stale or wrong signature")
+        return JsonResponse({"error": "signature"}, status=403)
+    try:
+        payload = json.loads(body or b"null")
+    except ValueError:
+        return JsonResponse({"error": "json"}, status=400)
+    if isinstance(payload, dict) and isinstance(payload.get("receipts"), list):
+        payload = payload["receipts"]
+    receipts = payload if isinstance(payload, list) else [payload]
+    if len(receipts) > MAX_RECEIPTS:
+        return JsonResponse({"error": "too many receipts", "max": MAX_RECEIPTS}, status=413)
+    outcome = services.ReceiptOutcome()
+    for receipt in receipts:
+        services.record_receipt(receipt, outcome)
+    return JsonResponse(outcome.as_dict())

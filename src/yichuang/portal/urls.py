@@ -20,6 +20,7 @@ urlpatterns = [
     path("portal/code/", views.request_code, name="request_code"),
     path("portal/sign-in/", views.code, name="code"),
     path("portal/sign-out/", views.sign_out, name="sign_out"),
+    path("portal/notify/", views.notify, name="notify"),
     path("portal/apply/", views.apply, name="apply"),
     path("portal/apply/matter/<catalogue_code:code>/", views.apply_matter, name="apply_matter"),
     path("portal/apply/bundle/<catalogue_code:code>/", views.apply_bundle, name="apply_bundle"),

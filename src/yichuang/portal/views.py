@@ -125,6 +125,33 @@ def sign_out(request):
     return redirect("portal:home")
 
 
+# --- how the person is told (通知方式) -------------------------------------------------------------
+
+
+@applicant_required
+@never_cache
+def notify(request):
+    """The person's addresses and preferred channel (notifications.Contact), by the phone they signed in with."""
+    from yichuang.notifications import services as notifications
+    from yichuang.notifications.backends import active_channels
+    from yichuang.notifications.forms import ContactForm
+
+    phone = request.applicant_phone
+    contact = notifications.contact_for(phone)
+    form = ContactForm(request.POST or None, contact=contact, channels=active_channels())
+    if request.method == "POST" and form.is_valid():
+        try:
+            notifications.set_contact(phone, request=request, **form.changes())
+        except ValidationError as exc:
+            for field, problems in exc.message_dict.items():
+                for problem in problems:
+                    form.add_error(field if field in form.fields else None, problem)
+        else:
+            messages.success(request, _("通知方式已保存。"))
+            return redirect("portal:notify")
+    return render(request, "portal/notify.html", _context(request, form=form, contact=contact))
+
+
 # --- applying --------------------------------------------------------------------------------------
 
 

@@ -6,6 +6,7 @@ from django import template
 from yichuang.core.masking import mask_phone
 
 from .. import queries
+from ..addresses import mask_address, mask_email, mask_openid
 
 register = template.Library()
 
@@ -13,6 +14,22 @@ register = template.Library()
 @register.filter
 def phone_masked(value) -> str:
     return mask_phone(value)
+
+
+@register.filter
+def address_masked(message) -> str:
+    """The address a message went to, masked for its channel."""
+    return mask_address(message.channel, message.to)
+
+
+@register.filter
+def email_masked(value) -> str:
+    return mask_email(value)
+
+
+@register.filter
+def openid_masked(value) -> str:
+    return mask_openid(value)
 
 
 @register.inclusion_tag("notifications/_messages.html", takes_context=True)

@@ -155,6 +155,7 @@ def test_check_of_an_unknown_backend(settings):
     settings.NOTIFICATION_BACKEND = "yichuang.notifications.backends.DeliveryError"
     assert [e.id for e in notification_backend(None)] == ["notifications.E002"]
     settings.NOTIFICATION_BACKEND = "yichuang.notifications.backends.ConsoleBackend"
+    settings.DEBUG = True  # the console backend is refused with DEBUG off (test_channels.py)
     assert notification_backend(None) == []
     # Registered with Django's checks, so `yichuang check` and every server start run it.
     assert notification_backend in checks.registry.registry.get_checks()
