@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "yichuang.supervision",
     "yichuang.output",
     "yichuang.feedback",
+    "yichuang.licences",
     "yichuang.performance",
     "yichuang.hall",
     "yichuang.knowledge",

@@ -38,6 +38,7 @@ urlpatterns = [
     path("performance/", include("yichuang.performance.urls")),
     path("hall/", include("yichuang.hall.urls")),
     path("output/", include("yichuang.output.urls")),
+    path("licences/", include("yichuang.licences.urls")),
     path("knowledge/", include("yichuang.knowledge.urls")),
     path("consult/", include("yichuang.consultation.urls")),
     path("video/", include("yichuang.video.urls")),

@@ -40,6 +40,7 @@ from yichuang.intake.models import (
 )
 from yichuang.intake.services import mark_deferral_broken, notify_applicant
 from yichuang.intake.uploads import upload_problem
+from yichuang.licences import services as licences
 from yichuang.organisation.models import User
 from yichuang.organisation.roles import Role, member_of
 from yichuang.performance import services as performance
@@ -490,6 +491,8 @@ def conclude(
         case.returned_at = now
         fields.append("returned_at")
     _save(case, *fields)
+    if outcome == Decision.Outcome.APPROVED:
+        licences.issue_for(case, decision, actor, now=now, request=request)
     performance.touch(now)  # concluded on a day that is over (a backdated `now`): that day's rollup is stale
     _event(
         case,
@@ -534,6 +537,7 @@ def record_result(
         decision.certificate_number = certificate_number
     if document is not None:
         decision.document.save(getattr(document, "name", "result.pdf"), document, save=False)
+    licences.renumber(case, decision.certificate_number, actor, request=request)
     decision.save(update_fields=["certificate_number", "document"])
     _event(case, Kind.RESULT_RECORDED, actor, now, certificate_number=decision.certificate_number)
     audit.record(actor, "backoffice.record_result", case, summary=case.number, request=request)

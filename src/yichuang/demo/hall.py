@@ -405,6 +405,10 @@ def load_demo(progress: Progress | None = None, *, hall_path: Path = HALL_PATH, 
         say(f"    {load_demo_history(site)}")
         say(f"    {open_booking(site)}")
 
+        from yichuang.licences.demo import load_licence_types  # before the history: its approvals issue licences
+
+        say(f"    {load_licence_types()}")
+
         from yichuang.backoffice.demo import load_backoffice_history  # cases worked by the departments
 
         say(f"    {load_backoffice_history(site)}")

@@ -97,9 +97,11 @@ def desk(request):
 
 def _cases_view(submission: Submission) -> list[dict]:
     from yichuang.backoffice.models import Decision
+    from yichuang.licences.models import Licence
 
     cases = list(Case.objects.filter(submission=submission).select_related("department").order_by("seq"))
     decisions = {d.case_id: d for d in Decision.objects.filter(case__in=cases)}
+    licences = {lc.case_id: lc for lc in Licence.objects.filter(case__in=cases)}
     ready = {c.pk for c in services.ready_cases(submission)}
     items = {i.case_id: i for i in HandoverItem.objects.filter(case__in=cases).select_related("handover")}
     rows = []
@@ -118,6 +120,7 @@ def _cases_view(submission: Submission) -> list[dict]:
             {
                 "case": case,
                 "decision": decisions.get(case.pk),
+                "licence": licences.get(case.pk),
                 "state": state,
                 "label": label,
                 "item": items.get(case.pk),

@@ -3,6 +3,7 @@ import json
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from yichuang.core.models import AuditEvent
 from yichuang.intake.tests.helpers import PERSON
@@ -174,3 +175,17 @@ def test_admin_handovers_read_only_rules_editable(client, desk):
     login(client, supervisor)
     assert client.get("/admin/output/handover/").status_code == 200
     assert client.get("/admin/output/outputrules/add/").status_code == 403
+
+
+def test_the_submission_page_links_the_licence_an_approval_issued(client, desk):
+    from yichuang.catalogue.models import Matter
+    from yichuang.licences.models import LicenceType
+
+    submission = bundle(desk)
+    case = submission.cases.order_by("seq").first()
+    licence_type = LicenceType.objects.create(code="T-1", name="某许可证", holder_kind="person")
+    licence_type.issuing_matters.add(Matter.objects.get(pk=case.matter_id))
+    approve(case, officer_for(desk, case), now=timezone.now())
+    client.force_login(desk.clerk)
+    html = client.get(f"/output/s/{submission.number}/").content.decode()
+    assert f'href="/licences/{case.licence.pk}/"' in html

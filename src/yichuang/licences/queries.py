@@ -1,0 +1,83 @@
+"""Reads of e-licences shared by the pages, the API and intake."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from yichuang.organisation.access import restrict_to_departments
+from yichuang.organisation.roles import Role, acts_as
+
+from .models import ALPHABET, CODE_LENGTH, Licence
+
+
+@dataclass(frozen=True)
+class Verified:
+    """What the public verification page shows: the licence's facts, never its holder."""
+
+    type_name: str
+    number: str
+    issuer_name: str
+    issued_on: dt.date
+    valid_until: dt.date | None
+    state: str  # valid / expired / revoked / not_yet
+    revoked_at: dt.datetime | None
+
+
+def normalise_code(text: str) -> str:
+    text = (text or "").strip().upper()
+    return text if len(text) == CODE_LENGTH and set(text) <= set(ALPHABET) else ""
+
+
+def state_on(licence: Licence, day: dt.date) -> str:
+    if licence.status == Licence.Status.REVOKED:
+        return "revoked"
+    if day < licence.issued_on:
+        return "not_yet"
+    if licence.valid_until is not None and day > licence.valid_until:
+        return "expired"
+    return "valid"
+
+
+def verify(number: str, code: str, *, today: dt.date | None = None) -> Verified | None:
+    """The licence with this number and verification code, or None — the same None for an unknown number and a
+    wrong code, so the page tells nobody which numbers exist."""
+    number, code = (number or "").strip()[:64], normalise_code(code)
+    if not number or not code:
+        return None
+    licence = Licence.objects.select_related("type").filter(number=number, verify_code=code).first()
+    if licence is None:
+        return None
+    today = today or timezone.localdate()
+    return Verified(
+        type_name=licence.type.name,
+        number=licence.number,
+        issuer_name=licence.issuer_name,
+        issued_on=licence.issued_on,
+        valid_until=licence.valid_until,
+        state=state_on(licence, today),
+        revoked_at=licence.revoked_at,
+    )
+
+
+def may_see_full(user, licence: Licence) -> bool:
+    """The licence with its holder: the output window that hands it over, hall admins and auditors, and the
+    issuing department's own officers."""
+    if acts_as(user, Role.OUTPUT_CLERK, Role.HALL_ADMIN, Role.AUDITOR):
+        return True
+    if licence.department_id is None:
+        return False
+    return restrict_to_departments(Licence.objects.filter(pk=licence.pk), user).exists() and acts_as(
+        user, Role.BACKOFFICE_OFFICER, Role.DEPARTMENT_LEAD
+    )
+
+
+def held(kind: str, id_number: str, *, on: dt.date) -> QuerySet:
+    """The holder's licences valid on `on` (for reuse at intake): not revoked, issued, not expired."""
+    return (
+        Licence.objects.filter(holder_kind=kind, holder_id_number=id_number, status=Licence.Status.VALID)
+        .filter(issued_on__lte=on)
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=on))
+        .select_related("type")
+    )

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+app_name = "licences"
+urlpatterns = [
+    path("verify/", views.verify, name="verify"),
+    path("<int:pk>/", views.document, name="document"),
+]
