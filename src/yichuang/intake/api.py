@@ -51,10 +51,19 @@ class AgentIn(BaseModel):
 
 class MaterialIn(BaseModel):
     material: str = Field(description="Material code from the merged list of the matters.")
-    status: str = Field(description='"received", "deferred" (容缺, with due), "pledged" (告知承诺) or "missing".')
+    status: str = Field(
+        description='"received", "deferred" (容缺, with due), "pledged" (告知承诺), "reused" (免提交, with licence or '
+        'reuse) or "missing".'
+    )
     due: str | None = Field(None, description="YYYY-MM-DD, deferred materials only; not after the case's limit.")
     originals: int | None = Field(None, description="Originals received (default: the number required).")
     copies: int | None = Field(None, description="Copies received (default: the number required).")
+    licence: int | None = Field(
+        None, description="免提交: id of the applicant's valid e-licence that stands for this material."
+    )
+    reuse: int | None = Field(
+        None, description="免提交: id of the same material of an earlier accepted submission still valid."
+    )
 
 
 class SituationIn(BaseModel):
@@ -118,6 +127,8 @@ class MaterialOut(Schema):
     copies: int
     due: datetime.date | None
     supplied_at: datetime.datetime | None
+    licence_id: int | None = None
+    reused_from_id: int | None = None
 
 
 class CaseDetailOut(CaseOut):
@@ -297,6 +308,7 @@ def get_submission(request, number: str):
             {
                 "material": m.code, "name": m.name, "required": m.required, "core": m.core, "status": m.status,
                 "originals": m.originals, "copies": m.copies, "due": m.due, "supplied_at": m.supplied_at,
+                "licence_id": m.licence_id, "reused_from_id": m.reused_from_id,
             }
             for m in s.materials.all()
         ],

@@ -37,6 +37,8 @@ class MaterialInput:
     originals: int = 0
     copies: int = 0
     due: dt.date | None = None
+    licence: int | None = None  # 免提交: the e-licence that stands in (licences.reuse checks it is the applicant's)
+    reuse: int | None = None  # 免提交: the earlier SubmissionMaterial that stands in
 
 
 def _count(value, path: str, errors: Errors) -> int | None:
@@ -69,6 +71,17 @@ def _date(value, path: str, errors: Errors) -> dt.date | None:
         return None
 
 
+def _row(value, path: str, errors: Errors) -> int | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63:
+        return value
+    if isinstance(value, str) and value.strip().isdigit() and 0 < int(value) < 2**63:
+        return int(value)
+    errors.add(path, _("应为正整数编号。"))
+    return None
+
+
 def read_materials(materials, lines: list[NoticeLine], errors: Errors) -> list[MaterialInput]:
     """One MaterialInput per line of the merged list, in its order; unlisted lines are missing."""
     by_code = {line.material: MaterialInput(None, line) for line in lines}
@@ -92,7 +105,7 @@ def read_materials(materials, lines: list[NoticeLine], errors: Errors) -> list[M
         entry.index = i
         status = item.get("status")
         if not isinstance(status, str) or status not in _MATERIAL_STATUSES:
-            errors.add(f"{path}.status", _("材料状态应为 received、deferred、pledged 或 missing。"))
+            errors.add(f"{path}.status", _("材料状态应为 received、deferred、pledged、reused 或 missing。"))
             status = None
         entry.status = status
         originals = _count(item.get("originals"), f"{path}.originals", errors)
@@ -101,6 +114,11 @@ def read_materials(materials, lines: list[NoticeLine], errors: Errors) -> list[M
         if status == MaterialStatus.RECEIVED:
             entry.originals = entry.line.originals if originals is None else originals
             entry.copies = entry.line.copies if copies is None else copies
+        elif status == MaterialStatus.REUSED:
+            entry.licence = _row(item.get("licence"), f"{path}.licence", errors)
+            entry.reuse = _row(item.get("reuse"), f"{path}.reuse", errors)
+            if (entry.licence is None) == (entry.reuse is None) and not errors.by_field.get(f"{path}.licence"):
+                errors.add(f"{path}.status", _("免提交须注明一项：所复用的电子证照（licence）或往次材料（reuse）。"))
     if unknown_codes:
         looked_up = [c for _p, c in unknown_codes if is_code(c)]
         known = dict(Material.objects.filter(code__in=looked_up).values_list("code", "name")) if looked_up else {}
@@ -132,7 +150,10 @@ def check_material_rules(
         e.line.name
         for e in entries
         if e.line.core
-        and not (e.status == MaterialStatus.RECEIVED or (e.status == MaterialStatus.PLEDGED and e.line.pledgeable))
+        and not (
+            e.status in (MaterialStatus.RECEIVED, MaterialStatus.REUSED)
+            or (e.status == MaterialStatus.PLEDGED and e.line.pledgeable)
+        )
     ]
     for e in entries:
         line = e.line

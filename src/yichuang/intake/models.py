@@ -299,6 +299,9 @@ class MaterialStatus(models.TextChoices):
     DEFERRED = "deferred", _("容缺")
     PLEDGED = "pledged", _("告知承诺")
     MISSING = "missing", _("缺少")
+    # 免提交: the applicant's valid e-licence, or the same material of an earlier submission still valid, stands
+    # for it (`licence` or `reused_from`; checked by licences.reuse).
+    REUSED = "reused", _("免提交")
 
 
 class SubmissionMaterial(models.Model):
@@ -321,6 +324,24 @@ class SubmissionMaterial(models.Model):
     copies = models.PositiveSmallIntegerField(_("收到复印件"), default=0)
     due = models.DateField(_("补交期限"), null=True, blank=True)
     supplied_at = models.DateTimeField(_("补交时间"), null=True, blank=True)
+    licence = models.ForeignKey(
+        "licences.Licence",
+        verbose_name=_("免提交：电子证照"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
+    reused_from = models.ForeignKey(
+        "self",
+        verbose_name=_("免提交：往次材料"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
 
     class Meta:
         verbose_name = _("受理材料")
@@ -330,6 +351,13 @@ class SubmissionMaterial(models.Model):
             models.UniqueConstraint(fields=["submission", "code"], name="material_once_per_submission"),
             models.CheckConstraint(
                 condition=Q(status="deferred", due__isnull=False) | ~Q(status="deferred"), name="deferred_has_due"
+            ),
+            # A line stood in for by exactly one thing, and only a 免提交 line.
+            models.CheckConstraint(
+                condition=Q(status="reused", licence__isnull=False, reused_from__isnull=True)
+                | Q(status="reused", licence__isnull=True, reused_from__isnull=False)
+                | (~Q(status="reused") & Q(licence__isnull=True, reused_from__isnull=True)),
+                name="reused_has_one_source",
             ),
         ]
 

@@ -31,6 +31,7 @@ from yichuang.clock.workcalendar import CalendarUnknown
 from yichuang.core import audit, counters, rows
 from yichuang.core.phones import clean_phone
 from yichuang.exchange import outbox as exchange_outbox
+from yichuang.licences import reuse
 from yichuang.organisation.models import Seat, Site, Window
 from yichuang.organisation.roles import Role, acts_as
 from yichuang.performance import services as performance
@@ -598,6 +599,7 @@ def _plan(
     known = applicants.known(person.kind, person.id_number)
     earlier = applicants.check_name(person, known, applicant, errors, staff=bool(getattr(actor, "pk", None)))
     check_material_rules(entries, dues, known, errors, today=today)
+    reuse.check(entries, person.kind, person.id_number, errors, today=today)
     applicants.raise_if_any(errors, earlier)
     return Plan(
         person,
@@ -687,6 +689,8 @@ def _material_values(submission: Submission, entries: list[MaterialInput], ref: 
             "originals": e.originals if e.status == MaterialStatus.RECEIVED else 0,
             "copies": e.copies if e.status == MaterialStatus.RECEIVED else 0,
             "due": e.due if e.status == MaterialStatus.DEFERRED else None,
+            "licence_id": e.licence if e.status == MaterialStatus.REUSED else None,
+            "reused_from_id": e.reuse if e.status == MaterialStatus.REUSED else None,
         }
         for i, e in enumerate(entries)
     ]
@@ -795,6 +799,7 @@ def _accept(plan: Plan, number: str, *, actor, key: str | None, now: dt.datetime
     if applicants.contact_is_new(plan.person, plan.known):
         applicants.add_contact(applicant.pk, plan.person, submission.pk, now)
     rows.insert_values(SubmissionMaterial, _material_values(submission, plan.entries, plan.ref))
+    reuse.attach(submission, plan.entries, staff, now)  # 免提交: the earlier files, linked, not scanned again
     handoffs = _handoffs(plan, now)
     cases = [
         Case(
@@ -942,6 +947,7 @@ def refuse(
     else:
         lines = reference.merged(ref, chosen.matters) if chosen.matters else []
     entries = read_materials(materials, lines, errors)
+    reuse.check(entries, person.kind, person.id_number, errors, today=timezone.localdate(now))
     known = applicants.known(person.kind, person.id_number)
     applicants.raise_if_any(errors, applicants.check_name(person, known, applicant, errors, staff=True))
     number = draw_number(chosen_window.zone.site, now)

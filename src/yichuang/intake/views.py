@@ -31,6 +31,7 @@ from yichuang.core.links import absolute
 from yichuang.core.pdf import pdf_response
 from yichuang.core.schemas import row_id
 from yichuang.knowledge import queries as knowledge_queries
+from yichuang.licences import reuse
 from yichuang.organisation import queries as org_queries
 from yichuang.organisation.models import Window
 from yichuang.organisation.roles import Role, acts_as
@@ -47,6 +48,7 @@ STATUS_CHOICES = [
     (MaterialStatus.RECEIVED, _("已收")),
     (MaterialStatus.DEFERRED, _("容缺")),
     (MaterialStatus.PLEDGED, _("告知承诺")),
+    (MaterialStatus.REUSED, _("免提交")),  # offered only where the applicant holds something that stands in
     (MaterialStatus.MISSING, _("缺少")),
 ]
 
@@ -71,7 +73,18 @@ class Line:
     copies: str = ""
     due: str = ""
     latest_due: dt.date | None = None
+    reuse: str = ""  # 免提交: "licence:<id>" or "earlier:<id>", one of `offers`
+    offers: list = field(default_factory=list)  # licences.reuse.Offer
     errors: dict = field(default_factory=dict)
+
+    def reuse_source(self) -> dict:
+        """The request's reference for a 免提交 line: {"licence": id} or {"reuse": id} (bad input: neither)."""
+        kind, _sep, pk = self.reuse.partition(":")
+        if kind == "licence":
+            return {"licence": pk}
+        if kind == "earlier":
+            return {"reuse": pk}
+        return {}
 
     @property
     def prefix(self) -> str:
@@ -159,6 +172,7 @@ def _read_lines(post, notice_lines: list[NoticeLine]) -> list[Line]:
                 originals=(post.get(f"{prefix}-originals") or "") if same else "",
                 copies=(post.get(f"{prefix}-copies") or "") if same else "",
                 due=(post.get(f"{prefix}-due") or "") if same else "",
+                reuse=(post.get(f"{prefix}-reuse") or "")[:40] if same else "",
             )
         )
     return lines
@@ -271,6 +285,10 @@ def desk(request):
     applicant = _person(post, "applicant")
     # The clerk's confirmation that a known ID number's different name is right (intake.applicants.check_name).
     applicant["confirm_name"] = post.get("applicant.confirm_name") == "1"
+    # 材料复用: what the applicant already holds, offered line by line (免提交).
+    offered = reuse.offers(applicant["kind"], applicant["id_number"], [line.notice.material for line in lines])
+    for line in lines:
+        line.offers = offered.get(line.notice.material, [])
     agent = _person(post, "agent")
     context.update(
         bundle_code=bundle_code,
@@ -309,6 +327,7 @@ def desk(request):
                 "due": line.due or None,
                 "originals": line.originals or None,
                 "copies": line.copies or None,
+                **(line.reuse_source() if line.status == MaterialStatus.REUSED else {}),
             }
             for line in lines
         ],

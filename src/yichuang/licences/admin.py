@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Licence, LicenceType
+from .models import Licence, LicenceType, ReusableMaterial
 
 PRIVATE = ("holder_name", "holder_id_number", "verify_code")
 
@@ -27,3 +27,9 @@ class LicenceAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ReusableMaterial)
+class ReusableMaterialAdmin(admin.ModelAdmin):
+    list_display = ["material", "valid_days"]
+    autocomplete_fields = ["material"]

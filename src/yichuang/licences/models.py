@@ -116,3 +116,23 @@ class Licence(models.Model):
         return self.status == self.Status.VALID and self.issued_on <= day and (
             self.valid_until is None or day <= self.valid_until
         )
+
+
+class ReusableMaterial(models.Model):
+    """A material whose copy from an earlier submission of the same applicant may stand in for a new one while it
+    is recent enough (an ID card copy, a business licence copy): offered at intake with its date."""
+
+    material = models.OneToOneField(
+        "catalogue.Material", verbose_name=_("材料"), on_delete=models.CASCADE, related_name="reuse_rule"
+    )
+    valid_days = models.PositiveSmallIntegerField(
+        _("可复用天数"), help_text=_("往次受理后多少天内可免提交（含当天）。")
+    )
+
+    class Meta:
+        verbose_name = _("可复用材料")
+        verbose_name_plural = _("可复用材料")
+        ordering = ["material__code"]
+
+    def __str__(self) -> str:
+        return f"{self.material.name}（{self.valid_days} 天）"

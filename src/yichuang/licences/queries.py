@@ -62,15 +62,22 @@ def verify(number: str, code: str, *, today: dt.date | None = None) -> Verified 
 
 
 def may_see_full(user, licence: Licence) -> bool:
-    """The licence with its holder: the output window that hands it over, hall admins and auditors, and the
-    issuing department's own officers."""
+    """The licence with its holder: the output window that hands it over, hall admins and auditors, the issuing
+    department's own officers, and — once it stood in for a material at intake — the intake staff and the
+    departments deciding that submission's cases."""
+    from yichuang.intake.models import Case, SubmissionMaterial
+
     if acts_as(user, Role.OUTPUT_CLERK, Role.HALL_ADMIN, Role.AUDITOR):
         return True
-    if licence.department_id is None:
+    if acts_as(user, Role.WINDOW_CLERK):  # intake staff: a licence that stood in for a material at intake
+        return SubmissionMaterial.objects.filter(licence=licence).exists()
+    if not acts_as(user, Role.BACKOFFICE_OFFICER, Role.DEPARTMENT_LEAD):
         return False
-    return restrict_to_departments(Licence.objects.filter(pk=licence.pk), user).exists() and acts_as(
-        user, Role.BACKOFFICE_OFFICER, Role.DEPARTMENT_LEAD
-    )
+    if restrict_to_departments(Licence.objects.filter(pk=licence.pk), user).exists():
+        return True
+    # A department whose case was taken in with the licence standing in for a material (免提交) sees it too.
+    used_by = Case.objects.filter(submission__materials__licence=licence)
+    return restrict_to_departments(used_by, user).exists()
 
 
 def held(kind: str, id_number: str, *, on: dt.date) -> QuerySet:

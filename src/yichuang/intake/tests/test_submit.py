@@ -265,7 +265,7 @@ def test_every_problem_is_reported_at_its_field(hall):
     assert "不在“企业开办服务专区”受理" in errors["matters[3]"][0]
     assert "重复" in errors["matters[4]"][0]
     assert "核心要件，不得容缺" in errors["materials[0].status"][0]
-    assert "received、deferred、pledged 或 missing" in errors["materials[1].status"][0]
+    assert "received、deferred、pledged、reused 或 missing" in errors["materials[1].status"][0]
     assert errors["materials[2].material"] == ["没有编码为“UNKNOWN”的材料。"]
     assert "核心要件未齐全" in errors["materials[3].status"][0]
     assert "补交期限" in errors["materials[3].due"][0]
