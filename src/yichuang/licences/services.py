@@ -2,6 +2,8 @@
 certificate's number later, revoked. Each in the caller's transaction or its own, each audited."""
 
 import datetime as dt
+import json
+from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -9,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yichuang.core import audit
+from yichuang.intake import identity
 
 from .models import Licence, LicenceType
 
@@ -95,3 +98,124 @@ def revoke(licence: Licence, actor, *, reason: str, now: dt.datetime | None = No
     licence.save(update_fields=["status", "revoked_at", "revoke_reason"])
     audit.record(actor, "licences.revoke", licence, summary=licence.identifier, request=request)
     return licence
+
+
+# --- the province's licence store ----------------------------------------------------------------------------------
+
+IMPORT_FIELDS = ("type", "number", "holder_kind", "holder_name", "holder_id_number", "issuer_name", "issued_on")
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def _read_row(i: int, row, types: dict[str, LicenceType], errors: list[str]) -> dict | None:
+    where = _("第 %(n)d 行") % {"n": i}
+    if not isinstance(row, dict):
+        errors.append(_("%(where)s：应为 JSON 对象。") % {"where": where})
+        return None
+    missing = [name for name in IMPORT_FIELDS if not str(row.get(name) or "").strip()]
+    if missing:
+        errors.append(_("%(where)s：缺少 %(names)s。") % {"where": where, "names": "、".join(missing)})
+        return None
+    licence_type = types.get(str(row["type"]).strip())
+    if licence_type is None:
+        code = str(row["type"])[:32]
+        errors.append(_("%(where)s：本中心没有证照类型代码“%(code)s”。") % {"where": where, "code": code})
+        return None
+    kind = str(row["holder_kind"]).strip()
+    if kind not in ("person", "org"):
+        errors.append(_("%(where)s：持证主体类型应为 person 或 org。") % {"where": where})
+        return None
+    check = identity.validate_resident_id if kind == "person" else identity.validate_credit_code
+    try:  # the same checks as intake's: a licence is found by the number intake is given
+        id_number = check(row["holder_id_number"])
+    except ValidationError as exc:
+        errors.append(_("%(where)s：持证主体代码有误：%(reason)s") % {"where": where, "reason": exc.messages[0]})
+        return None
+    try:
+        issued_on = dt.date.fromisoformat(str(row["issued_on"]).strip())
+        until = str(row.get("valid_until") or "").strip()
+        valid_until = dt.date.fromisoformat(until) if until else None
+    except ValueError:
+        errors.append(_("%(where)s：日期格式应为 YYYY-MM-DD。") % {"where": where})
+        return None
+    if valid_until is not None and valid_until < issued_on:
+        errors.append(_("%(where)s：有效期截止早于颁证日期。") % {"where": where})
+        return None
+    revoked = str(row.get("status") or "valid").strip() == "revoked"
+    number = str(row["number"]).strip()[:64]
+    return {
+        "type": licence_type,
+        "number": number,
+        "identifier": str(row.get("identifier") or f"{licence_type.code}-{number}").strip()[:64],
+        "holder_kind": kind,
+        "holder_name": str(row["holder_name"]).strip()[:100],
+        "holder_id_number": id_number[:18],
+        "issuer_name": str(row["issuer_name"]).strip()[:100],
+        "issuer_code": str(row.get("issuer_code") or "").strip()[:18],
+        "issued_on": issued_on,
+        "valid_until": valid_until,
+        "status": Licence.Status.REVOKED if revoked else Licence.Status.VALID,
+    }
+
+
+@transaction.atomic
+def import_province(lines, actor=None, *, dry_run: bool = False) -> ImportResult:
+    """Licences from the province's licence store (one JSON object per line), all or nothing: created, or updated
+    by (type, number) when the province changed them (a revocation included). A licence issued here is never
+    overwritten by an import. `dry_run` checks and counts without writing."""
+    result = ImportResult()
+    types = {t.code: t for t in LicenceType.objects.all()}
+    rows = []
+    for i, text in enumerate(lines, start=1):
+        text = text.strip() if isinstance(text, str) else text
+        if not text:
+            continue
+        try:
+            row = json.loads(text) if isinstance(text, str) else text
+        except ValueError:
+            result.errors.append(_("第 %(n)d 行：不是有效的 JSON。") % {"n": i})
+            continue
+        values = _read_row(i, row, types, result.errors)
+        if values is not None:
+            rows.append((i, values))
+    if result.errors:
+        return result
+    for i, values in rows:
+        existing = Licence.objects.select_for_update().filter(type=values["type"], number=values["number"]).first()
+        if existing is None:
+            if Licence.objects.filter(identifier=values["identifier"]).exists():
+                result.errors.append(_("第 %(n)d 行：证照标识已被另一张证照使用。") % {"n": i})
+                continue
+            if not dry_run:
+                Licence.objects.create(source=Licence.Source.PROVINCE, **values)
+            result.created += 1
+        elif existing.source != Licence.Source.PROVINCE:
+            result.errors.append(_("第 %(n)d 行：该编号是本中心颁发的证照，不能由导入覆盖。") % {"n": i})
+        else:
+            changed = {k: v for k, v in values.items() if getattr(existing, k) != v}
+            if not changed:
+                result.unchanged += 1
+                continue
+            if not dry_run:
+                for k, v in changed.items():
+                    setattr(existing, k, v)
+                if "status" in changed and values["status"] == Licence.Status.REVOKED:
+                    existing.revoked_at = timezone.now()
+                existing.save()
+            result.updated += 1
+    if result.errors:
+        transaction.set_rollback(True)
+        result.created = result.updated = result.unchanged = 0
+        return result
+    if not dry_run:
+        audit.record(
+            actor, "licences.import_province", None,
+            summary=f"created {result.created}, updated {result.updated}, unchanged {result.unchanged}",
+        )  # fmt: skip
+    return result
