@@ -48,6 +48,7 @@ test-postgres: install
 lint: install
 	$(BIN)/ruff check .
 
+bench: export NOTIFICATION_CONSOLE_ALLOWED ?= 1
 bench: install
 	bash scripts/with-postgres.sh $(BIN)/python -m bench
 

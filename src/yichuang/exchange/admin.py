@@ -28,7 +28,9 @@ class OutboxEventForm(forms.ModelForm):
 @admin.register(OutboxEvent)
 class OutboxEventAdmin(admin.ModelAdmin):
     form = OutboxEventForm
-    list_display = ["id", "stream", "table", "kind", "status", "attempts", "short_reason", "created_at", "sent_at"]
+    list_display = [
+        "id", "stream", "table", "kind_label", "status", "attempts", "short_reason", "created_at", "sent_at",
+    ]  # fmt: skip
     list_filter = ["status", "table"]
     search_fields = ["stream"]
     readonly_fields = [
@@ -37,6 +39,13 @@ class OutboxEventAdmin(admin.ModelAdmin):
     ]  # fmt: skip
     actions = ["resend", "reread_and_resend"]
     show_full_result_count = False
+
+    @admin.display(description=_("事件"), ordering="kind")
+    def kind_label(self, obj):
+        from yichuang.intake.models import TimelineEvent
+
+        labels = {**dict(TimelineEvent.Kind.choices), "rated": _("评价")}
+        return labels.get(obj.kind, obj.kind)
 
     @admin.display(description=_("退回原因"))
     def short_reason(self, obj):

@@ -30,6 +30,15 @@ _ORGANISATION_EDIT = [
     for verb in ("add", "change", "delete", "view")
 ]
 
+_LICENCES_EDIT = [
+    *(
+        f"licences.{verb}_{model}"
+        for model in ("licencetype", "reusablematerial")
+        for verb in ("add", "change", "delete", "view")
+    ),
+    "licences.view_licence",
+]
+
 _CALENDAR_EDIT = [
     f"clock.{verb}_{model}"
     for model in ("calendaroverride", "calendaryear", "clockrules")
@@ -125,6 +134,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_CATALOGUE_EDIT,
         "exchange.view_outboxevent",  # 省级平台数据推送: rows the province rejected, corrected and resent
         "exchange.change_outboxevent",
+        # 电子证照: the types and which matters issue them and which materials they stand for; reusable materials;
+        # licences are listed (issued and revoked by the services, the holder hidden there)
+        *_LICENCES_EDIT,
         *_ORGANISATION_EDIT,
         *_CALENDAR_EDIT,
         *_QUEUE_EDIT,
