@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "yichuang.output",
     "yichuang.feedback",
     "yichuang.licences",
+    "yichuang.fees",
     "yichuang.performance",
     "yichuang.hall",
     "yichuang.knowledge",
@@ -410,3 +411,28 @@ VIDEO_TURN_SECRET = os.environ.get("VIDEO_TURN_SECRET", "")
 VIDEO_TURN_TTL = int(os.environ.get("VIDEO_TURN_TTL", "43200"))
 # Anonymous calls placed per client address ("burst/seconds", the token bucket of yichuang.queue.ratelimit).
 VIDEO_CALL_RATE = os.environ.get("VIDEO_CALL_RATE", "10/600")
+
+# --- fees (fees app; docs/fees.md) -----------------------------------------------------------------
+# The payment gateway (统一公共支付平台): "simulator" (the default: the demo's and the tests' platform — NEVER in
+# production), "http" (the generic JSON-over-HTTP adapter) or a dotted path to another fees.gateways.Gateway.
+FEES_GATEWAY = os.environ.get("FEES_GATEWAY", "simulator")
+# The HTTP adapter: the platform's base address, the shared secret signing requests and callbacks both ways
+# (HMAC-SHA256, as the notifications' webhook), the timeout of one request in seconds.
+FEES_GATEWAY_URL = os.environ.get("FEES_GATEWAY_URL", "")
+FEES_GATEWAY_SECRET = os.environ.get("FEES_GATEWAY_SECRET", "")
+FEES_GATEWAY_TIMEOUT = float(os.environ.get("FEES_GATEWAY_TIMEOUT", "10"))
+# The address the platform calls back (given to it with every notice): <PUBLIC_URL>/fees/callback/.
+FEES_CALLBACK_URL = os.environ.get("FEES_CALLBACK_URL", "")
+# A callback whose signed timestamp is further than this from now is refused (replays).
+FEES_CALLBACK_MAX_AGE_SECONDS = int(os.environ.get("FEES_CALLBACK_MAX_AGE_SECONDS", "300"))
+# Retries of a notice or refund the platform did not take: base × 2^(attempt-1) seconds, at most the max.
+FEES_RETRY_BASE_SECONDS = int(os.environ.get("FEES_RETRY_BASE_SECONDS", "30"))
+FEES_RETRY_MAX_SECONDS = int(os.environ.get("FEES_RETRY_MAX_SECONDS", "1800"))
+# The periodic job fees.sync: its period; how often an open notice is polled; how many notices one run polls.
+FEES_SYNC_SECONDS = max(10, int(os.environ.get("FEES_SYNC_SECONDS", "60")))
+FEES_POLL_SECONDS = max(10, int(os.environ.get("FEES_POLL_SECONDS", "300")))
+FEES_POLL_BATCH = int(os.environ.get("FEES_POLL_BATCH", "200"))
+# The simulator's misbehaviour, e.g. "fail_first=1,fail_rate=0.2,delay=0.5,duplicates=1,drop_callbacks=0",
+# and where it calls back (empty: in process, through the same signed entry as the endpoint).
+FEES_SIMULATOR = os.environ.get("FEES_SIMULATOR", "duplicates=1")
+FEES_SIMULATOR_CALLBACK_URL = os.environ.get("FEES_SIMULATOR_CALLBACK_URL", "")

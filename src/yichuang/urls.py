@@ -39,6 +39,7 @@ urlpatterns = [
     path("hall/", include("yichuang.hall.urls")),
     path("output/", include("yichuang.output.urls")),
     path("licences/", include("yichuang.licences.urls")),
+    path("fees/", include("yichuang.fees.urls")),
     path("knowledge/", include("yichuang.knowledge.urls")),
     path("consult/", include("yichuang.consultation.urls")),
     path("video/", include("yichuang.video.urls")),

@@ -27,6 +27,7 @@ from yichuang.clock.models import ClockRules
 from yichuang.clock.workcalendar import CalendarUnknown
 from yichuang.core import audit
 from yichuang.exchange import outbox as exchange_outbox
+from yichuang.fees import services as fees
 from yichuang.intake import deadlines
 from yichuang.intake.materials import outstanding_deferred
 from yichuang.intake.models import (
@@ -493,6 +494,7 @@ def conclude(
     _save(case, *fields)
     if outcome == Decision.Outcome.APPROVED:
         licences.issue_for(case, decision, actor, now=now, request=request)
+    fees.case_changed(case, actor, now=now, request=request)  # approved: fees at conclusion; rejected: refunds
     performance.touch(now)  # concluded on a day that is over (a backdated `now`): that day's rollup is stale
     _event(
         case,
@@ -573,6 +575,7 @@ def terminate_unsupplied(case: Case, *, actor=None, now=None, request=None) -> D
     case.status, case.concluded_at = CaseStatus.TERMINATED, now
     case.paused_at = case.left_us = None
     _save(case, "status", "concluded_at", "paused_at", "left_us")
+    fees.case_changed(case, actor, now=now, request=request)  # unpaid notices cancelled, paid ones refunded
     performance.touch(now)
     _event(case, Kind.TERMINATED, actor, now, materials=[line.code for line in overdue], automatic=actor is None)
     audit.record(actor, "backoffice.terminate", case, summary=f"{case.number} {names}"[:255], request=request)
@@ -705,6 +708,7 @@ def deem_withdrawn(
         case.assignee = actor
     case.paused_at = case.left_us = None
     _save(case, "status", "concluded_at", "assignee", "paused_at", "left_us")
+    fees.case_changed(case, actor, now=now, request=request)  # unpaid notices cancelled, paid ones refunded
     performance.touch(now)
     _event(
         case, Kind.WITHDRAWN, actor, now, withdrawn=True, reason=str(Decision.Outcome.WITHDRAWN.label),

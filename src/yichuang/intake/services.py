@@ -31,6 +31,7 @@ from yichuang.clock.workcalendar import CalendarUnknown
 from yichuang.core import audit, counters, rows
 from yichuang.core.phones import clean_phone
 from yichuang.exchange import outbox as exchange_outbox
+from yichuang.fees import services as fees
 from yichuang.licences import reuse
 from yichuang.organisation.models import Seat, Site, Window
 from yichuang.organisation.roles import Role, acts_as
@@ -823,6 +824,7 @@ def _accept(plan: Plan, number: str, *, actor, key: str | None, now: dt.datetime
     for case in cases:
         caseclock.start(case, plan.clock.calendar, plan.clock.day_us, rules)
     rows.insert(cases, returning=True)
+    fees.case_changed(cases, staff, now=now, request=request)  # notices of fees charged at acceptance
     _timeline_of_acceptance(submission, cases, plan, staff, now)
     if plan.assistance is not None:
         from yichuang.assistance.services import record_submission

@@ -34,6 +34,7 @@ from PIL import Image, ImageChops, UnidentifiedImageError
 
 from yichuang.core import audit
 from yichuang.exchange import outbox as exchange_outbox
+from yichuang.fees import services as fees
 from yichuang.intake.identity import normalise, validate_credit_code, validate_resident_id
 from yichuang.intake.materials import outstanding_deferred
 from yichuang.intake.models import (
@@ -284,6 +285,7 @@ def _select(submission: Submission, cases, partial: bool) -> tuple[list[Case], b
                         ]
                     }
                 )
+    fees.ensure_paid(chosen)  # a result whose fee is unpaid (待缴费) is not handed over
     return chosen, is_part
 
 
