@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from yichuang.core import audit, once
 from yichuang.core.masking import mask_id_number
 from yichuang.core.pdf import pdf_response
+from yichuang.fees import queries as fee_queries
 from yichuang.intake.models import Case, Submission
 from yichuang.organisation.models import Window
 from yichuang.organisation.queries import current_seat
@@ -104,10 +105,14 @@ def _cases_view(submission: Submission) -> list[dict]:
     licences = {lc.case_id: lc for lc in Licence.objects.filter(case__in=cases)}
     ready = {c.pk for c in services.ready_cases(submission)}
     items = {i.case_id: i for i in HandoverItem.objects.filter(case__in=cases).select_related("handover")}
+    notices = fee_queries.by_case(cases)
     rows = []
     for case in cases:
         if case.pk in items:
             state, label = "handed", _("已领取") if items[case.pk].handover.method == "in_person" else _("已邮寄")
+        elif case.pk in ready and any(n.status == "unpaid" for n in notices.get(case.pk, ())):
+            owed = sum(n.amount for n in notices[case.pk] if n.status == "unpaid")
+            state, label = "unpaid", _("待缴费 ¥%(amount)s") % {"amount": owed}
         elif case.pk in ready:
             state, label = "ready", _("可领取")
         elif case.is_open:
@@ -124,6 +129,7 @@ def _cases_view(submission: Submission) -> list[dict]:
                 "state": state,
                 "label": label,
                 "item": items.get(case.pk),
+                "fees": notices.get(case.pk, []),
             }
         )
     return rows
