@@ -37,12 +37,13 @@ class UnknownNotice(Exception):
 # --- issuing, cancelling, refunding (inside the caller's transaction) ------------------------------------
 
 
-def case_changed(cases, actor=None, *, now: dt.datetime | None = None, units=None, request=None) -> list:
+def case_changed(cases, actor=None, *, now: dt.datetime | None = None, units=None, ref=None, request=None) -> list:
     """What a case's new state means for its fees, in the caller's transaction: accepted → the notice of the
     fees charged at acceptance; approved → of those charged at conclusion; rejected or terminated → its unpaid
     notices cancelled and paid ones refunded. `units`: {FeeItem pk: units} for the items charged per unit.
-    Returns the notices issued. Called by intake.services (acceptance) and backoffice.services (conclusion,
-    termination, withdrawal)."""
+    Returns the notices issued. Called by intake.services (acceptance: with its `ref`, the intake's cached
+    reference data, so that an intake of matters without fees reads nothing more) and backoffice.services
+    (conclusion, termination, withdrawal)."""
     cases = list(cases) if isinstance(cases, (list, tuple)) else [cases]
     now = now or timezone.now()
     issued = []
@@ -56,15 +57,22 @@ def case_changed(cases, actor=None, *, now: dt.datetime | None = None, units=Non
             _close(case, actor, now=now, request=request)
     for stage, stage_cases in by_stage.items():
         if stage_cases:
-            issued += _issue(stage_cases, stage, actor, now=now, units=units or {}, request=request)
+            issued += _issue(stage_cases, stage, actor, now=now, units=units or {}, ref=ref, request=request)
     if issued:
         ids = [n.pk for n in issued]
         transaction.on_commit(lambda: enqueue("push", ids), robust=True)
     return issued
 
 
-def _issue(cases, stage: str, actor, *, now, units: dict, request) -> list[PaymentNotice]:
-    items = list(FeeItem.objects.filter(matter_id__in={c.matter_id for c in cases}, stage=stage, active=True))
+def _items(stage: str, matter_ids: set[int], ref) -> list[FeeItem]:
+    if ref is None:
+        return list(FeeItem.objects.filter(matter_id__in=matter_ids, stage=stage, active=True))
+    every = ref.get(("fees.items", stage), lambda: list(FeeItem.objects.filter(stage=stage, active=True)))
+    return [item for item in every if item.matter_id in matter_ids]
+
+
+def _issue(cases, stage: str, actor, *, now, units: dict, ref, request) -> list[PaymentNotice]:
+    items = _items(stage, {c.matter_id for c in cases}, ref)
     if not items:
         return []
     notices = []

@@ -824,7 +824,7 @@ def _accept(plan: Plan, number: str, *, actor, key: str | None, now: dt.datetime
     for case in cases:
         caseclock.start(case, plan.clock.calendar, plan.clock.day_us, rules)
     rows.insert(cases, returning=True)
-    fees.case_changed(cases, staff, now=now, request=request)  # notices of fees charged at acceptance
+    fees.case_changed(cases, staff, now=now, ref=plan.ref, request=request)  # notices of fees at acceptance
     _timeline_of_acceptance(submission, cases, plan, staff, now)
     if plan.assistance is not None:
         from yichuang.assistance.services import record_submission
