@@ -1,0 +1,96 @@
+"""Fees on the pages: the output window (待缴费 and the amount; the hand-over refused at the form, 422), the
+back office's case page and the applicant's progress page (the 电子票据号), the admin; and the termination of a
+case whose acceptance fee was paid (refund asked)."""
+
+import pytest
+from django.urls import reverse
+
+from yichuang.backoffice import services as office_services
+from yichuang.backoffice.tests.test_services import at, deferred_elderly
+from yichuang.catalogue.models import Matter
+from yichuang.fees.models import FeeItem, PaymentNotice, Stage
+from yichuang.intake.tests.helpers import PERSON
+from yichuang.organisation.tests.factories import UserFactory
+from yichuang.output.models import Handover
+from yichuang.output.tests.conftest import SIGNATURE, ready_single
+
+from .conftest import fee, simulator
+
+pytestmark = pytest.mark.django_db
+
+
+def paid_notice(notice):
+    gateway = simulator()
+    from yichuang.fees import services
+
+    services.push(notice.pk, gateway=gateway)
+    gateway.pay(notice.number)
+    notice.refresh_from_db()
+    return notice
+
+
+def test_the_output_window_shows_the_unpaid_fee_and_refuses_the_hand_over(client, desk):
+    fee(Stage.CONCLUSION, amount="10.00")
+    submission = ready_single(desk)
+    case = submission.cases.get()
+    client.force_login(desk.clerk)
+    url = reverse("output:submission", args=[submission.number])
+    html = client.get(url).content.decode()
+    assert "待缴费 ¥10.00" in html and "缴费到账后才能出件" in html and "工本费" in html
+
+    data = {"receiver": "applicant", "id_number": PERSON["id_number"], "receiver_name": PERSON["name"],
+            "signature": SIGNATURE}  # fmt: skip
+    response = client.post(reverse("output:hand_over", args=[submission.number]), data)
+    assert response.status_code == 422 and f"办件 {case.number} 待缴费 ¥10.00" in response.content.decode()
+    assert not Handover.objects.exists()
+
+    notice = paid_notice(PaymentNotice.objects.get(case=case))
+    html = client.get(url).content.decode()
+    assert "待缴费" not in html and "可领取" in html and notice.receipt_number in html
+
+
+def test_the_case_page_and_the_progress_page_show_the_receipt(client, desk):
+    fee(amount="30.00")
+    submission = ready_single(desk)
+    case = submission.cases.get()
+    notice = paid_notice(PaymentNotice.objects.get(case=case))
+
+    client.force_login(desk.office.officer)
+    html = client.get(reverse("backoffice:case", args=[case.number])).content.decode()
+    assert 'id="case-fees"' in html and "已缴费" in html and notice.receipt_number in html
+    client.logout()
+
+    client.post(reverse("portal:progress"), {"number": submission.number, "last4": PERSON["phone"][-4:]})
+    html = client.get(reverse("portal:progress_detail", args=[submission.number])).content.decode()
+    assert "¥30.00" in html and notice.receipt_number in html
+    assert "模拟缴费" not in html  # the demo's button is the output window's only
+
+
+def test_the_admin_lists_fee_items_and_notices(client, desk):
+    fee()
+    admin = UserFactory(is_superuser=True, is_staff=True, username="root")
+    client.force_login(admin)
+    assert client.get(reverse("admin:fees_feeitem_changelist")).status_code == 200
+    assert client.get(reverse("admin:fees_feeitem_add")).status_code == 200
+    ready_single(desk)
+    notice = PaymentNotice.objects.get()
+    assert client.get(reverse("admin:fees_paymentnotice_change", args=[notice.pk])).status_code == 200
+    response = client.post(
+        reverse("admin:fees_feeitem_add"),
+        {"matter": Matter.objects.get(code="PERMIT").pk, "name": "工本费", "amount": "-1", "basis": "某文件",
+         "stage": "conclusion", "active": "on"},
+    )  # fmt: skip
+    assert response.status_code == 200 and FeeItem.objects.count() == 1  # refused at the field
+
+
+def test_a_terminated_case_gets_its_paid_acceptance_fee_refunded(office):
+    FeeItem.objects.create(matter=Matter.objects.get(code="ELDERLY"), name="评估费", amount="40.00", basis="某文件",
+                           stage=Stage.ACCEPTANCE)  # fmt: skip
+    case = deferred_elderly(office)
+    notice = paid_notice(PaymentNotice.objects.get(case=case))
+    office_services.terminate_unsupplied(case, now=at(16))
+    notice.refresh_from_db()
+    assert notice.status == "refund_pending"
+    assert office_services.terminate_unsupplied(case, now=at(16)) is None  # the worker's second run
+    notice.refresh_from_db()
+    assert notice.status == "refund_pending"
