@@ -327,14 +327,17 @@ def _decide(notice: PaymentNotice, report: gateways.Report) -> Outcome:
 def apply(report: gateways.Report, *, source: str, now=None, record_unchanged: bool = True) -> PaymentEvent | None:
     """Apply one report to its notice — at most once: a paid notice stays paid, a refunded one refunded; a
     duplicate or late callback is recorded (applied=False) and changes nothing. Polls that bring nothing new
-    are not recorded (`record_unchanged=False`)."""
+    are not recorded (`record_unchanged=False`), an odd answer (paid for a cancelled notice) only once."""
     now = now or timezone.now()
     notice = PaymentNotice.objects.select_for_update().filter(number=report.number).first()
     if notice is None:
         raise UnknownNotice(report.number)
     outcome = _decide(notice, report)
-    if not outcome.applied and not record_unchanged and report.state in ("unpaid", "refund_pending"):
-        return None
+    if not outcome.applied and not record_unchanged:
+        if report.state in ("unpaid", "refund_pending"):
+            return None  # nothing new: the notice is still open on both sides
+        if PaymentEvent.objects.filter(notice=notice, source=source, state=report.state, note=outcome.note).exists():
+            return None  # the same odd answer as at the last poll: recorded once
     event = PaymentEvent.objects.create(
         notice=notice,
         at=now,

@@ -213,6 +213,15 @@ def test_a_wrong_amount_is_recorded_not_applied(desk):
     event = services.apply(gateways.Report(notice.number, "paid", amount=Decimal("5.00")), source="callback")
     notice.refresh_from_db()
     assert notice.status == Status.UNPAID and not event.applied and "differs" in event.note
+    # A poll answering the same wrong amount again and again: recorded once, the notice still unpaid.
+    gateway = simulator()
+    bill = gateway.bill(notice.number)
+    gateway._save(notice.number, {**bill, "state": "paid", "amount": "5.00"})
+    for day in (1, 2, 3):
+        services.poll(gateway=gateway, now=timezone.now() + dt.timedelta(days=day))
+    assert PaymentEvent.objects.filter(notice=notice, source="poll").count() == 1
+    notice.refresh_from_db()
+    assert notice.status == Status.UNPAID
 
 
 def test_polling_finds_a_payment_the_callback_never_brought(desk, settings):
