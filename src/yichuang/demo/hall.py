@@ -424,6 +424,10 @@ def load_demo(progress: Progress | None = None, *, hall_path: Path = HALL_PATH, 
         from yichuang.consultation.demo import load_consultation_history  # questions asked, some escalated
 
         say(f"    {load_consultation_history(site)}")
+
+        from yichuang.fees.demo import load_fee_items  # after the history: its results are not held for fees
+
+        say(f"    {load_fee_items()}")
     return DemoLoad(site=site, staff=staff, hall=hall, people=people, catalogue=result)
 
 
