@@ -113,6 +113,10 @@ _SITUATION_EDIT = [
 _HALL_VIEW = ["hall.view_alert", "hall.view_alertrules"]
 _HALL_EDIT = [*_HALL_VIEW, "hall.add_alertrules", "hall.change_alertrules"]
 
+# Fees: hall admins configure the fee items; notices change only through fees.services (read-only in the admin).
+_FEES_VIEW = ["fees.view_paymentnotice", "fees.view_feeitem"]
+_FEES_EDIT = [*_FEES_VIEW, *(f"fees.{verb}_feeitem" for verb in ("add", "change", "delete"))]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.WINDOW_CLERK: ["organisation.view_window"],
     Role.BACKOFFICE_OFFICER: [],
@@ -129,6 +133,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_CONSULTATION_VIEW,
         *_VIDEO_VIEW,
         *_HALL_VIEW,
+        *_FEES_VIEW,
     ],
     Role.HALL_ADMIN: [
         *_CATALOGUE_EDIT,
@@ -150,6 +155,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_VIDEO_EDIT,
         *_SITUATION_EDIT,
         *_HALL_EDIT,
+        *_FEES_EDIT,
         "assistance.view_assistance",
         "prefill.view_prefill",
         "organisation.view_apitoken",
