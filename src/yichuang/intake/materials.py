@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from yichuang.catalogue.models import Material
 from yichuang.catalogue.queries import NoticeLine
+from yichuang.core.schemas import row_id
 
 from .checks import Errors, is_code, shown
 from .models import Applicant, Case, MaterialStatus, SubmissionMaterial
@@ -74,12 +75,10 @@ def _date(value, path: str, errors: Errors) -> dt.date | None:
 def _row(value, path: str, errors: Errors) -> int | None:
     if value in (None, ""):
         return None
-    if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63:
-        return value
-    if isinstance(value, str) and value.strip().isdigit() and 0 < int(value) < 2**63:
-        return int(value)
-    errors.add(path, _("应为正整数编号。"))
-    return None
+    found = row_id(value) if isinstance(value, int | str) and not isinstance(value, bool) else None
+    if found is None:
+        errors.add(path, _("应为正整数编号。"))
+    return found
 
 
 def read_materials(materials, lines: list[NoticeLine], errors: Errors) -> list[MaterialInput]:

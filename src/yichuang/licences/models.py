@@ -69,7 +69,7 @@ class Licence(models.Model):
         VALID = "valid", _("有效")
         REVOKED = "revoked", _("已注销")
 
-    identifier = models.CharField(_("证照标识"), max_length=64, unique=True)
+    identifier = models.CharField(_("证照标识"), max_length=100, unique=True)  # type code (32) - number (64)
     type = models.ForeignKey(LicenceType, verbose_name=_("证照类型"), on_delete=models.PROTECT, related_name="+")
     number = models.CharField(_("证照编号"), max_length=64)
     holder_kind = models.CharField(_("持证主体类型"), max_length=8, choices=HolderKind.choices)
@@ -112,10 +112,7 @@ class Licence(models.Model):
     def __str__(self) -> str:
         return f"{self.type.name} {self.number}"
 
-    def valid_on(self, day) -> bool:
-        return self.status == self.Status.VALID and self.issued_on <= day and (
-            self.valid_until is None or day <= self.valid_until
-        )
+
 
 
 class ReusableMaterial(models.Model):

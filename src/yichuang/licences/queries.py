@@ -44,7 +44,7 @@ def verify(number: str, code: str, *, today: dt.date | None = None) -> Verified 
     """The licence with this number and verification code, or None — the same None for an unknown number and a
     wrong code, so the page tells nobody which numbers exist."""
     number, code = (number or "").strip()[:64], normalise_code(code)
-    if not number or not code:
+    if not number or not code or "\x00" in number:  # a NUL is no licence number (and no PostgreSQL text)
         return None
     licence = Licence.objects.select_related("type").filter(number=number, verify_code=code).first()
     if licence is None:
@@ -63,14 +63,14 @@ def verify(number: str, code: str, *, today: dt.date | None = None) -> Verified 
 
 def may_see_full(user, licence: Licence) -> bool:
     """The licence with its holder: the output window that hands it over, hall admins and auditors, the issuing
-    department's own officers, and — once it stood in for a material at intake — the intake staff and the
-    departments deciding that submission's cases."""
+    department's own officers, and — once it stood in for a material at intake — the clerk who took that submission
+    in and the departments deciding its cases."""
     from yichuang.intake.models import Case, SubmissionMaterial
 
     if acts_as(user, Role.OUTPUT_CLERK, Role.HALL_ADMIN, Role.AUDITOR):
         return True
-    if acts_as(user, Role.WINDOW_CLERK):  # intake staff: a licence that stood in for a material at intake
-        return SubmissionMaterial.objects.filter(licence=licence).exists()
+    if acts_as(user, Role.WINDOW_CLERK):  # the clerk who took it in where it stood in for a material (免提交)
+        return SubmissionMaterial.objects.filter(licence=licence, submission__accepted_by=user).exists()
     if not acts_as(user, Role.BACKOFFICE_OFFICER, Role.DEPARTMENT_LEAD):
         return False
     if restrict_to_departments(Licence.objects.filter(pk=licence.pk), user).exists():

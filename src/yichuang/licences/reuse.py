@@ -13,10 +13,12 @@ revoked one, an old copy, a licence of another type); `attach` links the earlier
 import datetime as dt
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from yichuang.intake.models import Attachment, MaterialStatus, Submission, SubmissionMaterial
+from yichuang.intake import identity
+from yichuang.intake.models import ApplicantKind, Attachment, MaterialStatus, Submission, SubmissionMaterial
 
 from . import queries
 from .models import Licence, ReusableMaterial
@@ -89,11 +91,21 @@ def _earlier(kind: str, id_number: str, codes: set[str], today: dt.date) -> dict
     return found
 
 
+def _well_formed(kind: str, id_number: str) -> str:
+    """The number as intake stores it, or "" for one intake would refuse (the desk asks with whatever was typed)."""
+    check = identity.validate_credit_code if kind == ApplicantKind.ORG else identity.validate_resident_id
+    try:
+        return check(id_number)
+    except ValidationError:
+        return ""
+
+
 def offers(kind: str, id_number: str, codes, *, today: dt.date | None = None) -> dict[str, list[Offer]]:
     """Per material code, what may stand in for it for this applicant today: licences first, then earlier
     materials, the newest first."""
     codes = set(codes)
-    if not (kind and id_number and codes):
+    id_number = _well_formed(kind, id_number) if kind and id_number else ""
+    if not (id_number and codes):
         return {}
     today = today or timezone.localdate()
     found = _licences(kind, id_number, codes, today)

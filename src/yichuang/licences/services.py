@@ -6,7 +6,8 @@ import json
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,14 +33,35 @@ def valid_until(issued_on: dt.date, years: int | None) -> dt.date | None:
     return end - dt.timedelta(days=1)
 
 
+def _taken(licence_type: LicenceType, number: str) -> ValidationError:
+    message = _("证照编号“%(number)s”已被另一张%(type)s使用。") % {"number": number, "type": licence_type.name}
+    return ValidationError({"certificate_number": [message]})
+
+
 def _free_number(licence_type: LicenceType, number: str, *, exclude: int | None = None) -> str:
-    taken = Licence.objects.filter(type=licence_type, number=number)
+    """The number, if no other licence of the type (nor its identifier) has it. A check before the write gives the
+    field's message; two officers writing the same number at once meet the unique constraints (`_saved`)."""
+    same = Q(type=licence_type, number=number) | Q(identifier=_identifier(licence_type, number))
+    taken = Licence.objects.filter(same)
     if exclude is not None:
         taken = taken.exclude(pk=exclude)
     if taken.exists():
-        message = _("证照编号“%(number)s”已被另一张%(type)s使用。") % {"number": number, "type": licence_type.name}
-        raise ValidationError({"certificate_number": [message]})
+        raise _taken(licence_type, number)
     return number
+
+
+def _identifier(licence_type: LicenceType, number: str) -> str:
+    return f"{licence_type.code}-{number}"
+
+
+def _saved(licence: Licence, **save) -> Licence:
+    """Save in a savepoint: a unique constraint met by a concurrent licence is the field's message, not a 500."""
+    try:
+        with transaction.atomic():
+            licence.save(**save)
+    except IntegrityError:
+        raise _taken(licence.type, licence.number) from None
+    return licence
 
 
 def issue_for(case, decision, actor, *, now: dt.datetime, request=None) -> Licence | None:
@@ -52,8 +74,8 @@ def issue_for(case, decision, actor, *, now: dt.datetime, request=None) -> Licen
     number = _free_number(licence_type, decision.certificate_number or case.number)
     issued_on = timezone.localdate(now)
     department = case.department
-    licence = Licence.objects.create(
-        identifier=f"{licence_type.code}-{number}",
+    licence = Licence(
+        identifier=_identifier(licence_type, number),
         type=licence_type,
         number=number,
         holder_kind=submission.applicant.kind,
@@ -67,6 +89,7 @@ def issue_for(case, decision, actor, *, now: dt.datetime, request=None) -> Licen
         case=case,
         source=Licence.Source.HALL,
     )
+    _saved(licence, force_insert=True)
     audit.record(actor, "licences.issue", licence, summary=f"{case.number} {licence_type.code}", request=request)
     return licence
 
@@ -77,8 +100,8 @@ def renumber(case, number: str, actor, *, request=None) -> Licence | None:
     if licence is None or not number or licence.number == number:
         return licence
     licence.number = _free_number(licence.type, number, exclude=licence.pk)
-    licence.identifier = f"{licence.type.code}-{number}"
-    licence.save(update_fields=["number", "identifier"])
+    licence.identifier = _identifier(licence.type, number)
+    _saved(licence, update_fields=["number", "identifier"])
     audit.record(actor, "licences.renumber", licence, summary=f"{case.number} {number}", request=request)
     return licence
 
@@ -152,7 +175,7 @@ def _read_row(i: int, row, types: dict[str, LicenceType], errors: list[str]) -> 
     return {
         "type": licence_type,
         "number": number,
-        "identifier": str(row.get("identifier") or f"{licence_type.code}-{number}").strip()[:64],
+        "identifier": str(row.get("identifier") or _identifier(licence_type, number)).strip()[:100],
         "holder_kind": kind,
         "holder_name": str(row["holder_name"]).strip()[:100],
         "holder_id_number": id_number[:18],
@@ -205,8 +228,10 @@ def import_province(lines, actor=None, *, dry_run: bool = False) -> ImportResult
             if not dry_run:
                 for k, v in changed.items():
                     setattr(existing, k, v)
-                if "status" in changed and values["status"] == Licence.Status.REVOKED:
-                    existing.revoked_at = timezone.now()
+                if "status" in changed:  # revoked by the province, or reinstated: no revocation left behind
+                    revoked = values["status"] == Licence.Status.REVOKED
+                    existing.revoked_at = timezone.now() if revoked else None
+                    existing.revoke_reason = _("省电子证照库注销") if revoked else ""
                 existing.save()
             result.updated += 1
     if result.errors:

@@ -10,7 +10,7 @@ from yichuang.core.models import AuditEvent
 from yichuang.intake.models import CaseStatus
 from yichuang.intake.tests.helpers import PERSON, T0
 from yichuang.licences import queries, services
-from yichuang.licences.models import ALPHABET, Licence
+from yichuang.licences.models import ALPHABET, Licence, LicenceType
 
 from .conftest import approve, take_in
 
@@ -108,3 +108,38 @@ def test_held_licences_are_those_valid_on_the_day(office, permit_licence):
     assert list(queries.held("org", PERSON["id_number"], on=dt.date(2027, 1, 1))) == []  # another kind of holder
     services.revoke(licence, office.hall.admin, reason="注销")
     assert held(dt.date(2027, 1, 1)) == []
+
+
+def test_a_number_too_long_for_the_identifier_or_taken_at_the_same_moment(office, permit_licence, monkeypatch):
+    """The identifier holds the type code and the longest certificate number; a licence of the same number written
+    between the check and the write (another officer, at the same moment) is the field's message, not a 500."""
+    long_number = "N" * 64
+    assert approve(office, certificate_number=long_number).licence.identifier == f"{permit_licence.code}-{long_number}"
+
+    case = take_in(office.hall)
+    office_services.claim(case, office.officer, now=T0)
+    monkeypatch.setattr(services, "_free_number", lambda licence_type, number, exclude=None: number)  # the race
+    with pytest.raises(ValidationError) as caught:
+        office_services.conclude(case, office.officer, outcome="approved", certificate_number=long_number)
+    assert "certificate_number" in caught.value.message_dict
+    case.refresh_from_db()
+    assert case.status == CaseStatus.IN_PROGRESS and Licence.objects.count() == 1
+
+
+def test_the_province_reinstating_a_licence_leaves_no_revocation_behind(db):
+    import json
+
+    from yichuang.intake.tests.ids import credit_code
+
+    LicenceType.objects.create(code="BL", name="营业执照", holder_kind="org")
+    row = {
+        "type": "BL", "number": "BL-1", "holder_kind": "org", "holder_name": "某公司",
+        "holder_id_number": credit_code("91411624MA9G"), "issuer_name": "某局", "issued_on": "2025-01-01",
+    }  # fmt: skip
+    services.import_province([json.dumps(row)])
+    services.import_province([json.dumps({**row, "status": "revoked"})])
+    licence = Licence.objects.get()
+    assert licence.revoked_at is not None and licence.revoke_reason
+    services.import_province([json.dumps({**row, "status": "valid"})])
+    licence.refresh_from_db()
+    assert (licence.status, licence.revoked_at, licence.revoke_reason) == ("valid", None, "")

@@ -70,3 +70,24 @@ def test_the_document_for_staff_who_need_it_audited(client, licence, office):
         assert PERSON["name"] in html and PERSON["id_number"] in html and licence.verify_code in html
         assert "<svg" in html  # the verification QR
     assert AuditEvent.objects.filter(action="licences.view", object_id=str(licence.pk)).count() == 2
+
+
+def test_a_nul_or_a_long_number_is_simply_not_found(client, licence):
+    for number in ("\x00", "A\x00B", "9" * 500):
+        assert "未找到该证照" in verify_page(client, number, licence.verify_code)
+
+
+def test_only_the_clerk_who_took_it_in_opens_a_reused_licence(client, office, licence):
+    from yichuang.catalogue.models import Material
+    from yichuang.intake import services as intake
+
+    licence.type.materials.add(Material.objects.get(code="LICENCE"))
+    intake.submit(
+        actor=office.hall.clerk, applicant=PERSON, matters=["INVOICE"], window=office.hall.w1,
+        materials=[{"material": "LICENCE", "status": "reused", "licence": licence.pk}],
+    )  # fmt: skip
+    url = f"/licences/{licence.pk}/"
+    client.force_login(office.hall.clerk2)  # another window's clerk
+    assert client.get(url).status_code == 403
+    client.force_login(office.hall.clerk)
+    assert client.get(url).status_code == 200
