@@ -12,6 +12,7 @@ class FeesConfig(AppConfig):
 
         from yichuang.intake.reference import bump
 
+        from . import checks  # noqa: F401 - registers the system check
         from .models import FeeItem
 
         post_save.connect(bump, sender=FeeItem, dispatch_uid="fees.reference.save.feeitem")
