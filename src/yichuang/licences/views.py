@@ -12,6 +12,7 @@ from django.views.decorators.cache import never_cache
 
 from yichuang.core import audit
 from yichuang.core.links import absolute
+from yichuang.core.pdf import pdf_response
 
 from . import queries
 from .models import Licence
@@ -36,21 +37,30 @@ def verify(request):
     )
 
 
-@login_required
-@never_cache
-def document(request, pk: int):
+def _document(request, pk: int) -> tuple[Licence, dict]:
     licence = get_object_or_404(Licence.objects.select_related("type", "case"), pk=pk)
     if not queries.may_see_full(request.user, licence):
         raise PermissionDenied(_("您无权查看该电子证照。"))
     audit.record(request.user, "licences.view", licence, summary=licence.identifier, request=request)
     url = verify_url(licence, request)
-    return render(
-        request,
-        "licences/document.html",
-        {
-            "licence": licence,
-            "state": queries.state_on(licence, timezone.localdate()),
-            "verify_url": url,
-            "qr": segno.make(url, error="m").svg_inline(scale=4, border=2),
-        },
-    )
+    return licence, {
+        "licence": licence,
+        "state": queries.state_on(licence, timezone.localdate()),
+        "verify_url": url,
+        "qr": segno.make(url, error="m").svg_inline(scale=4, border=2),
+    }
+
+
+@login_required
+@never_cache
+def document(request, pk: int):
+    _licence, context = _document(request, pk)
+    return render(request, "licences/document.html", context)
+
+
+@login_required
+@never_cache
+def document_pdf(request, pk: int):
+    """The same document as a PDF file (WeasyPrint, from the same template): to hand over or send on."""
+    licence, context = _document(request, pk)
+    return pdf_response("licences/document.html", context, f"{licence.type.name}-{licence.number}.pdf", request)

@@ -91,3 +91,14 @@ def test_only_the_clerk_who_took_it_in_opens_a_reused_licence(client, office, li
     assert client.get(url).status_code == 403
     client.force_login(office.hall.clerk)
     assert client.get(url).status_code == 200
+
+
+def test_the_document_as_a_pdf_for_the_same_staff_audited(client, licence, office):
+    url = f"/licences/{licence.pk}/pdf/"
+    client.force_login(UserFactory(window_clerk=True))
+    assert client.get(url).status_code == 403
+    client.force_login(office.officer)
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    assert AuditEvent.objects.filter(action="licences.view", object_id=str(licence.pk)).count() == 1
