@@ -446,10 +446,12 @@ def conclude(
     legal_basis: str = "",
     certificate_number: str = "",
     document=None,
+    fee_units: dict | None = None,
     now=None,
     request=None,
 ) -> Decision:
-    """Approve (准予) or reject (不予, with reasons and legal basis). A case whose deferred material is still
+    """Approve (准予) or reject (不予, with reasons and legal basis). `fee_units`: {fee item id: units} for the
+    matter's fees charged per unit (fees.services). A case whose deferred material is still
     outstanding cannot be approved: its result would be issued without the material (容缺未补齐不出证)."""
     now = now or timezone.now()
     case = _locked(case)
@@ -494,7 +496,7 @@ def conclude(
     _save(case, *fields)
     if outcome == Decision.Outcome.APPROVED:
         licences.issue_for(case, decision, actor, now=now, request=request)
-    fees.case_changed(case, actor, now=now, request=request)  # approved: fees at conclusion; rejected: refunds
+    fees.case_changed(case, actor, now=now, units=fee_units, request=request)  # approved: fees; rejected: refunds
     performance.touch(now)  # concluded on a day that is over (a backdated `now`): that day's rollup is stale
     _event(
         case,

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST
 from yichuang.clock.workcalendar import CalendarUnknown
 from yichuang.core import audit
 from yichuang.core.pdf import pdf_response
+from yichuang.fees import queries as fee_queries
 from yichuang.intake.materials import outstanding_deferred
 from yichuang.intake.models import CONCLUDED_STATUSES, Case, CaseStatus, Handoff, SubmissionMaterial
 from yichuang.organisation.access import visible_department_ids
@@ -263,6 +264,10 @@ def _case_context(request, case: Case, *, active: str = "", errors: dict | None 
         "can_act": can_act,
         "is_lead": is_lead,
         "officers": _department_officers(case.department_id) if "assign" in allowed else [],
+        "unit_fees": [
+            {"item": item, "value": posted.get(f"fee_units-{item.pk}", "")}
+            for item in (fee_queries.per_unit_items(case) if "conclude" in allowed else [])
+        ],
         "kinds": SpecialProcedure.Kind.choices,
         "default_due": _default_correction_due(case, calendar_problems) if "correction" in allowed else None,
         "calendar_problems": calendar_problems,
@@ -381,6 +386,16 @@ def _document(request):
     return request.FILES.get("document")  # checked by the service (type by content, size)
 
 
+def _fee_units(post, case) -> dict:
+    """The units the officer entered for the matter's fees charged per unit (checked by fees.services: a
+    positive whole number; anything else is refused at the field)."""
+    units = {}
+    for item in fee_queries.per_unit_items(case):
+        text = (post.get(f"fee_units-{item.pk}") or "").strip()
+        units[item.pk] = int(text) if text.isascii() and text.isdigit() and len(text) <= 6 else text
+    return units
+
+
 def _conclude(request, case):
     post = request.POST
     document = _document(request)
@@ -392,6 +407,7 @@ def _conclude(request, case):
         legal_basis=post.get("legal_basis", ""),
         certificate_number=post.get("certificate_number", ""),
         document=document,
+        fee_units=_fee_units(post, case) if post.get("outcome") == "approved" else None,
         request=request,
     )
     return _("办件 %(n)s 已办结。")
@@ -429,7 +445,7 @@ ACTION_FIELDS = {
     "end_special": ("outcome",),
     "extension": ("days", "reason"),
     "decide_extension": ("decision", "note"),
-    "conclude": ("outcome", "reasons", "legal_basis", "certificate_number", "document"),
+    "conclude": ("outcome", "reasons", "legal_basis", "certificate_number", "document", "fee_units"),
     "record_result": ("certificate_number", "document"),
     "withdraw": ("reasons", "legal_basis"),
 }

@@ -24,7 +24,7 @@ class Stage(models.TextChoices):
 
 class FeeItem(models.Model):
     """One fee a matter charges: a fixed amount, or an amount per unit (e.g. per page, per certificate) times
-    the units the clerk or officer enters (1 unless given)."""
+    the units the officer enters when approving (per-unit items are charged at conclusion only)."""
 
     matter = models.ForeignKey(
         "catalogue.Matter", verbose_name=_("事项"), on_delete=models.CASCADE, related_name="fee_items"
@@ -51,6 +51,11 @@ class FeeItem(models.Model):
         verbose_name = _("收费项目")
         verbose_name_plural = _("收费项目")
         ordering = ["matter", "stage", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(unit="") | models.Q(stage="conclusion"), name="fee_per_unit_at_conclusion"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.name}（¥{self.amount}{'/' + self.unit if self.unit else ''}）"
@@ -58,6 +63,10 @@ class FeeItem(models.Model):
     def clean(self):
         if self.amount is not None and self.amount <= 0:
             raise ValidationError({"amount": [_("金额须大于 0。")]})
+        if self.unit and self.stage == Stage.ACCEPTANCE:
+            # The officer who approves enters the units (pages, certificates) on the 办结 form; nobody counts them
+            # at the intake window.
+            raise ValidationError({"unit": [_("按单位计收的项目只能在准予办结时收取（由审批人员填写数量）。")]})
 
     def charge(self, units: int = 1) -> Decimal:
         """The amount for `units` (a fixed item ignores them)."""

@@ -2,7 +2,7 @@
 
 from collections import defaultdict
 
-from .models import PaymentNotice
+from .models import FeeItem, PaymentNotice, Stage
 
 
 def by_case(cases) -> dict[int, list[PaymentNotice]]:
@@ -11,3 +11,10 @@ def by_case(cases) -> dict[int, list[PaymentNotice]]:
     for notice in PaymentNotice.objects.filter(case__in=cases).prefetch_related("lines").order_by("pk"):
         out[notice.case_id].append(notice)
     return dict(out)
+
+
+def per_unit_items(case) -> list[FeeItem]:
+    """The fee items charged per unit when the case is approved: the 办结 form asks their units."""
+    kind = case.submission.applicant.kind
+    items = FeeItem.objects.filter(matter_id=case.matter_id, stage=Stage.CONCLUSION, active=True).exclude(unit="")
+    return [item for item in items if item.waived_for != kind]

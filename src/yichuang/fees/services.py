@@ -81,11 +81,14 @@ def _issue(cases, stage: str, actor, *, now, units: dict, ref, request) -> list[
         mine = [i for i in items if i.matter_id == case.matter_id and i.waived_for != kind]
         if not mine or PaymentNotice.objects.filter(case=case, stage=stage).exists():
             continue
-        lines = [
-            NoticeLine(item=i, name=i.name, basis=i.basis, unit_amount=i.amount,
-                       units=units.get(i.pk, 1) if i.unit else 1, amount=i.charge(units.get(i.pk, 1)))
-            for i in mine
-        ]  # fmt: skip
+        try:
+            lines = [
+                NoticeLine(item=i, name=i.name, basis=i.basis, unit_amount=i.amount,
+                           units=units.get(i.pk, 1) if i.unit else 1, amount=i.charge(units.get(i.pk, 1)))
+                for i in mine
+            ]  # fmt: skip
+        except ValidationError as exc:  # units the officer entered: at the 办结 form's field
+            raise ValidationError({"fee_units": exc.messages}) from None
         notice = PaymentNotice.objects.create(
             number=f"{case.number}-{SUFFIX[stage]}",
             case=case,

@@ -2,6 +2,8 @@
 back office's case page and the applicant's progress page (the 电子票据号), the admin; and the termination of a
 case whose acceptance fee was paid (refund asked)."""
 
+from decimal import Decimal
+
 import pytest
 from django.urls import reverse
 
@@ -94,3 +96,26 @@ def test_a_terminated_case_gets_its_paid_acceptance_fee_refunded(office):
     assert office_services.terminate_unsupplied(case, now=at(16)) is None  # the worker's second run
     notice.refresh_from_db()
     assert notice.status == "refund_pending"
+
+
+def test_the_conclude_form_asks_the_units_and_refuses_bad_ones_at_the_field(client, desk):
+    from yichuang.intake import services as intake
+    from yichuang.intake.tests.helpers import received
+
+    item = fee(stage=Stage.CONCLUSION, name="复印费", amount="0.50", unit="页")
+    hall = desk.hall
+    case = intake.submit(
+        actor=hall.general_clerk, applicant=PERSON, matters=["PERMIT"], materials=received("ID"), window=hall.w_general
+    ).cases.get()
+    officer = desk.office.officer
+    office_services.claim(case, officer)
+    client.force_login(officer)
+    page = client.get(reverse("backoffice:case", args=[case.number])).content.decode()
+    assert f'name="fee_units-{item.pk}"' in page and "复印费（每页 ¥0.50）数量" in page
+
+    act = reverse("backoffice:act", args=[case.number, "conclude"])
+    refused = client.post(act, {"outcome": "approved", f"fee_units-{item.pk}": "abc"})
+    assert refused.status_code == 422
+    assert "单位数须为正整数" in refused.content.decode() and not PaymentNotice.objects.exists()
+    assert client.post(act, {"outcome": "approved", f"fee_units-{item.pk}": "12"}).status_code == 302
+    assert PaymentNotice.objects.get(case=case).amount == Decimal("6.00")

@@ -42,7 +42,7 @@ def sent(notice, gateway):
 
 def test_a_notice_is_issued_at_acceptance_with_its_lines(desk, django_capture_on_commit_callbacks, monkeypatch):
     fee(amount="50.00")
-    fee(name="检测费", amount="12.50", unit="份")
+    fee(name="检测费", amount="12.50")
     queued = []
     monkeypatch.setattr(services, "enqueue", lambda what, ids: queued.append((what, ids)))
     with django_capture_on_commit_callbacks(execute=True):
@@ -105,13 +105,43 @@ def test_waived_items_units_and_no_item_no_notice(desk):
     take_in(desk)
     assert not PaymentNotice.objects.exists()  # waived for a natural person
 
-    item = fee(name="复印费", amount="0.50", unit="页")
+    fee(waived_for="")
+    case = take_in(desk)
+    services.case_changed([case], None, now=T0)  # told twice: still one notice
+    assert PaymentNotice.objects.get().amount == Decimal("50.00")
+
+
+def test_per_unit_fees_are_charged_at_approval_for_the_units_the_officer_enters(desk):
+    item = fee(stage=Stage.CONCLUSION, name="复印费", amount="0.50", unit="页")
     assert item.charge(7) == Decimal("3.50")
     with pytest.raises(ValidationError):
         item.charge(0)
-    case = take_in(desk)
-    services.case_changed([case], None, now=T0)  # told twice: still one notice
-    assert PaymentNotice.objects.get().amount == Decimal("0.50")
+    officer = desk.office.officer
+    refused = take_in(desk)
+    office_services.claim(refused, officer, now=LATER)
+    for bad in (0, -3, "七", None):
+        with pytest.raises(ValidationError) as caught:
+            office_services.conclude(refused, officer, outcome="approved", fee_units={item.pk: bad}, now=LATER)
+        assert "fee_units" in caught.value.message_dict
+    refused.refresh_from_db()
+    assert refused.status == "in_progress" and not PaymentNotice.objects.exists()  # nothing half-saved
+
+    office_services.conclude(refused, officer, outcome="approved", fee_units={item.pk: 7}, now=LATER)
+    notice = PaymentNotice.objects.get(case=refused)
+    assert (notice.stage, notice.amount) == (Stage.CONCLUSION, Decimal("3.50"))
+    assert [(x.units, x.amount) for x in notice.lines.all()] == [(7, Decimal("3.50"))]
+
+
+def test_a_per_unit_item_is_never_charged_at_acceptance(desk):
+    from django.db import IntegrityError, transaction
+
+    item = fee(stage=Stage.CONCLUSION, unit="页")
+    item.stage = Stage.ACCEPTANCE
+    with pytest.raises(ValidationError) as caught:
+        item.full_clean()
+    assert "unit" in caught.value.message_dict
+    with pytest.raises(IntegrityError), transaction.atomic():
+        item.save()
 
 
 # --- the gateway: down, slow, retried, nothing twice ------------------------------------------------------
