@@ -194,6 +194,9 @@ class ConcludeIn(Schema):
     reasons: str = ""
     legal_basis: str = ""
     certificate_number: str = ""
+    fee_units: dict[int, int] = Field(
+        default_factory=dict, description="Fee item id → units, for the matter's fees charged per unit (准予 only)."
+    )
 
 
 class ResultIn(Schema):
@@ -517,6 +520,7 @@ def conclude(request, number: str, payload: ConcludeIn):
         reasons=payload.reasons,
         legal_basis=payload.legal_basis,
         certificate_number=payload.certificate_number,
+        fee_units=payload.fee_units,
         request=request,
     )
     return case_out(case)

@@ -68,8 +68,8 @@ class FeeItem(models.Model):
             # at the intake window.
             raise ValidationError({"unit": [_("按单位计收的项目只能在准予办结时收取（由审批人员填写数量）。")]})
 
-    def charge(self, units: int = 1) -> Decimal:
-        """The amount for `units` (a fixed item ignores them)."""
+    def charge(self, units: int | None = None) -> Decimal:
+        """The amount for `units` (a fixed item ignores them; a per-unit item needs them: no default count)."""
         if not self.unit:
             return self.amount
         if not isinstance(units, int) or units < 1:

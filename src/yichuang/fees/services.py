@@ -84,7 +84,7 @@ def _issue(cases, stage: str, actor, *, now, units: dict, ref, request) -> list[
         try:
             lines = [
                 NoticeLine(item=i, name=i.name, basis=i.basis, unit_amount=i.amount,
-                           units=units.get(i.pk, 1) if i.unit else 1, amount=i.charge(units.get(i.pk, 1)))
+                           units=units.get(i.pk) if i.unit else 1, amount=i.charge(units.get(i.pk)))
                 for i in mine
             ]  # fmt: skip
         except ValidationError as exc:  # units the officer entered: at the 办结 form's field

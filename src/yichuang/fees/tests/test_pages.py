@@ -119,3 +119,26 @@ def test_the_conclude_form_asks_the_units_and_refuses_bad_ones_at_the_field(clie
     assert "单位数须为正整数" in refused.content.decode() and not PaymentNotice.objects.exists()
     assert client.post(act, {"outcome": "approved", f"fee_units-{item.pk}": "12"}).status_code == 302
     assert PaymentNotice.objects.get(case=case).amount == Decimal("6.00")
+
+
+def test_the_api_concludes_with_the_units_and_refuses_without_them(desk):
+    from django.test import Client
+
+    from yichuang.intake import services as intake
+    from yichuang.intake.tests.helpers import received
+    from yichuang.organisation import services as org_services
+
+    item = fee(stage=Stage.CONCLUSION, name="复印费", amount="0.50", unit="页")
+    hall = desk.hall
+    case = intake.submit(
+        actor=hall.general_clerk, applicant=PERSON, matters=["PERMIT"], materials=received("ID"), window=hall.w_general
+    ).cases.get()
+    officer = desk.office.officer
+    office_services.claim(case, officer)
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {org_services.issue_api_token(officer)}")
+    url = f"/api/office/cases/{case.number}/conclude"
+    refused = api.post(url, {"outcome": "approved"}, content_type="application/json")
+    assert refused.status_code == 422 and not PaymentNotice.objects.exists(), refused.content
+    done = api.post(url, {"outcome": "approved", "fee_units": {str(item.pk): 4}}, content_type="application/json")
+    assert done.status_code == 200, done.content
+    assert PaymentNotice.objects.get(case=case).amount == Decimal("2.00")
