@@ -18,6 +18,7 @@ import hashlib
 import hmac
 import json
 import logging
+import re
 import time
 import urllib.error
 import urllib.request
@@ -34,6 +35,9 @@ logger = logging.getLogger("yichuang.notifications")
 DEFAULT_BACKEND = "yichuang.notifications.backends.ConsoleBackend"
 DEFAULT_TIMEOUT = 10.0
 SIGNATURE_PREFIX = "sha256="
+# A signed request's timestamp: Unix seconds, plain ASCII digits (12 reach the year 33658; "1" and 400 zeros does not
+# become a float overflow).
+_TIMESTAMP_RE = re.compile(r"[0-9]{1,12}", re.ASCII)
 # The settings naming each channel's backend; an empty one turns the channel off (SMS is always on).
 CHANNEL_SETTINGS = {
     "sms": "NOTIFICATION_BACKEND",
@@ -49,14 +53,21 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
 
 
 def verify(secret: str, timestamp: str | None, signature: str | None, body: bytes, max_age: float) -> bool:
-    """Is this a fresh request signed with the secret? (constant-time comparison; a timestamp within max_age)"""
+    """Is this a fresh request signed with the secret? (constant-time comparison; a timestamp within max_age)
+
+    Headers come from anyone on the internet (the receipt endpoint is public): any malformed value — a timestamp
+    that is not 1 to 12 ASCII digits, a signature that is not ASCII — is simply "not signed", never an error.
+    """
     if not (secret and timestamp and signature):
+        return False
+    if not _TIMESTAMP_RE.fullmatch(timestamp) or not signature.isascii():
         return False
     try:
         age = abs(time.time() - int(timestamp))
-    except ValueError:
+    except (ValueError, OverflowError):
         return False
-    return age <= max_age and hmac.compare_digest(sign(secret, timestamp, body), signature)
+    expected = sign(secret, timestamp, body).encode("ascii")
+    return age <= max_age and hmac.compare_digest(expected, signature.encode("ascii"))
 
 
 class DeliveryError(Exception):

@@ -411,8 +411,10 @@ def record_receipt(receipt: dict, outcome: ReceiptOutcome | None = None) -> str:
     "delivered_at": ISO 8601 (optional, the handset's time), "error": the gateway's code (optional)}.
     The first receipt of a message counts; a repeated or later one changes nothing. A receipt for a message still
     pending (it arrived before the worker recorded the send, or after a send that timed out on our side) proves the
-    gateway took it: the message is marked sent, so it is not sent again. A receipt for no message of ours is
-    answered and ignored. Never raises for bad content: it is counted as unknown.
+    gateway took it: the message is marked sent, so it is not sent again. A "delivered" receipt for a message already
+    failed (every attempt timed out on our side, yet the gateway took one) marks it sent too: the handset has it, and
+    staff may no longer send it again. A receipt for no message of ours is answered and ignored. Never raises for bad
+    content: it is counted as unknown.
     """
     outcome = outcome if outcome is not None else ReceiptOutcome()
     match = _KEY_RE.match(str(receipt.get("idempotency_key") or "")) if isinstance(receipt, dict) else None
@@ -435,10 +437,23 @@ def record_receipt(receipt: dict, outcome: ReceiptOutcome | None = None) -> str:
         if not Message.objects.filter(pk=pk, receipt="").update(receipt=status, receipt_at=at, receipt_error=error):
             outcome.duplicate += 1
             return "duplicate"
-        took = Message.objects.filter(pk=pk, status=Message.Status.PENDING).update(
+        # The gateway took the message: one still pending is not sent again. One we gave up on (our side timed
+        # out on every attempt while the gateway took it) is on the handset when the receipt says "delivered":
+        # it is sent, so that staff are not offered to send it again.
+        unsent = [Message.Status.PENDING]
+        if status == Message.Receipt.DELIVERED:
+            unsent.append(Message.Status.FAILED)
+        took = Message.objects.filter(pk=pk, status__in=unsent).update(
             status=Message.Status.SENT, sent_at=now, last_error="", body=_redacted(message)
         )
-        audit.record(None, "notifications.receipt", message, summary=f"{message.kind} {status}", marked_sent=bool(took))
+        audit.record(
+            None,
+            "notifications.receipt",
+            message,
+            summary=f"{message.kind} {status}",
+            marked_sent=bool(took),
+            previous=message.status,
+        )
     outcome.recorded += 1
     return "recorded"
 
@@ -466,7 +481,11 @@ def set_contact(
     phone = phones.normalise(phone)
     if not phone:
         raise ValidationError(_("没有手机号码。"))
-    contact = Contact.objects.select_for_update().filter(phone=phone).first() or Contact(phone=phone)
+    # Lock the person's row, making it first when there is none: a lock on no row would let two first saves both
+    # insert (one of them then failing on the unique phone). get_or_create settles a concurrent first save (its
+    # insert waits for the other one, fails in a savepoint, and the locked read is made again); a refused change
+    # below rolls the new row back with it.
+    contact = Contact.objects.select_for_update().get_or_create(phone=phone)[0]
     before = {"email": contact.email, "wechat_openid": contact.wechat_openid, "preferred": contact.preferred}
     if email is not None:
         contact.email = email.strip()

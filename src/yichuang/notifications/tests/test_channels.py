@@ -1,9 +1,11 @@
 """Channels: a person's contact and preferred channel, e-mail through Django's mailers, the production check."""
 
 import logging
+import threading
 
 import pytest
 from django.core import checks, mail
+from django.core.exceptions import ValidationError
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
@@ -145,6 +147,55 @@ def test_set_contact_refuses(db, channels):
         services.set_contact(PHONE, preferred=Channel.EMAIL, email=EMAIL)
     assert problem.value.message_dict["preferred"] == ["暂不支持这种通知方式。"]
     assert not Contact.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_first_saves_at_once_both_succeed(channels, monkeypatch):
+    """A person saves their channel twice at once (two tabs, a double submit) before any contact exists: no row to
+    lock, so both would insert. Each waits for the other between its read and its write (when the other can get
+    there), as the unlucky interleaving does; both saves succeed and one contact remains."""
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        pytest.skip("SQLite runs one writing transaction at a time (IMMEDIATE); the race needs PostgreSQL's threads")
+    both_read = threading.Barrier(2, timeout=2)
+    full_clean = Contact.full_clean
+
+    def meet_then_clean(self, *args, **kwargs):
+        try:
+            both_read.wait()  # without a row lock, both get here before either writes
+        except threading.BrokenBarrierError:
+            pass  # the other save is waiting for this one's row: go on
+        return full_clean(self, *args, **kwargs)
+
+    monkeypatch.setattr(Contact, "full_clean", meet_then_clean)
+    errors: list[str] = []
+
+    def save(address):
+        try:
+            services.set_contact(PHONE, preferred=Channel.EMAIL, email=address)
+        except BaseException as exc:
+            errors.append(repr(exc))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=save, args=(f"user{n}@example.com",)) for n in (1, 2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == []
+    [contact] = Contact.objects.filter(phone=PHONE)
+    assert contact.email in ("user1@example.com", "user2@example.com") and contact.preferred == Channel.EMAIL
+    assert AuditEvent.objects.filter(action="notifications.contact").count() == 2
+
+
+def test_a_refused_first_save_leaves_no_contact(db, channels):
+    services.set_contact(PHONE[:-1] + "0", preferred=Channel.SMS)  # another person's contact, saved
+    with pytest.raises(ValidationError):
+        services.set_contact(PHONE, preferred=Channel.EMAIL, email="not-an-address")
+    assert list(Contact.objects.values_list("phone", flat=True)) == [PHONE[:-1] + "0"]
+    assert services.contact_for(PHONE).pk is None
 
 
 # --- the production check --------------------------------------------------------------------------

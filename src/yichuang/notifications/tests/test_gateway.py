@@ -4,14 +4,18 @@ Nothing is lost (every message ends sent, or is still due) and nothing is duplic
 idempotency key per message, and the handset gets each SMS once).
 """
 
+import json
 import socket
 import time
+from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 
 from yichuang.core.models import AuditEvent
 from yichuang.notifications import services
+from yichuang.notifications.backends import sign
 from yichuang.notifications.models import Message
 from yichuang.notifications.tests.conftest import FlakyGateway
 from yichuang.notifications.tests.fakes import SmsGateway, signed_receipt
@@ -47,7 +51,7 @@ def test_the_request_carries_key_signature_and_api_key(db, gateway):
     [request] = gateway.requests
     assert request["headers"]["X-Yichuang-Key"] == "hall-411624"
     assert request["body"]["channel"] == "sms" and request["body"]["to"] == PHONE
-    from yichuang.notifications.backends import sign, verify
+    from yichuang.notifications.backends import verify
 
     stamp = request["headers"]["X-Yichuang-Timestamp"]
     assert request["headers"]["X-Yichuang-Signature"] == sign(SECRET, stamp, request["raw"])
@@ -209,3 +213,84 @@ def test_not_json_is_a_bad_request(db, client, gateway):
         headers={"X-Yichuang-Timestamp": stamp, "X-Yichuang-Signature": sign(SECRET, stamp, b"nope")},
     )
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    "timestamp, signature",
+    [
+        ("1" + "0" * 400, "sha256=" + "0" * 64),  # int() takes it; the age (a float) overflows
+        ("1" + "0" * 5000, "sha256=" + "0" * 64),  # past int()'s digit limit
+        ("1234567890123", None),  # 13 digits: no Unix time of ours
+        ("\u0661\u0667\u0666\u0667", None),  # Arabic-Indic digits, which int() would read
+        ("+1767600000", None),
+        (" 1767600000", None),
+        ("1767600000.5", None),
+        (None, "sha256=é"),  # fresh timestamp, a signature that is not ASCII
+        (None, "é"),
+        (None, "sha256=" + "0" * 63 + "é"),
+    ],
+)
+def test_malformed_signature_headers_are_refused_not_errors(db, client, gateway, timestamp, signature):
+    """The endpoint is public: any header value is a 403, never a 500 (and nothing is recorded)."""
+    message = services.notify(PHONE, Message.Kind.ACCEPTED, {"cases": 1})
+    services.deliver_due()
+    body = json.dumps(receipt(message)).encode()
+    stamp = str(int(time.time())) if timestamp is None else timestamp
+    client.raise_request_exception = False  # an exception would be the 500 the gateway sees
+    response = client.post(
+        "/notifications/receipts/sms/",
+        data=body,
+        content_type="application/json",
+        headers={"X-Yichuang-Timestamp": stamp, "X-Yichuang-Signature": signature or sign(SECRET, stamp, body)},
+    )
+    assert response.status_code == 403 and response.json() == {"error": "signature"}
+    message.refresh_from_db()
+    assert message.receipt == ""
+
+
+def test_a_delivered_receipt_for_a_failed_message_marks_it_sent(db, client, gateway, settings):
+    """Our side timed out on every attempt, though the gateway took the SMS: the receipt says the handset has it,
+    so the message is sent and staff are not offered (nor allowed) to send it again."""
+    settings.NOTIFICATION_MAX_ATTEMPTS = 2
+    gateway.delay = 0.8  # the SMS goes out, the answer comes after our timeout
+    message = services.notify(PHONE, Message.Kind.ACCEPTED, {"cases": 1}, submission="S20260101-0010")
+    assert services.deliver_due().retrying == 1
+    message.refresh_from_db()
+    assert services.deliver_due(now=message.next_attempt_at).failed == 1
+    message.refresh_from_db()
+    assert message.status == Message.Status.FAILED
+    assert gateway.handset == [message.idempotency_key]
+
+    response = signed_receipt(client, SECRET, receipt(message, delivered_at="2026-01-05T09:30:00+08:00"))
+    assert response.status_code == 200 and response.json() == {"recorded": 1, "duplicate": 0, "unknown": 0}
+    message.refresh_from_db()
+    assert message.status == Message.Status.SENT and message.receipt == Message.Receipt.DELIVERED
+    assert message.last_error == "" and message.sent_at is not None
+    event = AuditEvent.objects.get(action="notifications.receipt", object_id=str(message.pk))
+    assert event.detail["marked_sent"] is True and event.detail["previous"] == Message.Status.FAILED
+
+    clerk = UserFactory(window_clerk=True)
+    client.force_login(clerk)
+    html = client.get("/notifications/submission/S20260101-0010/").content.decode()
+    assert "手机已收到" in html and 'data-status="sent"' in html
+    assert f"/notifications/messages/{message.pk}/retry/" not in html  # no 重新发送 button
+    with pytest.raises(ValidationError):
+        services.retry(message, clerk)
+    client.post(f"/notifications/messages/{message.pk}/retry/")
+    message.refresh_from_db()
+    assert message.status == Message.Status.SENT
+    assert not AuditEvent.objects.filter(action="notifications.retry").exists()
+    assert services.deliver_due(now=message.next_attempt_at + timedelta(hours=1)).sent == 0
+    assert gateway.handset == [message.idempotency_key]
+
+
+def test_an_undelivered_receipt_leaves_a_failed_message_failed(db, client, gateway, settings):
+    """The handset did not take it: staff may still send it again."""
+    settings.NOTIFICATION_MAX_ATTEMPTS = 1
+    gateway.delay = 0.8
+    message = services.notify(PHONE, Message.Kind.ACCEPTED, {"cases": 1})
+    assert services.deliver_due().failed == 1
+    assert signed_receipt(client, SECRET, receipt(message, "undelivered")).json()["recorded"] == 1
+    message.refresh_from_db()
+    assert message.status == Message.Status.FAILED and message.receipt == Message.Receipt.UNDELIVERED
+    assert services.retry(message, UserFactory(window_clerk=True)).status == Message.Status.PENDING
