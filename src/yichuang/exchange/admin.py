@@ -2,13 +2,21 @@
 failed row can be corrected (its data edited, or re-read from the case) and resent — each through
 `exchange.services`, audited."""
 
+import logging
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
+
+from yichuang.core import audit
 
 from . import services
 from .models import OutboxEvent
+
+logger = logging.getLogger("yichuang.exchange")
 
 FIXABLE = (OutboxEvent.Status.REJECTED, OutboxEvent.Status.FAILED)
 
@@ -20,8 +28,7 @@ class OutboxEventForm(forms.ModelForm):
 
     def clean_payload(self):
         payload = self.cleaned_data["payload"]
-        if not isinstance(payload, dict) or payload.get("case_no") != self.instance.payload.get("case_no"):
-            raise ValidationError(_("推送数据须为对象，且办件编号不可修改。"))
+        services.check_fix(self.instance, payload)  # refused: shown on the form, nothing saved
         return payload
 
 
@@ -63,11 +70,26 @@ class OutboxEventAdmin(admin.ModelAdmin):
             fields.append("payload")  # only a rejected or failed row's data may be corrected
         return fields
 
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            # The page shows the payload: the applicant's name and full ID number. Audited like a licence's
+            # document (the case number and the event only: no personal data in the summary).
+            audit.record(request.user, "exchange.view", obj, summary=f"{obj.stream} {obj.kind}", request=request)
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
+
     def save_model(self, request, obj, form, change):
+        # The form checked the payload; the row may have changed since (resent by another admin, or sent).
+        payload = form.cleaned_data.get("payload", obj.payload)
         try:
-            services.fix_payload(obj, request.user, form.cleaned_data["payload"], request=request)
+            services.fix_payload(obj, request.user, payload, request=request)
         except ValidationError as exc:
+            request._exchange_refused = True  # response_change: no "changed successfully"
             self.message_user(request, "；".join(exc.messages), messages.ERROR)
+
+    def response_change(self, request, obj):
+        if getattr(request, "_exchange_refused", False):
+            return HttpResponseRedirect(request.path)  # back to the row, with the error only
+        return super().response_change(request, obj)
 
     def log_change(self, request, obj, message):
         return None  # fix_payload audited it (field names only)
@@ -79,8 +101,9 @@ class OutboxEventAdmin(admin.ModelAdmin):
     @admin.action(description=_("从办件重新读取数据并重新推送"), permissions=["change"])
     def reread_and_resend(self, request, queryset):
         def both(event):
-            services.reread(event, request.user, request=request)
-            services.resend(event, request.user, request=request)
+            with transaction.atomic():  # both or neither
+                services.reread(event, request.user, request=request)
+                services.resend(event, request.user, request=request)
 
         self._each(request, queryset, both)
 
@@ -92,6 +115,12 @@ class OutboxEventAdmin(admin.ModelAdmin):
                 done += 1
             except ValidationError as exc:
                 refused.append(f"#{event.pk}: {'；'.join(exc.messages)}")
+            except (ValueError, TypeError, KeyError, AttributeError) as exc:
+                # The row's data could not be read (edited by hand, or written by an older version): this row
+                # is refused, the others go on. Its text may hold the data: logged and shown by type only.
+                logger.warning("exchange: admin action on event %s failed: %s", event.pk, type(exc).__name__)
+                message = _("无法处理该事件的数据（%(error)s）。") % {"error": type(exc).__name__}
+                refused.append(f"#{event.pk}: {message}")
         if done:
             self.message_user(request, _("已安排重新推送 %(n)d 条。") % {"n": done}, messages.SUCCESS)
         for line in refused:

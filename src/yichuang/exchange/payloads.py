@@ -61,3 +61,13 @@ def case_payloads(case_ids, with_materials=frozenset()) -> dict[int, dict]:
 
 def event_payload(case_data: dict, kind: str, at, detail: dict) -> dict:
     return {**case_data, "event_kind": kind, "event_time": _iso(at), "detail": detail}
+
+
+# The keys of a payload (`case_payloads` and `event_payload`): what the admin may correct in a rejected row.
+KEYS = frozenset(
+    {
+        "case_no", "submission_no", "impl_code", "basic_code", "matter_code", "matter_name", "department_code",
+        "department_name", "applicant_name", "applicant_id_no", "channel", "accepted_at", "due_at", "case_status",
+        "concluded_at", "limit_unit", "promised_limit", "materials", "event_kind", "event_time", "detail",
+    }
+)  # fmt: skip

@@ -107,10 +107,15 @@ def _acknowledge(events: list[OutboxEvent], outcomes: dict, report: DrainReport,
     sent = [e.pk for e in events if outcomes[e.pk].status == "sent"]
     with transaction.atomic():
         if sent:
-            # Only rows still held by this claim (same batch id): a row re-claimed elsewhere is theirs to mark.
-            report.sent += OutboxEvent.objects.filter(pk__in=sent, status=Status.PENDING).update(
-                status=Status.SENT, sent_at=timezone.now(), last_error=""
-            )
+            # Only rows still held by this claim (same batch id): a row re-claimed elsewhere is theirs to mark, and
+            # a row rejected, corrected and resent since (a new revision, its batch id cleared) is not this one.
+            batch_ids = {e.batch_id for e in events}
+            for batch_id in batch_ids:
+                report.sent += OutboxEvent.objects.filter(
+                    pk__in=[e.pk for e in events if e.pk in sent and e.batch_id == batch_id],
+                    status=Status.PENDING,
+                    batch_id=batch_id,
+                ).update(status=Status.SENT, sent_at=timezone.now(), last_error="")
         for e in events:
             outcome = outcomes[e.pk]
             mine = OutboxEvent.objects.filter(pk=e.pk, status=Status.PENDING, batch_id=e.batch_id)
@@ -130,7 +135,8 @@ def _acknowledge(events: list[OutboxEvent], outcomes: dict, report: DrainReport,
 
 
 def read_rejections(target, report: DrainReport | None = None) -> int:
-    """The province's error table → rows marked rejected with its reason (then marked read there)."""
+    """The province's error table → rows marked rejected with its reason (then marked read there). The target
+    raises TargetError when it cannot read or mark its table."""
     found = target.rejections()
     if not found:
         return 0
@@ -168,8 +174,10 @@ def deliver_due(now: dt.datetime | None = None, target=None, limit: int | None =
     try:
         try:
             read_rejections(target, report)
-        except TargetError as exc:
+        except TargetError as exc:  # its message is the database's, masked: no personal data
             logger.warning("exchange: could not read the error table: %s", exc)
+        except Exception as exc:  # whatever else: delivery goes on; the type only (the text may hold data)
+            logger.warning("exchange: could not read the error table: %s", type(exc).__name__)
         handled = 0
         while limit is None or handled < limit:
             batch_id, events = claim(now, min(batch_size(), limit - handled) if limit else None)
@@ -200,13 +208,85 @@ def _resendable(event: OutboxEvent) -> None:
         raise ValidationError(_("只有被退回或推送失败的事件可以修正后重新推送。"))
 
 
-@transaction.atomic
-def fix_payload(event: OutboxEvent, actor, payload: dict, request=None) -> OutboxEvent:
-    """The admin corrects the data the province rejected (the row is resent by `resend`)."""
-    event = OutboxEvent.objects.select_for_update().get(pk=event.pk)
+def check_fix(event: OutboxEvent, payload) -> None:
+    """May this corrected payload replace the row's? The row must be rejected or failed, the case number the
+    same, and every field one the row's table knows, of its type (text, number, list, object; `event_time` and
+    the other times ISO 8601 with offset) and, for a column of the front tables, within the column's width."""
     _resendable(event)
     if not isinstance(payload, dict) or payload.get("case_no") != event.payload.get("case_no"):
         raise ValidationError(_("推送数据须为对象，且办件编号不可修改。"))
+    problems = _payload_problems(event.table, payload, known=set(event.payload))
+    if problems:
+        raise ValidationError(problems)
+
+
+def _payload_problems(table: str, payload: dict, known: set) -> list[ValidationError]:
+    from .payloads import KEYS
+    from .targets import COMMON, INTS, MATERIAL, TABLES, TEXTS, column_value, column_width
+
+    columns = [c for c in COMMON + TABLES.get(table, []) if c not in SYNC_COLUMNS]
+    problems: list[ValidationError] = []
+
+    def refuse(message, **params):
+        problems.append(ValidationError(message, code="invalid", params=params))
+
+    def check(field: str, column: str, value, width: bool = True) -> None:
+        """Of the column's type (None: empty, allowed), and within its width in the front tables."""
+        if value is None:
+            return
+        if column in INTS:
+            if isinstance(value, bool) or not isinstance(value, int):
+                refuse(_("字段 %(field)s 须为整数。"), field=field)
+        elif not isinstance(value, str):
+            refuse(_("字段 %(field)s 须为文本。"), field=field)
+        elif width and column not in TEXTS and len(value) > (limit := column_width(column) or len(value)):
+            refuse(_("字段 %(field)s 超过前置库的长度上限（%(max)d 个字符）。"), field=field, max=limit)
+
+    def when(field: str) -> None:
+        value = payload.get(field)
+        if (value is not None or field == "event_time") and _aware(value) is None:
+            refuse(_("字段 %(field)s 须为带时区的 ISO 8601 时间，例如 2024-05-06T09:30:00+08:00。"), field=field)
+
+    for key in sorted(set(payload) - (KEYS | set(columns) | known)):
+        refuse(_("推送数据含未知字段 %(field)s。"), field=key)
+    detail = payload.get("detail")
+    if detail is not None and not isinstance(detail, dict):
+        refuse(_("字段 %(field)s 须为对象。"), field="detail")
+    for field in ("event_time", "accepted_at", "due_at", "concluded_at"):
+        when(field)
+    materials = payload.get("materials")
+    if materials is not None and not isinstance(materials, list):
+        refuse(_("字段 %(field)s 须为列表。"), field="materials")
+    for n, material in enumerate(materials if isinstance(materials, list) else [], start=1):
+        if not isinstance(material, dict):
+            refuse(_("字段 %(field)s 须为对象。"), field=f"materials[{n}]")
+            continue
+        for key in sorted(set(material) - set(MATERIAL)):
+            refuse(_("推送数据含未知字段 %(field)s。"), field=f"materials[{n}].{key}")
+        for key in MATERIAL:
+            check(f"materials[{n}].{key}", key, material.get(key))
+    # Every key of the payload: text, or a number for the integer columns; the width is the front table's
+    # for the columns of this row's table only (the others are not sent in it).
+    for key, value in payload.items():
+        if key not in ("detail", "materials"):
+            check(key, key, value, width=key in columns)
+    # The table's columns that take their value from the detail (procedure kind, certificate number, level …).
+    if isinstance(detail, dict):
+        for column in columns:
+            if column != "detail" and (column == "channel" and table == "evaluation" or payload.get(column) is None):
+                check(f"detail.{column}", column, column_value(table, payload, column))
+    return problems
+
+
+SYNC_COLUMNS = frozenset({"row_id", "operation", "sync_time", "batch_id", "seq"})
+
+
+@transaction.atomic
+def fix_payload(event: OutboxEvent, actor, payload: dict, request=None) -> OutboxEvent:
+    """The admin corrects the data the province rejected (the row is resent by `resend`). Refused (a
+    ValidationError naming the field) unless `check_fix` accepts it."""
+    event = OutboxEvent.objects.select_for_update().get(pk=event.pk)
+    check_fix(event, payload)
     changed = sorted(k for k in set(payload) | set(event.payload) if payload.get(k) != event.payload.get(k))
     event.payload = payload
     event.save(update_fields=["payload"])
@@ -232,9 +312,26 @@ def reread(event: OutboxEvent, actor, request=None) -> OutboxEvent:
     return event
 
 
-def _event_time(event: OutboxEvent):
-    value = event.payload.get("event_time")
-    return dt.datetime.fromisoformat(value) if value else event.created_at
+def _event_time(event: OutboxEvent) -> dt.datetime:
+    """The event's time as the payload has it, or — the payload's value missing or unreadable (it may have been
+    edited) — when the row was written."""
+    value = event.payload.get("event_time") if isinstance(event.payload, dict) else None
+    parsed = _aware(value)
+    return parsed if parsed is not None else event.created_at
+
+
+def _aware(value) -> dt.datetime | None:
+    """An ISO 8601 date-time text with its offset as an aware datetime; None for anything else."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+        if timezone.is_naive(parsed):
+            return None
+        timezone.localtime(parsed)  # within the range the payload's times are written in
+    except (ValueError, OverflowError):
+        return None
+    return parsed
 
 
 @transaction.atomic
@@ -251,7 +348,8 @@ def resend(event: OutboxEvent, actor, request=None) -> OutboxEvent:
     event.attempts = 0
     event.next_attempt_at = timezone.now()
     event.last_error = ""
-    event.save(update_fields=["revision", "status", "attempts", "next_attempt_at", "last_error"])
+    event.batch_id = ""  # no claim holds it now: a late acknowledgement of an older claim leaves it alone
+    event.save(update_fields=["revision", "status", "attempts", "next_attempt_at", "last_error", "batch_id"])
     audit.record(actor, "exchange.resend", event, summary=f"{event.stream} {event.kind}", request=request,
                  was=previous, revision=event.revision)  # fmt: skip
     return event

@@ -7,8 +7,7 @@ between send and acknowledgement — is a no-op there (`ON CONFLICT DO NOTHING`,
 no change, the HTTP `Idempotency-Key`). Tables and contract: docs/exchange.md.
 """
 
-import hashlib
-import hmac
+import http.client
 import json
 import time
 import urllib.error
@@ -19,6 +18,7 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from yichuang.core.masking import mask_text
+from yichuang.notifications.backends import sign
 
 DEFAULT_TIMEOUT = 10.0
 
@@ -65,12 +65,42 @@ def _value(event, column: str, batch_id: str, sync_time):
         return event.pk
     if column == "detail":
         return json.dumps(payload.get("detail") or {}, ensure_ascii=False, sort_keys=True)
+    return _scalar(column, column_value(event.table, payload, column))
+
+
+def column_value(table: str, payload: dict, column: str):
+    """What the payload gives a column of the province's table: its own key, else the detail's key of that name
+    (the evaluation's channel is the rating's channel, from the detail)."""
+    detail = payload.get("detail") or {}
+    if not isinstance(detail, dict):
+        raise TypeError("detail 须为对象")
+    if column == "channel" and table == "evaluation":
+        return detail.get("channel")
     value = payload.get(column)
     if value is None:
-        value = (payload.get("detail") or {}).get(column)
-    if column == "channel" and event.table == "evaluation":
-        value = (payload.get("detail") or {}).get("channel")
+        value = detail.get(column)
     return value
+
+
+def _scalar(column: str, value):
+    """A value one column of the front database can take: a list or an object is the payload's error (the row
+    is rejected with the column's name); a number in a text column is sent as text."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, (dict, list, tuple)):
+        raise TypeError(f"{column} 须为{'整数' if column in INTS else '文本'}")
+    if isinstance(value, bool):
+        raise TypeError(f"{column} 须为{'整数' if column in INTS else '文本'}")
+    if column in INTS:
+        return value
+    return str(value) if isinstance(value, (int, float)) else value
+
+
+def column_width(column: str) -> int | None:
+    """The width of a text column of the front tables as this hall creates them (None: not a VARCHAR)."""
+    if column in INTS or column in TEXTS or column in ("sync_time", "operation"):
+        return None
+    return WIDE.get(column, 64)
 
 
 def _column_type(column: str, dialect: str) -> str:
@@ -84,7 +114,7 @@ def _column_type(column: str, dialect: str) -> str:
         return "VARCHAR(64) NOT NULL PRIMARY KEY"
     if column == "operation":
         return "CHAR(1) NOT NULL"
-    return f"VARCHAR({WIDE.get(column, 64)})"
+    return f"VARCHAR({column_width(column)})"
 
 
 class FrontDatabase:
@@ -128,11 +158,35 @@ class FrontDatabase:
         return self._conn
 
     def close(self):
-        if self._conn is not None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
             try:
-                self._conn.close()
-            finally:
-                self._conn = None
+                conn.close()
+            except Exception:  # already closed by the server or the network: nothing to release
+                pass
+
+    def _abandon(self) -> None:
+        """After a failed statement: roll the transaction back (PostgreSQL refuses anything else until then), or
+        drop the connection if even that fails (the next use reconnects)."""
+        if self._conn is None:
+            return
+        try:
+            self._conn.rollback()
+        except Exception:
+            self.close()
+
+    def _row_error(self, exc: Exception) -> bool:
+        """Is this the database refusing a row's data (too long, wrong type, null) rather than the connection, the
+        schema or a grant failing? Only the former is worth trying row by row."""
+        if self.dialect == "mysql":
+            import pymysql
+
+            return isinstance(exc, (pymysql.err.DataError, pymysql.err.IntegrityError))
+        import psycopg
+
+        if isinstance(exc, (psycopg.DataError, psycopg.IntegrityError)):
+            return True
+        return getattr(exc, "sqlstate", None) == "42804"  # datatype_mismatch: a value of the wrong type
 
     def name(self, table: str) -> str:
         q = "`" if self.dialect == "mysql" else '"'
@@ -184,57 +238,137 @@ class FrontDatabase:
         return sql + " ON CONFLICT (row_id) DO NOTHING"
 
     # --- delivery -----------------------------------------------------------------------------------
+    def _rows(self, event, batch_id: str, sync_time) -> list[tuple[str, tuple]]:
+        """The event's rows: (table, values) — its table's row, then its materials'. Raises TypeError,
+        ValueError, … on a payload of the wrong shape (the row is then rejected, see `send`)."""
+        if not isinstance(event.payload, dict):
+            raise TypeError("推送数据须为对象")
+        columns = COMMON + TABLES[event.table]
+        out = [(event.table, tuple(_value(event, c, batch_id, sync_time) for c in columns))]
+        materials = event.payload.get("materials") or []
+        if not isinstance(materials, list):
+            raise TypeError("materials 须为列表")
+        for n, material in enumerate(materials, start=1):
+            if not isinstance(material, dict):
+                raise TypeError(f"materials 第 {n} 项须为对象")
+            values = {"row_id": f"{event.row_id}-m{n}", "operation": event.operation, "sync_time": sync_time,
+                      "batch_id": batch_id, "seq": event.pk, "case_no": event.payload.get("case_no"),
+                      "accept_row_id": event.row_id}  # fmt: skip
+            for column in MATERIAL:
+                if column not in values:
+                    values[column] = _scalar(f"materials.{column}", material.get(column))
+            out.append(("material", tuple(values[c] for c in MATERIAL)))
+        return out
+
+    def _write(self, cur, rows: list[tuple[str, tuple]]) -> None:
+        by_table: dict[str, list[tuple]] = {}
+        for table, values in rows:
+            by_table.setdefault(table, []).append(values)
+        for table, values in by_table.items():
+            columns = MATERIAL if table == "material" else COMMON + TABLES[table]
+            cur.executemany(self._insert_sql(table, columns), values)
+
     def send(self, events, batch_id: str) -> dict[int, Outcome]:
-        """Write the batch's rows in one transaction of the front database: all of them or none."""
+        """Write the batch's rows in one transaction of the front database. If the database refuses a row's
+        data (a value too long for its column, of the wrong type …), the batch is written again one event per
+        transaction: the refused event is rejected with the database's message, the others are sent. A payload
+        of the wrong shape (found while building the rows) is rejected without being tried."""
         import datetime as dt
 
         sync_time = dt.datetime.now(dt.UTC)
         if self.dialect == "mysql":
             sync_time = sync_time.replace(tzinfo=None)  # the session's time zone is UTC
-        rows: dict[str, list[tuple]] = {}
+        outcomes: dict[int, Outcome] = {}
+        built: list[tuple] = []  # (event, rows)
         for event in events:
-            columns = COMMON + TABLES[event.table]
-            rows.setdefault(event.table, []).append(tuple(_value(event, c, batch_id, sync_time) for c in columns))
-            for n, material in enumerate(event.payload.get("materials") or (), start=1):
-                values = {"row_id": f"{event.row_id}-m{n}", "operation": event.operation, "sync_time": sync_time,
-                          "batch_id": batch_id, "seq": event.pk, "case_no": event.payload.get("case_no"),
-                          "accept_row_id": event.row_id, **material}  # fmt: skip
-                rows.setdefault("material", []).append(tuple(values.get(c) for c in MATERIAL))
+            try:
+                built.append((event, self._rows(event, batch_id, sync_time)))
+            except Exception as exc:  # the payload's shape: this row only, never the drain
+                outcomes[event.pk] = Outcome("rejected", f"推送数据格式有误：{_safe(exc, [])}")
+        if not built:
+            return outcomes
         conn = self.connect()
         try:
             with conn.cursor() as cur:
-                for table, values in rows.items():
-                    columns = MATERIAL if table == "material" else COMMON + TABLES[table]
-                    cur.executemany(self._insert_sql(table, columns), values)
+                self._write(cur, [row for _event, rows in built for row in rows])
             conn.commit()
         except Exception as exc:
+            self._abandon()
+            if not self._row_error(exc):
+                raise TargetError(f"front database refused the batch: {_safe(exc, [])}") from None
+            return {**outcomes, **self._send_one_by_one(built)}
+        return {**outcomes, **{event.pk: Outcome("sent") for event, _rows in built}}
+
+    def _send_one_by_one(self, built) -> dict[int, Outcome]:
+        outcomes: dict[int, Outcome] = {}
+        for n, (event, rows) in enumerate(built):
             try:
-                conn.rollback()
-            except Exception:
-                self.close()
-            raise TargetError(f"front database refused the batch: {mask_text(str(exc))[:200]}") from None
-        return {event.pk: Outcome("sent") for event in events}
+                conn = self.connect()
+                with conn.cursor() as cur:
+                    self._write(cur, rows)
+                conn.commit()
+                outcomes[event.pk] = Outcome("sent")
+            except Exception as exc:
+                self._abandon()
+                values = [v for _table, row in rows for v in row]
+                if self._row_error(exc):
+                    outcomes[event.pk] = Outcome("rejected", f"前置库拒收：{_safe(exc, values)}")
+                    continue
+                reason = f"front database refused the row: {_safe(exc, values)}"
+                for rest, _rows in built[n:]:  # the connection, not the data: the rest waits for the next attempt
+                    outcomes[rest.pk] = Outcome("retry", reason)
+                break
+        return outcomes
 
     def rejections(self, limit: int = 1000) -> list[tuple[int, str, str]]:
-        """Unread rows of the province's error table: (err_id, row_id, reason)."""
-        conn = self.connect()
-        with conn.cursor() as cur:
-            cur.execute(
-                f"SELECT err_id, row_id, reason FROM {self.name('error')} WHERE read_flag = 0 ORDER BY err_id "
-                f"LIMIT {int(limit)}"
-            )
-            found = [(int(a), str(b), str(c)) for a, b, c in cur.fetchall()]
-        conn.commit()
+        """Unread rows of the province's error table: (err_id, row_id, reason). Any failure (no such table, no
+        grant, a dropped connection) is a TargetError, the connection left usable for the delivery."""
+        try:
+            conn = self.connect()
+            with conn.cursor() as cur:
+                cur.execute(
+                    f"SELECT err_id, row_id, reason FROM {self.name('error')} WHERE read_flag = 0 ORDER BY err_id "
+                    f"LIMIT {int(limit)}"
+                )
+                found = [(int(a), str(b), str(c)) for a, b, c in cur.fetchall()]
+            conn.commit()
+        except TargetError:
+            raise
+        except Exception as exc:
+            self._abandon()
+            raise TargetError(f"front database: could not read the error table: {_safe(exc, [])}") from None
         return found
 
     def mark_read(self, err_ids: list[int]) -> None:
         if not err_ids:
             return
-        conn = self.connect()
-        with conn.cursor() as cur:
-            marks = ", ".join(["%s"] * len(err_ids))
-            cur.execute(f"UPDATE {self.name('error')} SET read_flag = 1 WHERE err_id IN ({marks})", list(err_ids))
-        conn.commit()
+        try:
+            conn = self.connect()
+            with conn.cursor() as cur:
+                marks = ", ".join(["%s"] * len(err_ids))
+                cur.execute(f"UPDATE {self.name('error')} SET read_flag = 1 WHERE err_id IN ({marks})", list(err_ids))
+            conn.commit()
+        except TargetError:
+            raise
+        except Exception as exc:
+            self._abandon()
+            raise TargetError(f"front database: could not mark the errors read: {_safe(exc, [])}") from None
+
+
+def _safe(exc: Exception, values) -> str:
+    """The database's message without personal data: the primary message only (PostgreSQL's DETAIL repeats
+    the failing row), the row's own values cut out, ID and phone numbers masked."""
+    diag = getattr(exc, "diag", None)
+    text = getattr(diag, "message_primary", None) if diag is not None else None
+    if not text:
+        args = getattr(exc, "args", ())
+        if len(args) == 2 and isinstance(args[0], int):  # pymysql: (code, message)
+            text = f"({args[0]}) {args[1]}"
+        else:
+            text = str(exc).split("\n")[0]
+    for value in sorted({str(v) for v in values if v is not None and len(str(v)) >= 2}, key=len, reverse=True):
+        text = text.replace(value, "…")
+    return mask_text(text)[:300]
 
 
 class HttpTarget:
@@ -245,21 +379,22 @@ class HttpTarget:
         self.secret = secret if secret is not None else getattr(settings, "EXCHANGE_SECRET", "")
         self.timeout = float(timeout or getattr(settings, "EXCHANGE_TIMEOUT", DEFAULT_TIMEOUT))
 
-    def body(self, event, batch_id: str) -> bytes:
+    def body(self, event) -> bytes:
+        """The request's body: the same bytes on every attempt of a row id (the batch is in a header), as an
+        endpoint following the Idempotency-Key draft requires of a retry."""
         return json.dumps(
             {"row_id": event.row_id, "operation": event.operation, "table": event.table, "seq": event.pk,
-             "case_no": event.stream, "batch_id": batch_id, "data": event.payload},
+             "case_no": event.stream, "data": event.payload},
             ensure_ascii=False, sort_keys=True,
         ).encode()  # fmt: skip
 
     def signature(self, timestamp: str, body: bytes) -> str:
-        digest = hmac.new(self.secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
-        return f"sha256={digest}"
+        return sign(self.secret, timestamp, body)  # the notifications' webhook signature, one function
 
     def _one(self, event, batch_id: str) -> Outcome:
-        body = self.body(event, batch_id)
+        body = self.body(event)
         headers = {"Content-Type": "application/json; charset=utf-8", "Idempotency-Key": event.row_id,
-                   "User-Agent": "yichuang-exchange/1"}  # fmt: skip
+                   "X-Yichuang-Batch": batch_id, "User-Agent": "yichuang-exchange/1"}  # fmt: skip
         if self.secret:
             timestamp = str(int(time.time()))
             headers["X-Yichuang-Timestamp"] = timestamp
@@ -272,7 +407,7 @@ class HttpTarget:
             if 400 <= exc.code < 500 and exc.code not in (408, 425, 429):
                 return Outcome("rejected", _reason(exc.read(4000), exc.code))
             return Outcome("retry", f"target answered HTTP {exc.code}")
-        except (TimeoutError, urllib.error.URLError, OSError) as exc:
+        except (TimeoutError, urllib.error.URLError, OSError, http.client.HTTPException) as exc:
             return Outcome("retry", f"target unreachable: {mask_text(str(getattr(exc, 'reason', exc)))[:200]}")
         if 200 <= status < 300:
             return Outcome("sent")

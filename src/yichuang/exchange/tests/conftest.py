@@ -71,7 +71,8 @@ def rows(target: FrontDatabase, table: str, columns: str = "row_id, case_no, eve
 
 
 class Province(BaseHTTPRequestHandler):
-    """The HTTP target. `mode` per server: ok, fail (500), slow (sleeps past the timeout), reject (400)."""
+    """The HTTP target. `mode` per server: ok, fail (500), slow (sleeps past the timeout), reject (400). As the
+    IETF Idempotency-Key draft has it, a key already stored with another body is answered 422."""
 
     def do_POST(self):  # noqa: N802
         server = self.server
@@ -79,6 +80,7 @@ class Province(BaseHTTPRequestHandler):
         data = json.loads(body)
         key = self.headers.get("Idempotency-Key")
         server.requests.append((key, data, dict(self.headers)))
+        server.raw.append((key, body))
         mode = server.modes.pop(0) if server.modes else server.mode
         if mode == "slow":
             time.sleep(1.5)
@@ -94,7 +96,13 @@ class Province(BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(answer)
             return
+        if key in server.stored_raw and server.stored_raw[key] != body:
+            self.send_response(422)  # same key, different body
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         server.stored.setdefault(key, data)
+        server.stored_raw.setdefault(key, body)
         self.send_response(200)
         self.send_header("Content-Length", "0")
         self.end_headers()
@@ -107,6 +115,7 @@ class Province(BaseHTTPRequestHandler):
 def province():
     server = ThreadingHTTPServer(("127.0.0.1", 0), Province)
     server.mode, server.modes, server.requests, server.stored = "ok", [], [], {}
+    server.raw, server.stored_raw = [], {}
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     server.url = f"http://127.0.0.1:{server.server_address[1]}/exchange"

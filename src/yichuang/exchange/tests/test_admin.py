@@ -4,6 +4,7 @@ resends — through the admin's form and actions, which call exchange.services (
 import json
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from yichuang.core.models import AuditEvent
@@ -78,3 +79,95 @@ def test_the_case_number_of_a_rejected_row_cannot_be_changed(admin_client, desk,
     assert response.status_code == 200 and "办件编号不可修改" in response.content.decode()
     rejected.refresh_from_db()
     assert rejected.payload["case_no"] != "OTHER"
+
+
+def _messages(response) -> list[tuple[str, str]]:
+    from django.contrib.messages import get_messages
+
+    return [(m.level_tag, str(m)) for m in get_messages(response.wsgi_request)]
+
+
+def _rejected(desk, province) -> OutboxEvent:
+    with_special(desk)
+    province.modes = ["reject"]
+    services.deliver_due(target=HttpTarget(province.url))
+    return OutboxEvent.objects.get(status="rejected")
+
+
+def test_a_refused_correction_shows_the_error_only_and_saves_nothing(admin_client, desk, province):
+    rejected = _rejected(desk, province)
+    change = reverse("admin:exchange_outboxevent_change", args=[rejected.pk])
+    payload = {**rejected.payload, "impl_code": "1" * 65}
+    response = admin_client.post(change, {"payload": json.dumps(payload)})
+    assert response.status_code == 200  # the form again, with the field named
+    assert "impl_code" in response.content.decode() and "长度上限" in response.content.decode()
+    assert not [m for m in _messages(response) if m[0] == "success"]
+    rejected.refresh_from_db()
+    assert rejected.payload["impl_code"] != payload["impl_code"]
+    assert not AuditEvent.objects.filter(action="exchange.fix").exists()
+
+
+def test_a_correction_refused_at_saving_does_not_say_changed_successfully(admin_client, desk, province, monkeypatch):
+    rejected = _rejected(desk, province)
+    change = reverse("admin:exchange_outboxevent_change", args=[rejected.pk])
+
+    def refuse(*args, **kwargs):  # e.g. another admin resent the row between the form's check and the save
+        raise ValidationError("只有被退回或推送失败的事件可以修正后重新推送。")
+
+    monkeypatch.setattr(services, "fix_payload", refuse)
+    payload = {**rejected.payload, "impl_code": "FIXED-CODE"}
+    response = admin_client.post(change, {"payload": json.dumps(payload, ensure_ascii=False)})
+    assert response.status_code == 302 and response["Location"] == change
+    got = _messages(response)
+    assert [level for level, _text in got] == ["error"], got
+
+
+def test_posting_to_a_row_sent_meanwhile_is_refused_not_a_500(admin_client, desk, province):
+    rejected = _rejected(desk, province)
+    OutboxEvent.objects.filter(pk=rejected.pk).update(status="sent")  # the payload is read-only now
+    change = reverse("admin:exchange_outboxevent_change", args=[rejected.pk])
+    response = admin_client.post(change, {"payload": json.dumps(rejected.payload, ensure_ascii=False)})
+    assert response.status_code == 302
+    assert [level for level, _text in _messages(response)] == ["error"]
+
+
+def test_reread_action_survives_an_unreadable_event_time(admin_client, desk, province):
+    rejected = _rejected(desk, province)
+    OutboxEvent.objects.filter(pk=rejected.pk).update(payload={**rejected.payload, "event_time": "not a time"})
+    changelist = reverse("admin:exchange_outboxevent_changelist")
+    response = admin_client.post(changelist, {"action": "reread_and_resend", "_selected_action": [rejected.pk]})
+    assert response.status_code == 302
+    rejected.refresh_from_db()
+    assert rejected.status == "pending" and rejected.revision == 2
+
+
+def test_an_action_failing_on_one_rows_data_refuses_that_row_only(admin_client, desk, province, monkeypatch):
+    rejected = _rejected(desk, province)
+    real = services.reread
+
+    def broken(event, *args, **kwargs):
+        if event.pk == rejected.pk:
+            raise TypeError("the row's data, 110101199003071234")
+        return real(event, *args, **kwargs)
+
+    monkeypatch.setattr(services, "reread", broken)
+    changelist = reverse("admin:exchange_outboxevent_changelist")
+    response = admin_client.post(changelist, {"action": "reread_and_resend", "_selected_action": [rejected.pk]})
+    assert response.status_code == 302
+    got = _messages(response)
+    assert got and got[0][0] == "warning" and "TypeError" in got[0][1] and "1101" not in got[0][1]
+    rejected.refresh_from_db()
+    assert rejected.status == "rejected" and rejected.revision == 1
+
+
+def test_each_view_of_a_rows_page_is_audited_without_personal_data(admin_client, desk, province):
+    rejected = _rejected(desk, province)
+    change = reverse("admin:exchange_outboxevent_change", args=[rejected.pk])
+    assert rejected.payload["applicant_id_no"] in admin_client.get(change).content.decode()
+    admin_client.get(change)
+    views = AuditEvent.objects.filter(action="exchange.view", object_id=str(rejected.pk))
+    assert views.count() == 2
+    for event in views:
+        assert event.actor.username == "hall_admin_x"
+        text = event.summary + json.dumps(event.detail, ensure_ascii=False)
+        assert rejected.payload["applicant_id_no"] not in text and rejected.payload["applicant_name"] not in text

@@ -204,3 +204,29 @@ def test_a_claimed_row_and_its_successors_are_out_of_reach_of_other_workers(desk
     assert [e.kind for e in first] == ["dispatched"]
     _batch, second = services.claim()
     assert second == []  # the head is leased; the rest of its case waits behind it
+
+
+def test_http_retry_sends_the_same_body_under_the_same_key_the_batch_in_a_header(desk, province, settings):
+    settings.EXCHANGE_SECRET = "s3cret"
+    _submission, case = with_special(desk)
+    province.modes = ["fail"]
+    services.deliver_due(target=HttpTarget(province.url))
+    first = OutboxEvent.objects.filter(stream=case.number).order_by("id").first()
+    first_batch = first.batch_id
+    assert services.deliver_due(target=HttpTarget(province.url), now=later(31)).sent == 7
+    first.refresh_from_db()
+    assert first.batch_id != first_batch
+    attempts = [(raw, headers) for (key, raw), (_k, _d, headers) in zip(province.raw, province.requests, strict=True)
+                if key == first.row_id]  # fmt: skip
+    assert len(attempts) == 2
+    assert attempts[0][0] == attempts[1][0]  # byte-identical: an Idempotency-Key endpoint answers 2xx, not 422
+    assert b"batch_id" not in attempts[0][0]
+    assert [h["X-Yichuang-Batch"] for _raw, h in attempts] == [first_batch, first.batch_id]
+
+
+def test_http_signature_is_the_notifications_webhooks_one():
+    from yichuang.exchange import targets
+    from yichuang.notifications import backends
+
+    assert targets.sign is backends.sign
+    assert HttpTarget("http://x/", secret="k").signature("1700000000", b"{}") == backends.sign("k", "1700000000", b"{}")
