@@ -21,7 +21,7 @@ class Verified:
     issuer_name: str
     issued_on: dt.date
     valid_until: dt.date | None
-    state: str  # valid / expired / revoked / not_yet
+    state: str  # valid / expired / revoked / not_yet / unpaid
     revoked_at: dt.datetime | None
 
 
@@ -33,11 +33,19 @@ def normalise_code(text: str) -> str:
 def state_on(licence: Licence, day: dt.date) -> str:
     if licence.status == Licence.Status.REVOKED:
         return "revoked"
+    if licence.case_id is not None and _owes(licence.case_id):
+        return "unpaid"  # issued with the approval, in force once its fee is paid (the result is held till then)
     if day < licence.issued_on:
         return "not_yet"
     if licence.valid_until is not None and day > licence.valid_until:
         return "expired"
     return "valid"
+
+
+def _owes(case_id: int) -> bool:
+    from yichuang.fees import queries as fee_queries
+
+    return bool(fee_queries.owing([case_id]))
 
 
 def verify(number: str, code: str, *, today: dt.date | None = None) -> Verified | None:
@@ -81,10 +89,14 @@ def may_see_full(user, licence: Licence) -> bool:
 
 
 def held(kind: str, id_number: str, *, on: dt.date) -> QuerySet:
-    """The holder's licences valid on `on` (for reuse at intake): not revoked, issued, not expired."""
+    """The holder's licences valid on `on` (for reuse at intake): not revoked, issued, not expired, and not held
+    back by an unpaid fee of the case that issued it."""
+    from yichuang.fees import queries as fee_queries
+
     return (
         Licence.objects.filter(holder_kind=kind, holder_id_number=id_number, status=Licence.Status.VALID)
         .filter(issued_on__lte=on)
         .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=on))
+        .exclude(case__in=fee_queries.owing_case_ids())  # its fee unpaid: not in force yet
         .select_related("type")
     )

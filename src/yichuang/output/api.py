@@ -8,6 +8,7 @@ no submission with that number → 404. Staff bearer token (`yichuang token USER
 """
 
 import datetime
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -18,6 +19,7 @@ from ninja import Field, Query, Router, Schema
 from yichuang.core import audit
 from yichuang.core.masking import mask_id_number
 from yichuang.core.schemas import ErrorOut, InvalidOut
+from yichuang.fees import queries as fee_queries
 from yichuang.intake.models import Case, Submission
 from yichuang.organisation.api_auth import staff_auth
 from yichuang.organisation.queries import current_seat
@@ -43,6 +45,7 @@ class ReadyOut(Schema):
     waiting_cases: int
     ready_since: datetime.datetime
     days: int = Field(description="Calendar days since the last result arrived.")
+    owing: Decimal | None = Field(description="Fees still unpaid (待缴费, yuan) for its ready results; none: nothing.")
     cases: list[ReadyCaseOut]
 
 
@@ -58,7 +61,10 @@ class CaseStateOut(Schema):
     matter_name: str
     department: str
     status: str
-    state: str = Field(description="ready, handed (handed over or mailed), open, not_returned, none.")
+    state: str = Field(
+        description="ready, unpaid (here, its fee 待缴费: not handed over until paid), handed (handed over or mailed), "
+        "open, not_returned, none."
+    )
     certificate_number: str
     handover: int | None
 
@@ -193,12 +199,13 @@ def submission_out(sub: Submission) -> dict:
     ready = {c.pk for c in services.ready_cases(sub)}
     items = {i.case_id: i for i in HandoverItem.objects.filter(case__in=cases)}
     certs = dict(Decision.objects.filter(case__in=cases).values_list("case_id", "certificate_number"))
+    owed = fee_queries.owing(cases)
 
     def state(c):
         if c.pk in items:
             return "handed"
         if c.pk in ready:
-            return "ready"
+            return "unpaid" if c.pk in owed else "ready"
         if c.is_open:
             return "open"
         return "not_returned" if c.returned_at is None and c.status != "terminated" else "none"
@@ -242,6 +249,7 @@ def ready(request):
             "waiting_cases": row.waiting,
             "ready_since": row.since,
             "days": row.days,
+            "owing": row.owing,
             "cases": [{"number": c.number, "matter_name": c.matter_name, "status": c.status} for c in row.ready],
         }
         for row in services.ready_list(now=timezone.now())

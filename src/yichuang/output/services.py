@@ -24,6 +24,7 @@ import datetime as dt
 import io
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -34,6 +35,7 @@ from PIL import Image, ImageChops, UnidentifiedImageError
 
 from yichuang.core import audit
 from yichuang.exchange import outbox as exchange_outbox
+from yichuang.fees import queries as fee_queries
 from yichuang.fees import services as fees
 from yichuang.intake.identity import normalise, validate_credit_code, validate_resident_id
 from yichuang.intake.materials import outstanding_deferred
@@ -106,6 +108,7 @@ class DeskRow:
     waiting: int
     since: dt.datetime
     days: int
+    owing: Decimal | None = None  # fees of its ready results still unpaid (待缴费)
 
     @property
     def complete(self) -> bool:
@@ -129,6 +132,8 @@ def ready_list(*, now: dt.datetime | None = None, limit: int = 200) -> list[Desk
     waiting: dict[int, int] = {}
     for sid in Case.objects.filter(WAITING_Q, submission_id__in=ids).values_list("submission_id", flat=True):
         waiting[sid] = waiting.get(sid, 0) + 1
+    owed = fee_queries.owing([c for cases in ready.values() for c in cases])
+    owing = {sid: sum((owed[c.pk] for c in cases if c.pk in owed), Decimal(0)) for sid, cases in ready.items()}
     return [
         DeskRow(
             submission=subs[h["submission_id"]],
@@ -136,6 +141,7 @@ def ready_list(*, now: dt.datetime | None = None, limit: int = 200) -> list[Desk
             waiting=waiting.get(h["submission_id"], 0),
             since=h["since"],
             days=max(0, (timezone.localdate(now) - timezone.localtime(h["since"]).date()).days),
+            owing=owing.get(h["submission_id"]) or None,
         )
         for h in heads
         if h["submission_id"] in subs
@@ -203,6 +209,7 @@ def result_returned(case: Case, *, now: dt.datetime | None = None) -> bool:
     )
     if all(c.status == CaseStatus.REJECTED for c in cases):
         return False  # each rejection notice already names the reasons and where to collect the decision
+    owed = fee_queries.owing(cases)
     notify_applicant(
         submission,
         "result_ready",
@@ -213,6 +220,7 @@ def result_returned(case: Case, *, now: dt.datetime | None = None) -> bool:
             "bundle": f"（{submission.bundle.name}）" if submission.bundle_id else "",
             "cases": items,
             "place": _(PLACE),
+            "owing": sum(owed.values(), Decimal(0)) if owed else None,  # to be paid before the results go out
         },
     )
     return True

@@ -106,13 +106,13 @@ def _cases_view(submission: Submission) -> list[dict]:
     ready = {c.pk for c in services.ready_cases(submission)}
     items = {i.case_id: i for i in HandoverItem.objects.filter(case__in=cases).select_related("handover")}
     notices = fee_queries.by_case(cases)
+    owed = fee_queries.owing(cases)
     rows = []
     for case in cases:
         if case.pk in items:
             state, label = "handed", _("已领取") if items[case.pk].handover.method == "in_person" else _("已邮寄")
-        elif case.pk in ready and any(n.status == "unpaid" for n in notices.get(case.pk, ())):
-            owed = sum(n.amount for n in notices[case.pk] if n.status == "unpaid")
-            state, label = "unpaid", _("待缴费 ¥%(amount)s") % {"amount": owed}
+        elif case.pk in ready and case.pk in owed:
+            state, label = "unpaid", _("待缴费 ¥%(amount)s") % {"amount": owed[case.pk]}
         elif case.pk in ready:
             state, label = "ready", _("可领取")
         elif case.is_open:

@@ -163,3 +163,29 @@ def test_the_api_takes_a_reuse_and_says_so(office, business_licence):
     refused = client.post("/api/submissions", data, content_type="application/json")
     assert refused.status_code == 422, refused.content
     assert [e["field"] for e in refused.json()["errors"]] == ["materials[0].status"]
+
+
+def test_a_licence_whose_fee_is_unpaid_is_not_in_force(office, business_licence, client):
+    from decimal import Decimal
+
+    from yichuang.fees import services as fees
+    from yichuang.fees.models import FeeItem, PaymentNotice
+
+    FeeItem.objects.create(
+        matter=Matter.objects.get(code="PERMIT"), name="工本费", amount=Decimal("10"), basis="某价费字〔2020〕12号"
+    )
+    licence = approve(office).licence
+    notice = PaymentNotice.objects.get(case=licence.case)
+    assert notice.status == PaymentNotice.Status.UNPAID
+    day = dt.date(2026, 3, 11)
+    assert reuse.offers("person", PERSON["id_number"], ["LICENCE"], today=day) == {}
+    html = client.get("/licences/verify/", {"number": licence.number, "code": licence.verify_code}).content.decode()
+    assert "尚未生效（待缴费）" in html
+
+    from yichuang.fees import gateways
+
+    report = gateways.Report(number=notice.number, state="paid", amount=notice.amount, receipt_number="PJ1")
+    fees.apply(report, source="callback")
+    assert [o.pk for o in reuse.offers("person", PERSON["id_number"], ["LICENCE"], today=day)["LICENCE"]] == [
+        licence.pk
+    ]
