@@ -24,6 +24,7 @@ install: $(BIN)/yichuang node_modules/.installed
 # Load the Shenqiu demo hall and serve it with the task worker on http://$(HOST):$(PORT).
 # Its messages go to the console log: allowed for the demo with DEBUG off (never in production, docs/channels.md).
 demo: export NOTIFICATION_CONSOLE_ALLOWED ?= 1
+demo: export FEES_SIMULATOR_ALLOWED ?= 1
 demo: install
 	$(BIN)/yichuang migrate --noinput
 	$(BIN)/yichuang createcachetable
@@ -49,6 +50,7 @@ lint: install
 	$(BIN)/ruff check .
 
 bench: export NOTIFICATION_CONSOLE_ALLOWED ?= 1
+bench: export FEES_SIMULATOR_ALLOWED ?= 1
 bench: install
 	bash scripts/with-postgres.sh $(BIN)/python -m bench
 

@@ -10,6 +10,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 # (notifications.E004) refuses in production. In the environment for commands run as subprocesses (the worker, the
 # CLI), and on the settings pytest-django has already loaded; the check itself is tested with it overridden.
 os.environ.setdefault("NOTIFICATION_CONSOLE_ALLOWED", "1")
+os.environ.setdefault("FEES_SIMULATOR_ALLOWED", "1")  # likewise the payment simulator (fees.E001)
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -75,6 +76,7 @@ def _cheap_flush_after_transactional_tests():
 @pytest.fixture(autouse=True)
 def _console_channel_allowed(settings):
     settings.NOTIFICATION_CONSOLE_ALLOWED = True
+    settings.FEES_SIMULATOR_ALLOWED = True
 
 
 @pytest.fixture(autouse=True)

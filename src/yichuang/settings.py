@@ -436,3 +436,6 @@ FEES_POLL_BATCH = int(os.environ.get("FEES_POLL_BATCH", "200"))
 # and where it calls back (empty: in process, through the same signed entry as the endpoint).
 FEES_SIMULATOR = os.environ.get("FEES_SIMULATOR", "duplicates=1")
 FEES_SIMULATOR_CALLBACK_URL = os.environ.get("FEES_SIMULATOR_CALLBACK_URL", "")
+# With DEBUG off the simulator fails the system check (fees.E001) and its 模拟缴费 button is off, unless a demonstration
+# allows it (`make demo`, `make bench`): never in production.
+FEES_SIMULATOR_ALLOWED = env_bool("FEES_SIMULATOR_ALLOWED")

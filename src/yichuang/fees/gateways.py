@@ -38,6 +38,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.module_loading import import_string
 
+from yichuang.notifications import backends as hmac_scheme  # sign / verify: the project's one HMAC scheme
+
 STATES = ("unpaid", "paid", "refund_pending", "refunded", "cancelled")
 TIMESTAMP_HEADER = "X-Yichuang-Timestamp"
 SIGNATURE_HEADER = "X-Yichuang-Signature"
@@ -124,8 +126,8 @@ def secret() -> str:
 
 
 def sign(timestamp: str, body: bytes, key: str | None = None) -> str:
-    key = secret() if key is None else key
-    return "sha256=" + hmac.new(key.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    """The project's one request signature (`yichuang.notifications.backends.sign`) under the fees' secret."""
+    return hmac_scheme.sign(secret() if key is None else key, timestamp, body)
 
 
 def signed_headers(body: bytes, *, now: float | None = None) -> dict[str, str]:
@@ -140,17 +142,17 @@ def _header(headers: Mapping[str, str], name: str) -> str:
     return ""
 
 
-def verify_signature(body: bytes, headers: Mapping[str, str], *, now: float | None = None) -> None:
+def verify_signature(body: bytes, headers: Mapping[str, str]) -> None:
+    """A callback's headers come from anyone on the internet: the project's one verification
+    (`yichuang.notifications.backends.verify`: 1 to 12 ASCII digits of timestamp within
+    FEES_CALLBACK_MAX_AGE_SECONDS, an ASCII signature compared as bytes in constant time) — any malformed value is
+    a refusal (403), never an error."""
     key = secret()
     if not key:
         raise CallbackRefused("FEES_GATEWAY_SECRET is not set")
     timestamp, given = _header(headers, TIMESTAMP_HEADER), _header(headers, SIGNATURE_HEADER)
-    if not timestamp.isdigit() or not given:
-        raise CallbackRefused("missing signature")
-    if abs((now if now is not None else time.time()) - int(timestamp)) > settings.FEES_CALLBACK_MAX_AGE_SECONDS:
-        raise CallbackRefused("stale timestamp")
-    if not hmac.compare_digest(sign(timestamp, body, key), given):
-        raise CallbackRefused("wrong signature")
+    if not hmac_scheme.verify(key, timestamp, given, body, settings.FEES_CALLBACK_MAX_AGE_SECONDS):
+        raise CallbackRefused("missing, malformed, stale or wrong signature")
 
 
 def _decimal(value) -> Decimal | None:
@@ -175,13 +177,18 @@ def report_from_dict(data) -> Report:
         raise BadCallback("unknown state")
     paid_at = data.get("paid_at")
     if paid_at not in (None, ""):
-        parsed = parse_datetime(paid_at) if isinstance(paid_at, str) else None
+        try:  # an impossible date ("2026-13-45", an offset of "+99:00") raises ValueError
+            parsed = parse_datetime(paid_at) if isinstance(paid_at, str) else None
+        except ValueError:
+            parsed = None
         if parsed is None:
             raise BadCallback("paid_at is not a date-time")
         paid_at = parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed)
     texts = {k: data.get(k) or "" for k in ("receipt_number", "refund_reference", "event_id")}
     if any(not isinstance(v, str) or len(v) > 64 for v in texts.values()):
         raise BadCallback("a text field is too long or not a text")
+    if any("\x00" in v for v in (number, *texts.values())):  # PostgreSQL stores no NUL in text
+        raise BadCallback("a text field contains a NUL character")
     return Report(number=number, state=state, paid_at=paid_at or None, amount=_decimal(data.get("amount")), **texts)
 
 
@@ -467,6 +474,12 @@ def _gateway_path() -> str:
 
 def is_simulator() -> bool:
     return _gateway_path() == SIMULATOR
+
+
+def simulator_allowed() -> bool:
+    """May the simulator's payer pay (the 模拟缴费 button)? Only while the simulator is the gateway, and only in
+    development (DEBUG) or a demonstration that says so (FEES_SIMULATOR_ALLOWED: `make demo`, `make bench`)."""
+    return is_simulator() and bool(settings.DEBUG or getattr(settings, "FEES_SIMULATOR_ALLOWED", False))
 
 
 def get_gateway() -> Gateway:

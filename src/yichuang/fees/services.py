@@ -9,8 +9,10 @@ transaction and is audited. The hall's other apps call one function: `case_chang
 
 import datetime as dt
 import logging
+import traceback
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -206,6 +208,18 @@ def push(notice_id: int, *, gateway: gateways.Gateway | None = None, now=None) -
     now = now or timezone.now()
     with transaction.atomic():
         locked = PaymentNotice.objects.select_for_update().get(pk=notice_id)
+        if locked.sent_at is None and locked.status != Status.UNPAID:
+            # Cancelled (the case rejected or terminated) while the gateway was registering it: the platform has a
+            # live notice, ours is not payable — no 缴款码 stored or shown. A payment of it still arrives by callback
+            # and is refunded (apply).
+            locked.sent_at, locked.last_error, locked.next_attempt_at = now, "", None
+            locked.save(update_fields=["sent_at", "last_error", "next_attempt_at"])
+            note = f"registered after the notice was {locked.status}"
+            PaymentEvent.objects.create(notice=locked, at=now, source=PaymentEvent.Source.GATEWAY, state="unpaid",
+                                        applied=False, note=note)  # fmt: skip
+            audit.record(None, "fees.sent", locked, summary=f"{locked.number} ({locked.status})")
+            logger.warning("fees: notice %s was %s while the gateway registered it", locked.number, locked.status)
+            return False
         if locked.sent_at is None:
             locked.sent_at, locked.pay_code, locked.pay_url = now, ack.pay_code, ack.pay_url
             locked.last_error, locked.next_attempt_at = "", now + dt.timedelta(seconds=settings.FEES_POLL_SECONDS)
@@ -266,19 +280,33 @@ def poll(*, gateway: gateways.Gateway | None = None, now=None, limit: int | None
         report["asked"] += 1
         try:
             answer = gateway.query(number)
+            if answer.number != number:  # never applied to the notice it names: this one's answer is missing
+                raise gateways.GatewayError("gateway answered about another notice")
+            event = apply(answer, source=PaymentEvent.Source.POLL, now=now, record_unchanged=False)
         except gateways.GatewayError as exc:
             report["failed"] += 1
             logger.warning("fees: polling notice %s failed: %s", number, exc)
-            PaymentNotice.objects.filter(pk=pk).update(
-                next_attempt_at=now + dt.timedelta(seconds=settings.FEES_POLL_SECONDS), last_error=str(exc)[:200]
-            )
+            _poll_later(pk, now, str(exc))
             continue
-        event = apply(answer, source=PaymentEvent.Source.POLL, now=now, record_unchanged=False)
+        except Exception as exc:  # one notice's failure must not stop the others
+            # Whatever it was (a bad answer, a database refusal): logged without the answer's content (it may name
+            # the payer), the notice asked again a poll period later, the run goes on.
+            report["failed"] += 1
+            where = traceback.extract_tb(exc.__traceback__)[-1:]
+            at = f" at {Path(where[0].filename).name}:{where[0].lineno}" if where else ""
+            logger.error("fees: polling notice %s raised %s%s", number, type(exc).__name__, at)
+            _poll_later(pk, now, f"error: {type(exc).__name__}")
+            continue
         report["applied"] += int(bool(event and event.applied))
-        PaymentNotice.objects.filter(pk=pk).update(
-            next_attempt_at=now + dt.timedelta(seconds=settings.FEES_POLL_SECONDS)
-        )
+        _poll_later(pk, now)
     return report
+
+
+def _poll_later(pk: int, now, error: str | None = None) -> None:
+    changes = {"next_attempt_at": now + dt.timedelta(seconds=settings.FEES_POLL_SECONDS)}
+    if error is not None:
+        changes["last_error"] = error[:200]
+    PaymentNotice.objects.filter(pk=pk).update(**changes)
 
 
 def push_due(*, gateway: gateways.Gateway | None = None, now=None) -> dict:
@@ -308,16 +336,19 @@ def sync(*, gateway: gateways.Gateway | None = None, now=None) -> dict:
 class Outcome:
     applied: bool
     note: str
+    warn: bool = False  # an odd report: logged as a warning (and left to a person)
 
 
 def _decide(notice: PaymentNotice, report: gateways.Report) -> Outcome:
     if report.state == "paid":
-        if notice.status == Status.UNPAID:
-            if report.amount is not None and report.amount != notice.amount:
-                return Outcome(False, f"amount {report.amount} differs from {notice.amount}")
+        if notice.status in (Status.UNPAID, Status.CANCELLED):
+            if report.amount is None:
+                return Outcome(False, "paid without an amount", warn=True)
+            if report.amount != notice.amount:
+                return Outcome(False, f"amount {report.amount} differs from {notice.amount}", warn=True)
+            if notice.status == Status.CANCELLED:  # paid at the platform after we cancelled: the money goes back
+                return Outcome(True, "paid after the notice was cancelled: refund", warn=True)
             return Outcome(True, "paid")
-        if notice.status == Status.CANCELLED:
-            return Outcome(False, "payment reported for a cancelled notice")
         return Outcome(False, "already paid")
     if report.state == "refunded":
         if notice.status == Status.REFUND_PENDING:
@@ -330,7 +361,9 @@ def _decide(notice: PaymentNotice, report: gateways.Report) -> Outcome:
 def apply(report: gateways.Report, *, source: str, now=None, record_unchanged: bool = True) -> PaymentEvent | None:
     """Apply one report to its notice — at most once: a paid notice stays paid, a refunded one refunded; a
     duplicate or late callback is recorded (applied=False) and changes nothing. Polls that bring nothing new
-    are not recorded (`record_unchanged=False`), an odd answer (paid for a cancelled notice) only once."""
+    are not recorded (`record_unchanged=False`), an odd answer (a wrong or missing amount) only once. A payment of a
+    cancelled notice (the platform still had it live) is stored and refunded: the notice becomes 退费中 and the refund
+    is asked after the commit, as for a refused case's paid fee."""
     now = now or timezone.now()
     notice = PaymentNotice.objects.select_for_update().filter(number=report.number).first()
     if notice is None:
@@ -351,15 +384,25 @@ def apply(report: gateways.Report, *, source: str, now=None, record_unchanged: b
         note=outcome.note[:200],
         detail=gateways.report_to_dict(report),
     )
+    if outcome.warn:
+        logger.warning("fees: %s for notice %s (%s)", outcome.note, notice.number, source)
     if not outcome.applied:
-        if "cancelled" in outcome.note or "differs" in outcome.note:
-            logger.warning("fees: %s for notice %s (%s)", outcome.note, notice.number, source)
         return event
     if report.state == "paid":
+        cancelled = notice.status == Status.CANCELLED
         notice.status, notice.paid_at, notice.paid_via = Status.PAID, report.paid_at or now, source
         notice.receipt_number = report.receipt_number
-        notice.save(update_fields=["status", "paid_at", "paid_via", "receipt_number"])
+        fields = ["status", "paid_at", "paid_via", "receipt_number"]
+        if cancelled:  # the payment is stored (its receipt) and refunded as a refused case's paid fee is
+            notice.status, notice.refund_requested_at = Status.REFUND_PENDING, now
+            notice.attempts, notice.next_attempt_at, notice.last_error = 0, None, ""
+            fields += ["refund_requested_at", "attempts", "next_attempt_at", "last_error"]
+        notice.save(update_fields=fields)
         audit.record(None, "fees.paid", notice, summary=f"{notice.number} {notice.receipt_number}", source=source)
+        if cancelled:
+            audit.record(None, "fees.refund_request", notice, summary=f"{notice.number} ¥{notice.amount}",
+                         source=source)  # fmt: skip
+            transaction.on_commit(lambda: enqueue("refund", [notice.pk]), robust=True)
     else:
         notice.status, notice.refunded_at = Status.REFUNDED, now
         notice.refund_reference = report.refund_reference or notice.refund_reference

@@ -37,9 +37,10 @@ def callback(request):
 @login_required
 @require_POST
 def simulate_payment(request, number: str):
-    """演示：模拟申请人缴费 (only while the gateway is the simulator): the simulator's payer pays and the
-    simulator calls back, as the real platform would."""
-    if not gateways.is_simulator():
+    """演示：模拟申请人缴费 (only while the gateway is the simulator, in development or a demonstration that allows
+    it — FEES_SIMULATOR_ALLOWED): the simulator's payer pays and the simulator calls back, as the real platform
+    would. Anywhere else there is no such page (404)."""
+    if not gateways.simulator_allowed():
         raise Http404
     if not acts_as(request.user, Role.OUTPUT_CLERK, Role.HALL_ADMIN):
         raise PermissionDenied(_("您没有出件岗位。"))

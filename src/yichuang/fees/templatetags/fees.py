@@ -13,4 +13,4 @@ register = template.Library()
 def case_fees(case, notices=None, simulate=False):
     if notices is None:
         notices = list(PaymentNotice.objects.filter(case=case).prefetch_related("lines").order_by("pk"))
-    return {"notices": notices, "simulate": simulate and gateways.is_simulator()}
+    return {"notices": notices, "simulate": simulate and gateways.simulator_allowed()}

@@ -26,6 +26,7 @@ def _gateway(settings, request):
     settings.FEES_SIMULATOR = ""
     settings.FEES_SIMULATOR_CALLBACK_URL = ""
     settings.FEES_GATEWAY_TIMEOUT = 2
+    settings.FEES_SIMULATOR_ALLOWED = True  # the suite runs as a demonstration (DEBUG off): its 模拟缴费 button
     # The simulator keeps its platform in the cache (a database table here): emptied around each test using it.
     uses_db = request.node.get_closest_marker("django_db") or {"db", "transactional_db"} & set(request.fixturenames)
     if uses_db:

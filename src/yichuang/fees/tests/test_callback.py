@@ -105,3 +105,105 @@ def test_the_simulator_calls_back_over_http_through_the_endpoint(live_server, tr
     notice.refresh_from_db()
     assert notice.status == "paid"
     assert list(PaymentEvent.objects.filter(source="callback").values_list("applied", flat=True)) == [True, False]
+
+
+# --- malformed headers and bodies from the internet: refused, never a 500 -----------------------------------
+
+
+def raw_post(client, body: bytes, timestamp: str | None, signature: str | None):
+    headers = {}
+    if timestamp is not None:
+        headers["HTTP_X_YICHUANG_TIMESTAMP"] = timestamp
+    if signature is not None:
+        headers["HTTP_X_YICHUANG_SIGNATURE"] = signature
+    return client.post(URL, data=body, content_type="application/json", **headers)
+
+
+@pytest.mark.parametrize(
+    "timestamp, signature",
+    [
+        ("²", None),  # "²".isdigit() is True, int("²") raises
+        ("¹²³", None),
+        ("١٧٠٠٠٠٠٠٠٠", None),  # Arabic-Indic digits: int() would read them
+        ("1" * 5000, None),  # int() refuses more than 4300 digits
+        ("1" + "0" * 400, None),
+        ("-1", None),
+        (" 1700000000", None),
+        ("", None),
+        ("now", "sha256=" + "0" * 64),
+        (None, "sha256=é"),  # non-ASCII: compare_digest of str raises TypeError
+        (None, "sha256=签名"),
+        (None, "sha256=" + "ä" * 64),
+        (None, ""),
+        (None, "sha256=" + "0" * 64),  # well-formed, wrong
+    ],
+)
+def test_every_malformed_signature_header_is_a_403(client, notice, timestamp, signature):
+    client.raise_request_exception = False
+    body = paid(notice)
+    now = str(int(time.time()))
+    if signature is None:  # the signature of the body under the timestamp given: only the timestamp is wrong
+        signature = gateways.sign(timestamp or "", body, SECRET)
+    response = raw_post(client, body, now if timestamp is None else timestamp, signature)
+    assert response.status_code == 403 and response.json() == {"ok": False, "error": "signature"}
+    notice.refresh_from_db()
+    assert notice.status == "unpaid" and not PaymentEvent.objects.filter(source="callback").exists()
+
+
+def test_a_well_signed_callback_still_pays(client, notice):
+    """The shared scheme (yichuang.notifications.backends) accepts what the simulator and the platform sign."""
+    body = paid(notice)
+    headers = gateways.signed_headers(body)
+    assert gateways.sign(headers[gateways.TIMESTAMP_HEADER], body, SECRET) == headers[gateways.SIGNATURE_HEADER]
+    response = raw_post(client, body, headers[gateways.TIMESTAMP_HEADER], headers[gateways.SIGNATURE_HEADER])
+    assert response.status_code == 200 and response.json() == {"ok": True, "applied": True}
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"paid_at": "2026-13-45T10:00:00+08:00"},  # parse_datetime raises ValueError
+        {"paid_at": "2026-02-30T10:00:00"},
+        {"paid_at": "2026-03-10T25:00:00+08:00"},
+        {"paid_at": "2026-03-10T10:00:00+99:00"},  # an offset of 99 hours
+        {"number": "411624-20260310\x00-01-SL"},  # PostgreSQL stores no NUL in text
+        {"receipt_number": "PJ\x00"},
+        {"event_id": "\x00"},
+        {"refund_reference": "TK\x00x"},
+    ],
+)
+def test_impossible_dates_and_nul_characters_are_a_400(client, notice, extra):
+    client.raise_request_exception = False
+    response = post(client, paid(notice, **extra))
+    assert response.status_code == 400 and response.json()["ok"] is False
+    notice.refresh_from_db()
+    assert notice.status == "unpaid" and not PaymentEvent.objects.filter(source="callback").exists()
+
+
+def test_report_from_dict_refuses_impossible_dates_and_nul(notice):
+    for extra in ({"paid_at": "2026-13-45T10:00:00+08:00"}, {"paid_at": "2026-03-10T10:00:00+99:00"},
+                  {"event_id": "e\x00"}, {"number": "N\x00"}, {"receipt_number": "\x00"}):  # fmt: skip
+        with pytest.raises(gateways.BadCallback):
+            gateways.report_from_dict(json.loads(paid(notice, **extra)))
+
+
+# --- the 模拟缴费 button: the simulator, in development or an allowed demonstration only -----------------------
+
+
+def test_simulated_payment_only_where_the_simulator_is_allowed(client, notice, desk, settings):
+    from django.urls import reverse
+
+    url = reverse("fees:simulate_payment", args=[notice.number])
+    client.force_login(desk.clerk)
+    settings.DEBUG, settings.FEES_SIMULATOR_ALLOWED = False, False  # production with the simulator left on
+    assert client.post(url).status_code == 404
+    settings.FEES_GATEWAY, settings.FEES_SIMULATOR_ALLOWED = "http", True  # a real gateway: never
+    assert client.post(url).status_code == 404
+    settings.DEBUG = True
+    assert client.post(url).status_code == 404
+    notice.refresh_from_db()
+    assert notice.status == "unpaid"
+    settings.FEES_GATEWAY, settings.DEBUG = "simulator", False  # an allowed demonstration
+    assert client.post(url).status_code == 302
+    notice.refresh_from_db()
+    assert notice.status == "paid"

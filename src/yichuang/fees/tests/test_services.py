@@ -286,6 +286,119 @@ def test_polling_an_unpaid_notice_records_nothing_and_survives_a_failing_gateway
     assert notice.status == Status.UNPAID
 
 
+def two_sent_notices(desk):
+    fee()
+    gateway = simulator()
+    first = sent(PaymentNotice.objects.get(case=take_in(desk)), gateway)
+    second = sent(PaymentNotice.objects.get(case=take_in(desk)), gateway)
+    return gateway, first, second
+
+
+class Answering:
+    """A gateway whose query answers what `answers` says for a number (a Report, or an exception to raise), and
+    otherwise what the simulator answers."""
+
+    def __init__(self, gateway, answers):
+        self.gateway, self.answers = gateway, answers
+
+    def __getattr__(self, name):
+        return getattr(self.gateway, name)
+
+    def query(self, number):
+        answer = self.answers.get(number)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer or self.gateway.query(number)
+
+
+def test_a_poll_answer_about_another_notice_is_a_gateway_error_for_the_one_asked(desk, settings):
+    settings.FEES_POLL_SECONDS = 60
+    gateway, asked, other = two_sent_notices(desk)
+    later = timezone.now() + dt.timedelta(days=1)
+    wrong = {
+        asked.number: gateways.Report(other.number, "paid", receipt_number="PJ-ASKED", amount=other.amount),
+        other.number: gateways.Report("NO-SUCH-NOTICE", "paid", receipt_number="PJ-X", amount=other.amount),
+    }
+    assert services.poll(gateway=Answering(gateway, wrong), now=later) == {"asked": 2, "applied": 0, "failed": 2}
+    for notice in (asked, other):
+        notice.refresh_from_db()
+        assert (notice.status, notice.receipt_number) == (Status.UNPAID, "")  # nobody paid with another's receipt
+        assert notice.last_error == "gateway answered about another notice"
+        assert notice.next_attempt_at == later + dt.timedelta(seconds=60)
+    assert not PaymentEvent.objects.filter(source="poll").exists()
+
+
+def test_one_notice_failing_in_a_poll_does_not_stop_the_others(desk, settings, caplog):
+    settings.FEES_POLL_SECONDS = 60
+    gateway, broken, fine = two_sent_notices(desk)
+    simulator(drop_callbacks=True).pay(fine.number)  # no callback: only the poll finds it
+    later = timezone.now() + dt.timedelta(days=1)
+    odd = Answering(gateway, {broken.number: ValueError("month must be in 1..12: 张三 411624199001011237")})
+    with caplog.at_level("WARNING", logger="yichuang.fees.services"):
+        assert services.sync(gateway=odd, now=later)["failed"] == 1
+    broken.refresh_from_db()
+    fine.refresh_from_db()
+    assert fine.status == Status.PAID and fine.paid_via == "poll"  # polled after the broken one
+    assert broken.status == Status.UNPAID and broken.next_attempt_at == later + dt.timedelta(seconds=60)
+    assert broken.last_error == "error: ValueError"
+    logged = caplog.text
+    assert broken.number in logged and "ValueError" in logged
+    assert "张三" not in logged and "411624199001011237" not in logged  # no personal data in the log
+    # Its next attempt moved on: the next run does not ask it again before its time, and does not raise.
+    assert services.poll(gateway=odd, now=later + dt.timedelta(seconds=30))["asked"] == 0
+
+
+def test_an_impossible_date_from_the_http_gateway_is_a_gateway_error(monkeypatch):
+    http = gateways.HttpGateway(url="https://pay.example.cn")
+    answer = {"number": "N-1", "state": "paid", "amount": "5.00", "paid_at": "2026-13-45T10:00:00+08:00"}
+    monkeypatch.setattr(http, "_call", lambda *args, **kwargs: answer)
+    with pytest.raises(gateways.GatewayError, match="paid_at"):
+        http.query("N-1")
+    answer["paid_at"], answer["receipt_number"] = "2026-03-10T10:00:00+08:00", "PJ\x00"
+    with pytest.raises(gateways.GatewayError, match="NUL"):
+        http.query("N-1")
+
+
+def test_a_payment_without_the_exact_amount_is_recorded_not_applied(desk):
+    fee(amount="50.00")
+    notice = sent(PaymentNotice.objects.get(case=take_in(desk)), simulator())
+    event = services.apply(gateways.Report(notice.number, "paid", receipt_number="PJ1"), source="callback")
+    assert not event.applied and event.note == "paid without an amount"
+    event = services.apply(gateways.Report(notice.number, "paid", amount=Decimal("50.001")), source="callback")
+    assert not event.applied and "differs" in event.note
+    notice.refresh_from_db()
+    assert (notice.status, notice.receipt_number) == (Status.UNPAID, "")
+    assert services.apply(gateways.Report(notice.number, "paid", amount=Decimal("50")), source="callback").applied
+
+
+def test_a_notice_cancelled_while_the_gateway_registers_it_is_not_stored_as_payable(
+    desk, django_capture_on_commit_callbacks, monkeypatch
+):
+    fee()
+    case = take_in(desk)
+    notice = PaymentNotice.objects.get(case=case)
+    gateway = simulator()
+
+    class RejectedMeanwhile:
+        def create_notice(self, request):
+            reject(case, desk.office.officer)  # the officer refuses the case while the platform answers
+            return gateway.create_notice(request)
+
+    assert services.push(notice.pk, gateway=RejectedMeanwhile()) is False
+    notice.refresh_from_db()
+    assert notice.status == Status.CANCELLED and notice.sent_at is not None  # the platform has it…
+    assert (notice.pay_code, notice.pay_url) == ("", "")  # …but nobody is shown a code to pay
+    assert PaymentEvent.objects.get(source="gateway").note == "registered after the notice was cancelled"
+    assert services.push_due(gateway=gateway, now=timezone.now() + dt.timedelta(days=1))["pushed"] == 0
+    # Paid anyway with the platform's code: stored and refunded.
+    queued = []
+    monkeypatch.setattr(services, "enqueue", lambda what, ids: queued.append((what, ids)))
+    with django_capture_on_commit_callbacks(execute=True):
+        gateway.pay(notice.number)
+    notice.refresh_from_db()
+    assert notice.status == Status.REFUND_PENDING and queued == [("refund", [notice.pk])]
+
+
 # --- results held until paid -----------------------------------------------------------------------------
 
 
@@ -299,8 +412,9 @@ def test_an_unpaid_result_is_not_handed_over_and_a_paid_one_is(desk):
     with pytest.raises(ValidationError) as caught:
         hand(desk, case.submission)
     assert "待缴费 ¥10.00" in caught.value.message_dict["cases"][0]
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as caught:
         output.mail(case.submission, desk.clerk, address="沈丘县", carrier="EMS", tracking_number="EMS12345")
+    assert any("待缴费 ¥10.00" in m for m in caught.value.messages), caught.value.messages
 
     gateway = simulator()
     sent(notice, gateway)
@@ -309,9 +423,11 @@ def test_an_unpaid_result_is_not_handed_over_and_a_paid_one_is(desk):
     assert handover.items.get().case == case
 
 
-def test_a_rejected_case_with_an_unpaid_acceptance_fee_is_handed_over_its_notice_cancelled(desk):
+def test_a_rejected_case_with_an_unpaid_acceptance_fee_is_handed_over_its_notice_cancelled(
+    desk, django_capture_on_commit_callbacks, monkeypatch
+):
     fee()
-    gateway = simulator()
+    gateway = simulator(duplicates=1)
     case = take_in(desk)
     notice = sent(PaymentNotice.objects.get(case=case), gateway)
     reject(case, desk.office.officer)
@@ -319,11 +435,27 @@ def test_a_rejected_case_with_an_unpaid_acceptance_fee_is_handed_over_its_notice
     assert notice.status == Status.CANCELLED
     hand(desk, case.submission)  # the refusal goes out: nothing is owed
 
-    # The payer paid the stale code anyway: recorded, not applied (the notice stays cancelled).
-    gateway.pay(notice.number)
+    # The payer paid the stale code anyway (the platform still had it): the payment is stored and refunded.
+    queued = []
+    monkeypatch.setattr(services, "enqueue", lambda what, ids: queued.append((what, ids)))
+    with django_capture_on_commit_callbacks(execute=True):
+        gateway.pay(notice.number)  # called back twice (duplicates=1): applied once
     notice.refresh_from_db()
-    assert notice.status == Status.CANCELLED
-    assert PaymentEvent.objects.get(source="callback").note == "payment reported for a cancelled notice"
+    assert (notice.status, notice.paid_via) == (Status.REFUND_PENDING, "callback")
+    assert notice.receipt_number.startswith("PJ") and notice.paid_at and notice.refund_requested_at
+    assert queued == [("refund", [notice.pk])]
+    events = list(PaymentEvent.objects.filter(source="callback"))
+    assert [(e.applied, e.note) for e in events] == [
+        (True, "paid after the notice was cancelled: refund"), (False, "already paid")
+    ]  # fmt: skip
+    assert AuditEvent.objects.filter(action="fees.refund_request", object_id=str(notice.pk)).count() == 1
+    # The existing refund path does the rest, once.
+    assert services.send_refund(notice.pk, gateway=gateway) is True
+    assert services.send_refund(notice.pk, gateway=gateway) is True
+    assert services.poll(gateway=gateway, now=timezone.now() + dt.timedelta(days=1))["applied"] == 1
+    notice.refresh_from_db()
+    assert notice.status == Status.REFUNDED and gateway.bill(notice.number)["state"] == "refunded"
+    assert gateway.attempts(notice.number, "refund") == 1
 
 
 # --- refunds -----------------------------------------------------------------------------------------------
@@ -344,8 +476,14 @@ def test_a_refused_case_gets_its_paid_acceptance_fee_back_once(desk, django_capt
         reject(case, desk.office.officer)
     notice.refresh_from_db()
     assert notice.status == Status.REFUND_PENDING and queued == [("refund", [notice.pk])]
-    services.case_changed(case, None)  # told again: nothing more
+    case = Case.objects.get(pk=case.pk)  # as the database has it now: rejected
+    assert case.status == "rejected"
+    with django_capture_on_commit_callbacks(execute=True):
+        services.case_changed(case, None)  # told again: nothing more
     assert AuditEvent.objects.filter(action="fees.refund_request").count() == 1
+    assert queued == [("refund", [notice.pk])]
+    notice.refresh_from_db()
+    assert notice.status == Status.REFUND_PENDING
 
     now = timezone.now()
     assert services.send_refund(notice.pk, gateway=gateway, now=now) is False  # the platform fails once
