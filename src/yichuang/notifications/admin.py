@@ -4,6 +4,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from yichuang.core.admin import ReadOnlyAdmin
 from yichuang.core.masking import mask_phone
 
 from . import services
@@ -55,7 +56,7 @@ class MessageAdmin(admin.ModelAdmin):
 
 
 @admin.register(Contact)
-class ContactAdmin(admin.ModelAdmin):
+class ContactAdmin(ReadOnlyAdmin):
     """Read-only: a person sets their own channel in the online hall (services.set_contact, audited)."""
 
     list_display = ["id", "masked_phone", "preferred", "masked_email", "masked_openid", "updated_at"]
@@ -74,12 +75,3 @@ class ContactAdmin(admin.ModelAdmin):
     @admin.display(description=_("微信 OpenID"))
     def masked_openid(self, obj):
         return mask_openid(obj.wechat_openid)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

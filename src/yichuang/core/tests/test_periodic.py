@@ -22,6 +22,7 @@ from yichuang.core import periodic
 from yichuang.core import tasks as core_tasks
 from yichuang.core.models import PeriodicJob, WorkerHeartbeat
 from yichuang.core.tests.concurrency import run_together
+from yichuang.exchange import tasks as exchange_tasks
 from yichuang.fees import tasks as fees_tasks
 from yichuang.hall import tasks as hall_tasks
 from yichuang.notifications import tasks as notification_tasks
@@ -68,6 +69,7 @@ def test_both_jobs_are_declared_with_their_periods(settings):
     assert declared["hall.alerts"].func is hall_tasks.alerts
     assert declared["performance.rollup"].func is performance_tasks.performance_rollup
     assert declared["fees.sync"].func is fees_tasks.fees_sync
+    assert declared["exchange.deliver"].func is exchange_tasks.drain
 
 
 def test_a_fresh_database_gets_its_rows_due_at_once(db):
@@ -84,6 +86,7 @@ def test_a_fresh_database_gets_its_rows_due_at_once(db):
         "hall.alerts": (T, 30),
         "performance.rollup": (T, 600),
         "fees.sync": (T, 60),
+        "exchange.deliver": (T, 30),
     }
 
 
@@ -163,7 +166,7 @@ def test_a_stopping_worker_frees_its_jobs_at_once(db):
     assert periodic.claim_due("w2", later) == []
     periodic.stopped("w1", later)
     assert names(periodic.claim_due("w2", later)) == {
-        SWEEP, CATCH_UP, VIDEO_SWEEP, "queue.appointment_reminders", "hall.alerts", "fees.sync"
+        SWEEP, CATCH_UP, VIDEO_SWEEP, "queue.appointment_reminders", "hall.alerts", "fees.sync", "exchange.deliver"
     }  # fmt: skip
     assert WorkerHeartbeat.objects.get(worker_id="w1").stopped_at == later
 
@@ -173,8 +176,8 @@ def test_a_run_that_could_not_free_its_row_is_freed_at_the_next_tick(db):
     periodic.beat("w1", T)
     periodic.claim_due("w1", T)
     # the catch-up's, the form tokens', video's, the appointment reminders', the prefill cleanup's, the hall
-    # alerts', the performance rollup's and the fees' sync are over
-    assert periodic.release_orphans("w1", running={SWEEP}) == 8
+    # alerts', the performance rollup's, the fees' sync and the exchange's delivery are over
+    assert periodic.release_orphans("w1", running={SWEEP}) == 9
     assert row(CATCH_UP).running_by == row(FORM_TOKENS).running_by == row(VIDEO_SWEEP).running_by == ""
     assert row(SWEEP).running_by == "w1"
 
@@ -196,7 +199,7 @@ def test_two_schedulers_ticking_at_once_claim_a_due_job_once():
         claims = [name for _kind, claimed in results for name in claimed]
         every = [
             SWEEP, CATCH_UP, FORM_TOKENS, VIDEO_SWEEP, "queue.appointment_reminders", "prefill.cleanup", "hall.alerts",
-            "performance.rollup", "fees.sync",
+            "performance.rollup", "fees.sync", "exchange.deliver",
         ]  # fmt: skip
         assert sorted(claims) == sorted(every), results  # each claimed once
 
