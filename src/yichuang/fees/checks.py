@@ -41,3 +41,18 @@ def payment_gateway(app_configs, **kwargs):
                 )
             )
     return errors
+
+
+@checks.register(deploy=True)
+def simulator_in_deployment(app_configs, **kwargs):
+    """`check --deploy` refuses the simulator even where a demonstration allowed it (as notifications.E008 does
+    for the console channel)."""
+    if settings.DEBUG or not gateways.is_simulator():
+        return []
+    return [
+        checks.Error(
+            "FEES_GATEWAY is the simulator, allowed only by FEES_SIMULATOR_ALLOWED (demonstrations)",
+            hint="A deployment configures its payment gateway (docs/fees.md).",
+            id="fees.E004",
+        )
+    ]

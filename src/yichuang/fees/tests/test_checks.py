@@ -37,3 +37,13 @@ def test_the_http_gateway_needs_its_address_and_its_secret(settings):
     assert ids(settings) == ["fees.E002", "fees.E003"]
     settings.FEES_GATEWAY = "yichuang.fees.gateways.HttpGateway"  # the same, by its dotted path
     assert ids(settings) == ["fees.E002", "fees.E003"]
+
+
+def test_deploy_refuses_the_simulator_even_when_a_demonstration_allows_it(settings):
+    from yichuang.fees.checks import simulator_in_deployment
+
+    settings.DEBUG, settings.FEES_GATEWAY, settings.FEES_SIMULATOR_ALLOWED = False, "simulator", True
+    assert payment_gateway(None) == []  # the demo starts
+    assert [e.id for e in simulator_in_deployment(None)] == ["fees.E004"]
+    settings.FEES_GATEWAY, settings.FEES_GATEWAY_URL, settings.FEES_GATEWAY_SECRET = "http", "https://pay.example", "k"
+    assert simulator_in_deployment(None) == []
